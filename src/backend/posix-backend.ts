@@ -1,0 +1,131 @@
+// Backend over a POSIX directory: the node's mount of CephFS, Lustre, NFS,
+// JuiceFS... Symlinks are followed only while they stay inside the root.
+
+import { promises as fsp, constants as fsc, mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendUnavailable, fileChanged, invalidPath, notFound, pathEscapesRoot, isDirectory } from '../errors';
+import { getErrorCode } from '../util/errors-message';
+import { isInsideRoot, normalizeRequestPath } from './path-guard';
+import type { Backend, BackendCounters, BackendStat } from './types';
+
+export function versionOf(size: number, mtimeMs: number, ino: number | bigint): string {
+  return `${size}-${Math.trunc(mtimeMs)}-${ino}`;
+}
+
+export class PosixBackend implements Backend {
+  readonly kind = 'posix';
+  readonly location: string;
+  readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0 };
+  private readonly root: string;
+
+  constructor(root: string, opts: { create?: boolean } = {}) {
+    if (opts.create) mkdirSync(root, { recursive: true });
+    this.root = realpathSync(root);
+    this.location = this.root;
+  }
+
+  /** Validated absolute path (symlinks resolved) of a request path; throws named errors. */
+  async localPath(path: string): Promise<string> {
+    const rel = normalizeRequestPath(path);
+    const joined = rel === '' ? this.root : join(this.root, rel);
+    let real: string;
+    try {
+      real = await fsp.realpath(joined);
+    } catch (err) {
+      throw this.mapError(err, rel === '' ? '/' : rel);
+    }
+    if (!isInsideRoot(this.root, real)) throw pathEscapesRoot(path);
+    return real;
+  }
+
+  async stat(path: string): Promise<BackendStat> {
+    const rel = normalizeRequestPath(path);
+    const abs = await this.localPath(rel);
+    this.counters.stats++;
+    try {
+      const st = await fsp.stat(abs, { bigint: false });
+      return {
+        path: rel,
+        size: st.isDirectory() ? 0 : st.size,
+        mtimeMs: Math.trunc(st.mtimeMs),
+        isDir: st.isDirectory(),
+        version: versionOf(st.size, st.mtimeMs, st.ino),
+      };
+    } catch (err) {
+      throw this.mapError(err, rel);
+    }
+  }
+
+  async read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
+    const abs = await this.localPath(path);
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(abs, fsc.O_RDONLY);
+      const buf = Buffer.allocUnsafeSlow(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const st = await fh.stat();
+      if (st.isDirectory()) throw isDirectory(path);
+      this.counters.reads++;
+      this.counters.bytesRead += filled;
+      if (versionOf(st.size, st.mtimeMs, st.ino) !== version) throw fileChanged(path);
+      return filled === length ? buf : buf.subarray(0, filled);
+    } catch (err) {
+      throw this.mapError(err, path);
+    } finally {
+      await fh?.close().catch(() => {});
+    }
+  }
+
+  async *list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
+    const rel = normalizeRequestPath(prefix);
+    const top = await this.stat(rel);
+    if (!top.isDir) {
+      yield top;
+      return;
+    }
+    const stack: string[] = [rel];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let entries;
+      try {
+        entries = await fsp.readdir(await this.localPath(dir), { withFileTypes: true });
+      } catch (err) {
+        throw this.mapError(err, dir);
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const subdirs: string[] = [];
+      for (const e of entries) {
+        const child = dir === '' ? e.name : `${dir}/${e.name}`;
+        let st: BackendStat;
+        try {
+          st = await this.stat(child);
+        } catch (err) {
+          // Vanished, or a symlink out of the root: not part of the listing.
+          if (getErrorCode(err) === 'TC_NOT_FOUND' || getErrorCode(err) === 'TC_PATH_ESCAPES_ROOT') continue;
+          throw err;
+        }
+        if (st.isDir) {
+          if (recursive) subdirs.push(child);
+        } else {
+          yield st;
+        }
+      }
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+    }
+  }
+
+  private mapError(err: unknown, path: string): Error {
+    const code = getErrorCode(err);
+    if (code?.startsWith('TC_')) return err as Error;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(path);
+    if (code === 'EISDIR') return isDirectory(path);
+    if (code === 'ELOOP') return invalidPath(path, 'too many levels of symbolic links');
+    this.counters.errors++;
+    return backendUnavailable(path, err);
+  }
+}

@@ -1,0 +1,39 @@
+// The contract between the cache and whatever holds the data: a POSIX mount
+// today, an object store later. Paths are relative to the backend root and
+// are validated by the backend (see path-guard.ts) before any I/O.
+
+export interface BackendStat {
+  /** Normalised relative path ("" for the root). */
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly isDir: boolean;
+  /** Identifies one version of a file's bytes: size, mtime and inode where the backend has one. */
+  readonly version: string;
+}
+
+export interface BackendCounters {
+  reads: number;
+  bytesRead: number;
+  errors: number;
+  stats: number;
+}
+
+export interface Backend {
+  readonly kind: string;
+  /** Human-readable location, for logs and diagnose. */
+  readonly location: string;
+  readonly counters: BackendCounters;
+  stat(path: string): Promise<BackendStat>;
+  /**
+   * Reads up to `length` bytes at `offset` of the file at `path`, and fails
+   * with FILE_CHANGED if the file is no longer at `version` after the read,
+   * so a block is never assembled from two versions.
+   */
+  read(path: string, offset: number, length: number, version: string): Promise<Buffer>;
+  /** Files (not directories) under a prefix, in name order. */
+  list(prefix: string, recursive: boolean): AsyncIterable<BackendStat>;
+  /** Absolute local path of a relative one, for watchers and checkpoint I/O (POSIX backends only). */
+  localPath?(path: string): Promise<string>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,216 @@
+// Flags and an optional YAML file -> one validated, frozen Config.
+// Precedence: flag > YAML file > default. Errors name the key, the value and
+// what is allowed, and are raised before the daemon touches anything.
+
+import { readFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration, parseSize } from '../util/units';
+import { getErrorMessage } from '../util/errors-message';
+import { ConfigError } from '../errors';
+import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
+import type { Config, LogLevel } from './types';
+
+export type RawValue = string | number | boolean;
+
+export interface ConfigSources {
+  /** Flags as given on the command line, by key. */
+  readonly flags?: Readonly<Record<string, RawValue>>;
+  /** Path of a YAML file (--config). */
+  readonly configFile?: string;
+  /** Values from the environment the CLI chose to pass (e.g. POD_IP). */
+  readonly podIp?: string;
+  /** Directory relative paths are resolved against (default: process cwd). */
+  readonly cwd?: string;
+}
+
+function describeAllowed(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'size':
+      return `a size such as 512MiB or 10GiB${spec.min !== undefined ? `, at least ${spec.min}` : ''}${spec.max !== undefined ? `, at most ${spec.max}` : ''}`;
+    case 'duration':
+      return 'a duration such as 500ms, 30s, 5m or 1h (0 disables)';
+    case 'int':
+      return `a whole number${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` and <= ${spec.max}` : ''}`;
+    case 'ratio':
+      return `a number between ${spec.min ?? 0} and ${spec.max ?? 1}`;
+    case 'bool':
+      return 'true or false';
+    case 'hostport':
+      return 'host:port, e.g. 0.0.0.0:7070 or [::1]:7070 (port 0 picks a free one)';
+    case 'enum':
+      return `one of ${spec.values!.join(', ')}`;
+    case 'string':
+      return 'a non-empty string';
+  }
+}
+
+function fail(spec: OptionSpec, value: RawValue, detail?: string): never {
+  throw new ConfigError(
+    `invalid ${spec.key}: ${JSON.stringify(value)}; allowed: ${describeAllowed(spec)}${detail ? ` (${detail})` : ''}`,
+  );
+}
+
+function convert(spec: OptionSpec, value: RawValue): number | string | boolean {
+  try {
+    switch (spec.kind) {
+      case 'size': {
+        const n = parseSize(typeof value === 'boolean' ? String(value) : value);
+        if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) fail(spec, value);
+        return n;
+      }
+      case 'duration':
+        return parseDuration(typeof value === 'boolean' ? String(value) : value);
+      case 'int': {
+        const n = typeof value === 'number' ? value : Number(String(value).replace(/_/g, ''));
+        if (!Number.isSafeInteger(n)) fail(spec, value);
+        if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) fail(spec, value);
+        return n;
+      }
+      case 'ratio': {
+        const n = typeof value === 'number' ? value : Number(value);
+        if (!Number.isFinite(n) || n < (spec.min ?? 0) || n > (spec.max ?? 1)) fail(spec, value);
+        return n;
+      }
+      case 'bool': {
+        if (typeof value === 'boolean') return value;
+        const s = String(value).toLowerCase();
+        if (s === 'true' || s === '1' || s === 'yes') return true;
+        if (s === 'false' || s === '0' || s === 'no') return false;
+        return fail(spec, value);
+      }
+      case 'hostport': {
+        const s = String(value);
+        if (s === '') return '';
+        if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/.test(s) || Number(s.slice(s.lastIndexOf(':') + 1)) > 65535) {
+          fail(spec, value);
+        }
+        return s;
+      }
+      case 'enum': {
+        const s = String(value);
+        if (!spec.values!.includes(s)) fail(spec, value);
+        return s;
+      }
+      case 'string': {
+        const s = String(value);
+        if (s === '') fail(spec, value);
+        return s;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return fail(spec, value, getErrorMessage(err));
+  }
+}
+
+function readYaml(path: string): Record<string, RawValue> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${getErrorMessage(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${getErrorMessage(err)}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(`config file ${path} must be a mapping of option: value`);
+  }
+  const out: Record<string, RawValue> = {};
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (!OPTION_BY_KEY.has(k)) {
+      throw new ConfigError(`unknown key ${k} in config file ${path}; known keys: ${OPTIONS.map((o) => o.key).join(', ')}`);
+    }
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new ConfigError(`invalid ${k} in config file ${path}: expected a scalar, got ${JSON.stringify(v)}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const cwd = sources.cwd ?? process.cwd();
+  const fromFile = sources.configFile ? readYaml(resolve(cwd, sources.configFile)) : {};
+  const flags = sources.flags ?? {};
+  for (const k of Object.keys(flags)) {
+    if (!OPTION_BY_KEY.has(k)) throw new ConfigError(`unknown option --${k}; see tiercache daemon --help`);
+  }
+  const v: Record<string, number | string | boolean | undefined> = {};
+  for (const spec of OPTIONS) {
+    const raw = flags[spec.key] ?? fromFile[spec.key] ?? spec.default;
+    v[spec.key] = raw === undefined ? undefined : convert(spec, raw);
+  }
+  const str = (k: string): string | undefined => {
+    const x = v[k];
+    return x === undefined || x === '' ? undefined : String(x);
+  };
+  const num = (k: string): number => v[k] as number;
+
+  const stateDir = resolve(cwd, str('state-dir')!);
+  const blockSize = num('block-size');
+  const socketMode = Number.parseInt(str('socket-mode')!, 8);
+  if (!Number.isInteger(socketMode) || socketMode < 0 || socketMode > 0o777) {
+    fail(OPTION_BY_KEY.get('socket-mode')!, str('socket-mode')!, 'octal permissions such as 0660');
+  }
+  const listen = str('listen');
+  let advertise = str('advertise');
+  if (!advertise && sources.podIp && listen) {
+    const port = listen.slice(listen.lastIndexOf(':') + 1);
+    advertise = sources.podIp.includes(':') ? `[${sources.podIp}]:${port}` : `${sources.podIp}:${port}`;
+  }
+  const peers = str('peers');
+  if (peers && !listen) {
+    throw new ConfigError('invalid peers: peers need --listen host:port so that other daemons can reach this one');
+  }
+  const checkpointRoot = str('checkpoint-root')!.replace(/^\/+|\/+$/g, '');
+  if (checkpointRoot === '' || checkpointRoot.split('/').some((p) => p === '..' || p === '.')) {
+    fail(OPTION_BY_KEY.get('checkpoint-root')!, str('checkpoint-root')!, 'a relative path inside the backend');
+  }
+
+  const config: Config = {
+    backendDir: resolve(cwd, str('backend-dir')!),
+    stateDir,
+    socket: resolve(cwd, str('socket') ?? join(stateDir, 'tiercache.sock')),
+    socketMode,
+    listen,
+    blockSize,
+    memoryCacheSize: num('memory-cache-size'),
+    memoryCacheTtlMs: num('memory-cache-ttl'),
+    ssdCacheDir: resolve(cwd, str('ssd-cache-dir') ?? join(stateDir, 'ssd')),
+    ssdCacheSize: num('ssd-cache-size'),
+    ssdFreeRatio: num('ssd-free-ratio'),
+    metadataTtlMs: num('metadata-ttl'),
+    watch: v['watch'] as boolean,
+    maxReadSize: num('max-read-size'),
+    streamChunkSize: num('stream-chunk-size'),
+    drainTimeoutMs: num('drain-timeout'),
+    logLevel: str('log-level') as LogLevel,
+    prefetchWorkers: num('prefetch-workers'),
+    prefetchMaxInflight: num('prefetch-max-inflight'),
+    prefetchQueueSize: num('prefetch-queue-size'),
+    maxReadahead: num('max-readahead'),
+    planLookahead: num('plan-lookahead'),
+    historyMaxRows: num('history-max-rows'),
+    historyMaxAgeMs: num('history-max-age'),
+    checkpointRoot,
+    checkpointDir: resolve(cwd, str('checkpoint-dir') ?? join(stateDir, 'checkpoints')),
+    maxCheckpoints: num('max-checkpoints'),
+    peers,
+    advertise,
+    peerTokenFile: str('peer-token-file') ? resolve(cwd, str('peer-token-file')!) : undefined,
+    peerTimeoutMs: num('peer-timeout'),
+    peerRefreshIntervalMs: num('peer-refresh-interval'),
+    peerHealthIntervalMs: num('peer-health-interval'),
+    peerFailureThreshold: num('peer-failure-threshold'),
+    peerKeepHot: num('peer-keep-hot'),
+    metricsListen: str('metrics-listen'),
+  };
+  return Object.freeze(config);
+}

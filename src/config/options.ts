@@ -1,0 +1,56 @@
+// The daemon's options: one table, used for flags, the YAML file, --help and
+// validation. A key is spelled the same as a flag and in YAML (kebab-case).
+
+export type OptionKind = 'size' | 'duration' | 'int' | 'ratio' | 'string' | 'bool' | 'hostport' | 'enum';
+
+export interface OptionSpec {
+  readonly key: string;
+  readonly kind: OptionKind;
+  /** Default as the user would write it; undefined = unset. */
+  readonly default?: string | number | boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+  readonly help: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'backend-dir', kind: 'string', default: './data', help: 'backend root: the distributed filesystem mount (created if missing)' },
+  { key: 'state-dir', kind: 'string', default: './.tiercache', help: 'socket, SSD cache, index and history live here unless set apart' },
+  { key: 'socket', kind: 'string', help: 'Unix socket path (default <state-dir>/tiercache.sock)' },
+  { key: 'socket-mode', kind: 'string', default: '0660', help: 'permissions of the Unix socket, octal' },
+  { key: 'listen', kind: 'hostport', help: 'also serve gRPC (Cache, Admin, Peer, Health) on TCP host:port' },
+  { key: 'block-size', kind: 'size', default: '4MiB', min: 4096, max: 64 * 2 ** 20, help: 'cache block size' },
+  { key: 'memory-cache-size', kind: 'size', default: '512MiB', min: 0, help: 'memory tier budget in bytes' },
+  { key: 'memory-cache-ttl', kind: 'duration', default: '0', help: 'drop memory blocks older than this (0 = no TTL)' },
+  { key: 'ssd-cache-dir', kind: 'string', help: 'SSD tier directory (default <state-dir>/ssd)' },
+  { key: 'ssd-cache-size', kind: 'size', default: '10GiB', min: 0, help: 'SSD tier budget in bytes (0 disables the tier)' },
+  { key: 'ssd-free-ratio', kind: 'ratio', default: 0.1, min: 0, max: 0.9, help: 'never let free space on the SSD filesystem fall under this share' },
+  { key: 'metadata-ttl', kind: 'duration', default: '2s', help: 'how long a file version (size, mtime) is trusted before re-checking the backend' },
+  { key: 'watch', kind: 'bool', default: true, help: 'watch backend directories in use (chokidar) so local changes invalidate at once' },
+  { key: 'max-read-size', kind: 'size', default: '64MiB', min: 4096, max: 1024 * 2 ** 20, help: 'largest unary Read; larger ranges must use ReadStream' },
+  { key: 'stream-chunk-size', kind: 'size', default: '1MiB', min: 4096, max: 16 * 2 ** 20, help: 'size of ReadStream chunks' },
+  { key: 'drain-timeout', kind: 'duration', default: '20s', help: 'on SIGTERM, how long in-flight calls may finish before they are cut' },
+  { key: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'log level (JSON lines on stderr)' },
+  { key: 'prefetch-workers', kind: 'int', default: 2, min: 1, max: 64, help: 'piscina threads for prefetch I/O and analysis' },
+  { key: 'prefetch-max-inflight', kind: 'size', default: '256MiB', min: 0, help: 'bound on prefetch bytes being fetched at once' },
+  { key: 'prefetch-queue-size', kind: 'int', default: 4096, min: 1, help: 'queued prefetch blocks beyond which new work is dropped (and counted)' },
+  { key: 'max-readahead', kind: 'size', default: '64MiB', min: 0, help: 'largest sequential readahead window per stream' },
+  { key: 'plan-lookahead', kind: 'int', default: 64, min: 1, help: 'how many files of a submitted plan are fetched ahead of the client' },
+  { key: 'history-max-rows', kind: 'int', default: 1_000_000, min: 1000, help: 'access-history rows kept' },
+  { key: 'history-max-age', kind: 'duration', default: '24h', help: 'access-history rows older than this are deleted' },
+  { key: 'checkpoint-root', kind: 'string', default: 'checkpoints', help: 'checkpoints are persisted under this backend path' },
+  { key: 'checkpoint-dir', kind: 'string', help: 'local checkpoint staging directory on the SSD (default <state-dir>/checkpoints)' },
+  { key: 'max-checkpoints', kind: 'int', default: 3, min: 1, max: 1000, help: 'checkpoints kept per job' },
+  { key: 'peers', kind: 'string', help: 'peer daemons: host:port,host:port or dns:///NAME:PORT (a headless Service)' },
+  { key: 'advertise', kind: 'hostport', help: 'this daemon\'s peer address (default $POD_IP with the --listen port)' },
+  { key: 'peer-token-file', kind: 'string', help: 'file holding the shared token that peer calls must carry' },
+  { key: 'peer-timeout', kind: 'duration', default: '2s', help: 'deadline of one peer call; then the read goes to the backend' },
+  { key: 'peer-refresh-interval', kind: 'duration', default: '30s', help: 'how often dns:/// peers are resolved again' },
+  { key: 'peer-health-interval', kind: 'duration', default: '2s', help: 'how often peers are health-checked' },
+  { key: 'peer-failure-threshold', kind: 'int', default: 3, min: 1, help: 'failed health checks before a peer leaves the ring' },
+  { key: 'peer-keep-hot', kind: 'int', default: 2, min: 0, help: 'a non-owner keeps a local copy of a peer block read at least this often (0 = never)' },
+  { key: 'metrics-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'Prometheus /metrics endpoint ("" disables)' },
+];
+
+export const OPTION_BY_KEY: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.key, o]));
