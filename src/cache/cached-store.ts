@@ -1,0 +1,321 @@
+// The block cache orchestrator: memory -> SSD -> fetcher (owner peer, then
+// backend), with single-flight on misses, file versions from a metadata cache
+// with a TTL, and read observers for history and prefetch.
+//
+// Hot path (memory hit): one Map lookup for the file version, one for the
+// block, a subarray. No SQLite, no allocation of block data, no config lookups.
+
+import type { Backend, BackendStat } from '../backend/types';
+import { normalizeRequestPath } from '../backend/path-guard';
+import { ErrorCodes, TiercacheError, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
+import type { Logger } from '../log';
+import { formatBytes } from '../util/units';
+import type { DiskCache } from './disk-cache';
+import type { MemCache } from './mem-cache';
+import { SingleFlight } from './single-flight';
+import { blockKey, pathOfKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchSource } from './types';
+
+/** Largest number of file versions kept in the metadata cache. */
+const MAX_METADATA_ENTRIES = 200_000;
+
+export interface ReadContext {
+  /** Job or client identity, from x-tiercache-job metadata or the connection. */
+  readonly job: string;
+}
+
+export interface ReadEvent {
+  readonly job: string;
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly stat: BackendStat;
+  readonly time: number;
+}
+
+export type ReadObserver = (ev: ReadEvent) => void;
+
+export interface SourceCounters {
+  memory: number;
+  ssd: number;
+  peer: number;
+  backend: number;
+}
+
+export interface CachedStoreOptions {
+  readonly backend: Backend;
+  readonly mem: MemCache;
+  readonly disk: DiskCache;
+  readonly blockSize: number;
+  readonly metadataTtlMs: number;
+  readonly maxReadSize: number;
+  readonly logger: Logger;
+  /** A non-owner keeps a peer-fetched block locally once it was read this often (0 = never). */
+  readonly peerKeepHot?: number;
+  readonly now?: () => number;
+}
+
+interface MetaEntry {
+  stat: BackendStat;
+  expiresAt: number;
+}
+
+export interface BlockRead {
+  readonly data: Buffer;
+  readonly tier: 'memory' | 'ssd' | FetchSource;
+}
+
+export class CachedStore {
+  readonly blockSize: number;
+  readonly backend: Backend;
+  readonly mem: MemCache;
+  readonly disk: DiskCache;
+  /** Bytes served to clients, by the tier they came from. */
+  readonly bytesBySource: SourceCounters = { memory: 0, ssd: 0, peer: 0, backend: 0 };
+  readonly blocksBySource: SourceCounters = { memory: 0, ssd: 0, peer: 0, backend: 0 };
+  readonly flights = new SingleFlight<BlockRead>();
+  private readonly meta = new Map<string, MetaEntry>();
+  private readonly observers: ReadObserver[] = [];
+  private readonly backendFetcher: BlockFetcher;
+  private fetcher: BlockFetcher;
+  private readonly opts: CachedStoreOptions;
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  constructor(opts: CachedStoreOptions) {
+    this.opts = opts;
+    this.blockSize = opts.blockSize;
+    this.backend = opts.backend;
+    this.mem = opts.mem;
+    this.disk = opts.disk;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.logger;
+    const backend = opts.backend;
+    this.backendFetcher = {
+      async fetch(id, length) {
+        return { data: await backend.read(id.path, id.index * opts.blockSize, length, id.version), source: 'backend' };
+      },
+    };
+    this.fetcher = this.backendFetcher;
+  }
+
+  /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
+  get directFetcher(): BlockFetcher {
+    return this.backendFetcher;
+  }
+
+  setFetcher(f: BlockFetcher): void {
+    this.fetcher = f;
+  }
+
+  addReadObserver(fn: ReadObserver): void {
+    this.observers.push(fn);
+  }
+
+  /** The file's current version, re-checked on the backend at most every metadata-ttl. */
+  async stat(path: string): Promise<BackendStat> {
+    const rel = normalizeRequestPath(path);
+    const m = this.meta.get(rel);
+    const now = this.now();
+    if (m && m.expiresAt > now) return m.stat;
+    const stat = await this.backend.stat(rel);
+    if (m && m.stat.version !== stat.version) this.dropVersion(rel, m.stat.version);
+    if (!m && this.meta.size >= MAX_METADATA_ENTRIES) {
+      const oldest = this.meta.keys().next().value;
+      if (oldest !== undefined) this.meta.delete(oldest);
+    }
+    this.meta.set(rel, { stat, expiresAt: now + this.opts.metadataTtlMs });
+    return stat;
+  }
+
+  /** Forgets what is known of a path's version (a watcher saw it change). */
+  invalidate(path: string): void {
+    this.meta.delete(path);
+  }
+
+  /** Unary read: the bytes of [offset, offset+length), length 0 = to the end; bounded by max-read-size. */
+  async read(path: string, offset: number, length: number, ctx: ReadContext): Promise<Buffer> {
+    if (length > this.opts.maxReadSize) {
+      throw tooLarge(
+        `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
+      );
+    }
+    return this.retryOnChange(path, async () => {
+      const stat = await this.fileStat(path);
+      const end = this.rangeEnd(stat, offset, length);
+      if (end - offset > this.opts.maxReadSize) {
+        throw tooLarge(
+          `read to the end of ${stat.path} is ${formatBytes(end - offset)}, over max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream or give a length`,
+        );
+      }
+      const parts: Buffer[] = [];
+      for (let pos = offset; pos < end; ) {
+        const index = Math.floor(pos / this.blockSize);
+        const blockStart = index * this.blockSize;
+        const { data } = await this.getBlock(stat, index);
+        const from = pos - blockStart;
+        const to = Math.min(data.length, end - blockStart);
+        if (to <= from) break;
+        parts.push(data.subarray(from, to));
+        pos = blockStart + to;
+      }
+      this.notify(ctx, stat, offset, end - offset);
+      return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
+    });
+  }
+
+  /**
+   * Streams [offset, offset+length) as chunks of at most chunkSize bytes,
+   * fetching the next block while the current one is being sent.
+   */
+  async *stream(
+    path: string,
+    offset: number,
+    length: number,
+    chunkSize: number,
+    ctx: ReadContext,
+  ): AsyncGenerator<{ offset: number; data: Buffer }> {
+    const stat = await this.retryOnChange(path, () => this.fileStat(path));
+    const end = this.rangeEnd(stat, offset, length);
+    if (end <= offset) return;
+    const first = Math.floor(offset / this.blockSize);
+    const last = Math.floor((end - 1) / this.blockSize);
+    let next: Promise<BlockRead> | undefined = this.getBlock(stat, first);
+    next.catch(() => {});
+    for (let index = first; index <= last; index++) {
+      const { data } = await next!;
+      if (index < last) {
+        next = this.getBlock(stat, index + 1);
+        next.catch(() => {});
+      }
+      const blockStart = index * this.blockSize;
+      const from = Math.max(offset, blockStart) - blockStart;
+      const to = Math.min(end - blockStart, data.length);
+      this.notify(ctx, stat, blockStart + from, to - from);
+      for (let p = from; p < to; p += chunkSize) {
+        yield { offset: blockStart + p, data: data.subarray(p, Math.min(p + chunkSize, to)) };
+      }
+    }
+  }
+
+  /** One block through the tiers; misses are single-flighted per block. */
+  getBlock(stat: BackendStat, index: number): Promise<BlockRead> {
+    const id: BlockId = { path: stat.path, version: stat.version, index };
+    const key = blockKey(id);
+    const hit = this.mem.get(key);
+    if (hit) {
+      this.count('memory', hit.length);
+      return Promise.resolve({ data: hit, tier: 'memory' });
+    }
+    return this.flights.do(key, () => this.loadBlock(id, key, stat, 'read'));
+  }
+
+  /**
+   * Background fetch of a block into the cache (prefetch, warm-up). Does not
+   * count as a client access. Resolves to the bytes fetched from outside the
+   * node (0 when the block was already cached or a read is already loading it).
+   */
+  async prefetchBlock(stat: BackendStat, index: number): Promise<number> {
+    const id: BlockId = { path: stat.path, version: stat.version, index };
+    const key = blockKey(id);
+    if (this.mem.has(key) || this.disk.has(key) || this.flights.has(key)) return 0;
+    const r = await this.flights.do(key, () => this.loadBlock(id, key, stat, 'prefetch'));
+    return r.tier === 'memory' || r.tier === 'ssd' ? 0 : r.data.length;
+  }
+
+  /** True when a block is in memory or on the SSD (no counting, no I/O). */
+  isCached(stat: BackendStat, index: number): boolean {
+    const key = blockKey({ path: stat.path, version: stat.version, index });
+    return this.mem.has(key) || this.disk.has(key);
+  }
+
+  blockCount(stat: BackendStat): number {
+    return Math.ceil(stat.size / this.blockSize);
+  }
+
+  /** Drops every cached block of a path, all versions, from both tiers. */
+  async evict(path: string): Promise<number> {
+    const rel = normalizeRequestPath(path);
+    const stat = await this.backend.stat(rel).catch((err: unknown) => {
+      if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) return undefined;
+      throw err;
+    });
+    if (stat?.isDir) throw isDirectory(rel);
+    const removed = new Set<string>();
+    for (const k of [...this.mem.keys()]) if (pathOfKey(k) === rel && this.mem.delete(k)) removed.add(k);
+    for (const k of [...this.disk.keys()]) if (pathOfKey(k) === rel && this.disk.delete(k)) removed.add(k);
+    this.meta.delete(rel);
+    return removed.size;
+  }
+
+  private async loadBlock(id: BlockId, key: string, stat: BackendStat, origin: BlockOrigin): Promise<BlockRead> {
+    const fromSsd = origin === 'read' ? await this.disk.get(key) : undefined;
+    if (fromSsd) {
+      this.mem.put(key, fromSsd, origin);
+      this.count('ssd', fromSsd.length);
+      return { data: fromSsd, tier: 'ssd' };
+    }
+    const length = Math.min(this.blockSize, stat.size - id.index * this.blockSize);
+    const fetched = await this.fetcher.fetch(id, length);
+    const data = fetched.data;
+    if (data.length !== length) {
+      // The file shrank under us: its version check passed, so this is a short read at EOF.
+      this.log.warn('short block read', { path: id.path, block: id.index, expected: length, got: data.length });
+    }
+    const keep =
+      fetched.source === 'backend' ||
+      origin === 'prefetch' ||
+      (this.opts.peerKeepHot !== undefined &&
+        this.opts.peerKeepHot > 0 &&
+        this.mem.frequency(key) >= this.opts.peerKeepHot);
+    if (keep) {
+      // Prefetched blocks are forced in: they were fetched to be read soon.
+      this.mem.put(key, data, origin, { force: origin === 'prefetch' });
+      void this.disk.put(id, data, origin);
+    }
+    this.count(fetched.source, data.length);
+    return { data, tier: fetched.source };
+  }
+
+  private count(tier: keyof SourceCounters, bytes: number): void {
+    this.bytesBySource[tier] += bytes;
+    this.blocksBySource[tier]++;
+  }
+
+  private async fileStat(path: string): Promise<BackendStat> {
+    const stat = await this.stat(path);
+    if (stat.isDir) throw isDirectory(stat.path);
+    return stat;
+  }
+
+  private rangeEnd(stat: BackendStat, offset: number, length: number): number {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument(`invalid offset ${offset}`);
+    if (!Number.isSafeInteger(length) || length < 0) throw invalidArgument(`invalid length ${length}`);
+    if (offset > stat.size) {
+      throw outOfRange(`offset ${offset} is past the end of ${stat.path} (size ${stat.size})`);
+    }
+    return length === 0 ? stat.size : Math.min(stat.size, offset + length);
+  }
+
+  /** A file that changed during a read is re-stat'ed and read once more. */
+  private async retryOnChange<T>(path: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof TiercacheError) || err.code !== ErrorCodes.FILE_CHANGED) throw err;
+      this.invalidate(normalizeRequestPath(path));
+      return fn();
+    }
+  }
+
+  private notify(ctx: ReadContext, stat: BackendStat, offset: number, length: number): void {
+    if (this.observers.length === 0) return;
+    const ev: ReadEvent = { job: ctx.job, path: stat.path, offset, length, stat, time: this.now() };
+    for (const o of this.observers) o(ev);
+  }
+
+  private dropVersion(path: string, version: string): void {
+    const prefix = `${version}\u0000`;
+    for (const k of [...this.mem.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.mem.delete(k);
+    for (const k of [...this.disk.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.disk.delete(k);
+  }
+}

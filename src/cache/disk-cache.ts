@@ -1,0 +1,331 @@
+// SSD tier: one file per block under <dir>/blocks/xx/, index in memory and in
+// SQLite (index-store.ts). Blocks are written tmp -> CRC-32 -> rename, and the
+// CRC is checked on every read: a corrupt block is dropped, counted and
+// re-fetched by the caller, never served. A disk that keeps failing goes
+// normal -> unstable -> down (skipped for a cool-down) instead of failing reads.
+
+import { promises as fsp, mkdirSync, readdirSync, rmSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Logger } from '../log';
+import { getErrorMessage } from '../util/errors-message';
+import { IndexStore, type IndexRow } from './index-store';
+import { AdmissionPolicy } from './policy';
+import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
+
+/** Consecutive I/O errors after which the disk is unstable, then down. */
+const UNSTABLE_AFTER_ERRORS = 3;
+const DOWN_AFTER_ERRORS = 10;
+/** How long a down disk is skipped before it is tried again. */
+const DOWN_COOLDOWN_MS = 30_000;
+const FLUSH_INTERVAL_MS = 500;
+
+export type DiskState = 'normal' | 'unstable' | 'down' | 'disabled';
+
+interface DiskEntry {
+  readonly file: string;
+  readonly id: BlockId;
+  readonly size: number;
+  readonly crc: number;
+  origin: BlockOrigin;
+  wasRead: boolean;
+}
+
+export interface DiskCacheOptions {
+  readonly dir: string;
+  readonly capacityBytes: number;
+  readonly freeRatio: number;
+  readonly blockSize: number;
+  readonly logger: Logger;
+  readonly events?: TierEvents;
+  readonly now?: () => number;
+  /** Free bytes and total bytes of the filesystem holding dir; injectable for tests. */
+  readonly statfs?: (dir: string) => { free: number; total: number };
+}
+
+function defaultStatfs(dir: string): { free: number; total: number } {
+  const s = statfsSync(dir);
+  return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
+}
+
+export class DiskCache {
+  readonly counters = newTierCounters();
+  spaceRejections = 0;
+  private readonly opts: DiskCacheOptions;
+  private readonly entries = new Map<string, DiskEntry>();
+  private readonly policy: AdmissionPolicy;
+  private readonly store: IndexStore | undefined;
+  private readonly blocksDir: string;
+  private readonly tmpDir: string;
+  private readonly events: TierEvents;
+  private readonly now: () => number;
+  private readonly statfs: (dir: string) => { free: number; total: number };
+  private consecutiveErrors = 0;
+  private downUntil = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(opts: DiskCacheOptions) {
+    this.opts = opts;
+    this.log = opts.logger.child({ tier: 'ssd' });
+    this.events = opts.events ?? {};
+    this.now = opts.now ?? Date.now;
+    this.statfs = opts.statfs ?? defaultStatfs;
+    this.policy = new AdmissionPolicy({ capacityBytes: opts.capacityBytes, typicalEntryBytes: opts.blockSize });
+    this.blocksDir = join(opts.dir, 'blocks');
+    this.tmpDir = join(opts.dir, 'tmp');
+    if (opts.capacityBytes === 0) {
+      this.store = undefined;
+      return;
+    }
+    mkdirSync(this.blocksDir, { recursive: true });
+    rmSync(this.tmpDir, { recursive: true, force: true });
+    mkdirSync(this.tmpDir, { recursive: true });
+    this.store = new IndexStore(join(opts.dir, 'index.sqlite'));
+    this.recover();
+    this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  get enabled(): boolean {
+    return this.store !== undefined;
+  }
+
+  get state(): DiskState {
+    if (!this.enabled) return 'disabled';
+    if (this.downUntil > this.now()) return 'down';
+    if (this.consecutiveErrors >= UNSTABLE_AFTER_ERRORS) return 'unstable';
+    return 'normal';
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Reads and verifies a block; undefined on a miss, a corrupt block or a failing disk. */
+  async get(key: string): Promise<Buffer | undefined> {
+    if (!this.enabled) return undefined;
+    this.policy.recordAccess(key);
+    const e = this.entries.get(key);
+    if (e === undefined || this.state === 'down') {
+      this.counters.misses++;
+      return undefined;
+    }
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(this.filePath(e.file));
+    } catch (err) {
+      this.counters.misses++;
+      this.remove(key, e, false);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.ioError('read', err);
+      else this.counters.corruptBlocks++;
+      return undefined;
+    }
+    if (data.length !== e.size || crc32(data) !== e.crc) {
+      this.counters.corruptBlocks++;
+      this.counters.misses++;
+      this.log.warn('corrupt SSD block dropped; it will be re-fetched', {
+        path: e.id.path,
+        block: e.id.index,
+        file: e.file,
+      });
+      this.remove(key, e, false);
+      return undefined;
+    }
+    this.consecutiveErrors = 0;
+    this.counters.hits++;
+    this.policy.touch(key);
+    if (!e.wasRead) {
+      e.wasRead = true;
+      if (e.origin === 'prefetch') this.events.onPrefetchHit?.('ssd', key);
+    }
+    this.store!.upsert(this.rowOf(e));
+    return data;
+  }
+
+  /** Stores a block if admitted; never throws (failures are counted and logged). */
+  async put(id: BlockId, data: Buffer, origin: BlockOrigin = 'read'): Promise<boolean> {
+    if (!this.enabled || this.state === 'down') return false;
+    const key = blockKey(id);
+    if (this.entries.has(key)) return true;
+    const victims = this.policy.admit(key, data.length);
+    if (victims === null) {
+      this.counters.admissionsRejected++;
+      return false;
+    }
+    for (const v of victims) this.evictKey(v);
+    if (!this.ensureFreeSpace(data.length)) {
+      this.spaceRejections++;
+      return false;
+    }
+    const file = createHash('sha1').update(key).digest('hex');
+    const crc = crc32(data);
+    const tmp = join(this.tmpDir, `${file}.${randomBytes(4).toString('hex')}`);
+    // Reserve the space now so concurrent puts see it.
+    this.policy.insert(key, data.length);
+    try {
+      await fsp.mkdir(join(this.blocksDir, file.slice(0, 2)), { recursive: true });
+      await fsp.writeFile(tmp, data, { flag: 'wx' });
+      await fsp.rename(tmp, this.filePath(file));
+    } catch (err) {
+      this.policy.remove(key);
+      await fsp.unlink(tmp).catch(() => {});
+      this.ioError('write', err);
+      return false;
+    }
+    // An evict() of this path may have run while we were writing.
+    if (!this.policy.has(key)) {
+      await fsp.unlink(this.filePath(file)).catch(() => {});
+      return false;
+    }
+    this.consecutiveErrors = 0;
+    const e: DiskEntry = { file, id, size: data.length, crc, origin, wasRead: origin === 'read' };
+    this.entries.set(key, e);
+    this.store!.upsert(this.rowOf(e));
+    return true;
+  }
+
+  delete(key: string): boolean {
+    const e = this.entries.get(key);
+    if (e) {
+      this.remove(key, e, false);
+      return true;
+    }
+    // A put still writing: dropping it from the policy makes put() discard its file.
+    return this.policy.remove(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  snapshot(): TierSnapshot {
+    return {
+      name: 'ssd',
+      ...this.counters,
+      capacityBytes: this.opts.capacityBytes,
+      usedBytes: this.policy.usedBytes,
+      blocks: this.entries.size,
+      state: this.state,
+    };
+  }
+
+  flushIndex(): void {
+    try {
+      this.store?.flush();
+    } catch (err) {
+      this.log.error('persisting the SSD index failed', { err: getErrorMessage(err) });
+    }
+  }
+
+  close(): void {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.store?.close();
+  }
+
+  /** Evicts least recently used blocks until `size` more bytes fit above the free-space floor. */
+  private ensureFreeSpace(size: number): boolean {
+    let fs: { free: number; total: number };
+    try {
+      fs = this.statfs(this.opts.dir);
+    } catch (err) {
+      this.ioError('statfs', err);
+      return false;
+    }
+    const floor = fs.total * this.opts.freeRatio;
+    let free = fs.free;
+    if (free - size >= floor) return true;
+    for (const k of [...this.policy.lruKeys()]) {
+      const e = this.entries.get(k);
+      if (!e) continue;
+      this.evictKey(k);
+      free += e.size;
+      if (free - size >= floor) return true;
+    }
+    return false;
+  }
+
+  private evictKey(key: string): void {
+    const e = this.entries.get(key);
+    if (e) this.remove(key, e, true);
+    else this.policy.remove(key);
+  }
+
+  private remove(key: string, e: DiskEntry, eviction: boolean): void {
+    this.entries.delete(key);
+    this.policy.remove(key);
+    this.store?.delete(e.file);
+    fsp.unlink(this.filePath(e.file)).catch(() => {});
+    if (eviction) {
+      this.counters.evictions++;
+      this.events.onEvict?.('ssd', key, e.origin, e.wasRead);
+    }
+  }
+
+  private ioError(op: string, err: unknown): void {
+    this.counters.writeErrors++;
+    this.consecutiveErrors++;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (this.consecutiveErrors === UNSTABLE_AFTER_ERRORS || this.consecutiveErrors === 1) {
+      this.log.warn(`SSD ${op} failed; serving from other tiers`, { err: getErrorMessage(err), code, state: this.state });
+    }
+    if (this.consecutiveErrors >= DOWN_AFTER_ERRORS) {
+      this.downUntil = this.now() + DOWN_COOLDOWN_MS;
+      this.consecutiveErrors = UNSTABLE_AFTER_ERRORS;
+      this.log.error('SSD tier is down after repeated errors; retrying later', { cooldownMs: DOWN_COOLDOWN_MS });
+    }
+  }
+
+  private filePath(file: string): string {
+    return join(this.blocksDir, file.slice(0, 2), file);
+  }
+
+  private rowOf(e: DiskEntry): IndexRow {
+    return {
+      file: e.file,
+      path: e.id.path,
+      version: e.id.version,
+      idx: e.id.index,
+      size: e.size,
+      crc: e.crc,
+      lastAccess: this.now(),
+    };
+  }
+
+  /** Rebuilds the live index from SQLite; drops rows without files and files without rows. */
+  private recover(): void {
+    const rows = this.store!.loadAll();
+    const known = new Set<string>();
+    for (const r of rows) {
+      let size = -1;
+      try {
+        size = statSync(this.filePath(r.file)).size;
+      } catch {
+        /* missing */
+      }
+      if (size !== r.size || this.policy.usedBytes + r.size > this.opts.capacityBytes) {
+        this.store!.delete(r.file);
+        continue;
+      }
+      const id: BlockId = { path: r.path, version: r.version, index: r.idx };
+      const key = blockKey(id);
+      this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
+      this.policy.insert(key, r.size);
+      known.add(r.file);
+    }
+    for (const sub of readdirSync(this.blocksDir)) {
+      for (const f of readdirSync(join(this.blocksDir, sub))) {
+        if (!known.has(f)) {
+          try {
+            unlinkSync(join(this.blocksDir, sub, f));
+          } catch {
+            /* already gone */
+          }
+        }
+      }
+    }
+    this.store!.flush();
+    this.log.info('SSD index recovered', { blocks: this.entries.size, bytes: this.policy.usedBytes });
+  }
+}

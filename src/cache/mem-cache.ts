@@ -1,0 +1,144 @@
+// Memory tier: blocks as Buffers under a byte budget, optional TTL.
+// Lookups are a Map get; admission and victims come from AdmissionPolicy.
+
+import { AdmissionPolicy } from './policy';
+import { newTierCounters, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
+
+interface MemEntry {
+  readonly data: Buffer;
+  readonly storedAt: number;
+  origin: BlockOrigin;
+  wasRead: boolean;
+}
+
+export interface MemCacheOptions {
+  readonly capacityBytes: number;
+  readonly blockSize: number;
+  readonly ttlMs: number;
+  readonly now?: () => number;
+  readonly events?: TierEvents;
+  readonly policy?: AdmissionPolicy;
+}
+
+export class MemCache {
+  readonly counters = newTierCounters();
+  private readonly entries = new Map<string, MemEntry>();
+  private readonly policy: AdmissionPolicy;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly events: TierEvents;
+
+  constructor(opts: MemCacheOptions) {
+    this.policy =
+      opts.policy ?? new AdmissionPolicy({ capacityBytes: opts.capacityBytes, typicalEntryBytes: opts.blockSize });
+    this.ttlMs = opts.ttlMs;
+    this.now = opts.now ?? Date.now;
+    this.events = opts.events ?? {};
+  }
+
+  /** Looks a block up, counting a hit or a miss. */
+  get(key: string): Buffer | undefined {
+    this.policy.recordAccess(key);
+    const e = this.entries.get(key);
+    if (e === undefined) {
+      this.counters.misses++;
+      return undefined;
+    }
+    if (this.ttlMs > 0 && this.now() - e.storedAt > this.ttlMs) {
+      this.drop(key, e, true);
+      this.counters.misses++;
+      return undefined;
+    }
+    this.counters.hits++;
+    this.policy.touch(key);
+    if (!e.wasRead) {
+      e.wasRead = true;
+      if (e.origin === 'prefetch') this.events.onPrefetchHit?.('memory', key);
+    }
+    return e.data;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  /** Presence check without counting (prefetch planning, warm-up --check). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /**
+   * Offers a block. Returns true when it was stored. `origin` prefetch blocks
+   * are not counted as an access (they have not been read yet).
+   */
+  put(key: string, data: Buffer, origin: BlockOrigin = 'read', opts: { force?: boolean } = {}): boolean {
+    if (this.policy.capacityBytes === 0) return false;
+    const existing = this.entries.get(key);
+    if (existing) {
+      if (origin === 'read') existing.wasRead = true;
+      return true;
+    }
+    const victims = this.policy.admit(key, data.length, opts);
+    if (victims === null) {
+      this.counters.admissionsRejected++;
+      return false;
+    }
+    for (const v of victims) {
+      const ve = this.entries.get(v);
+      if (ve) this.drop(v, ve, true);
+    }
+    this.entries.set(key, { data, storedAt: this.now(), origin, wasRead: origin === 'read' });
+    this.policy.insert(key, data.length);
+    return true;
+  }
+
+  /** Removes a block (invalidation); not counted as an eviction. */
+  delete(key: string): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    this.drop(key, e, false);
+    return true;
+  }
+
+  protect(key: string, on: boolean): void {
+    this.policy.protect(key, on);
+  }
+
+  frequency(key: string): number {
+    return this.policy.frequency(key);
+  }
+
+  /** Drops entries past their TTL; run from a background timer. */
+  sweep(): number {
+    if (this.ttlMs <= 0) return 0;
+    const cutoff = this.now() - this.ttlMs;
+    let n = 0;
+    for (const [k, e] of this.entries) {
+      if (e.storedAt < cutoff) {
+        this.drop(k, e, true);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  snapshot(): TierSnapshot {
+    return {
+      name: 'memory',
+      ...this.counters,
+      capacityBytes: this.policy.capacityBytes,
+      usedBytes: this.policy.usedBytes,
+      blocks: this.entries.size,
+      state: this.policy.capacityBytes > 0 ? 'normal' : 'disabled',
+    };
+  }
+
+  private drop(key: string, e: MemEntry, eviction: boolean): void {
+    this.entries.delete(key);
+    this.policy.remove(key);
+    if (eviction) {
+      this.counters.evictions++;
+      this.events.onEvict?.('memory', key, e.origin, e.wasRead);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// `tiercache daemon`: flags and --config -> Config, then run until SIGTERM/SIGINT.
+
+import { parseArgs } from 'node:util';
+import { loadConfig, type RawValue } from '../config/load';
+import { OPTIONS } from '../config/options';
+import { createLogger } from '../log';
+import { Daemon, type DaemonExtras } from '../server/daemon';
+import { attachSubsystems } from '../server/subsystems';
+import { parseDuration, parseSize } from '../util/units';
+import { getErrorMessage } from '../util/errors-message';
+import type { Io } from './io';
+
+/** Bench-only flags (see backend/throttled-backend.ts); not part of the config file. */
+const BENCH_FLAGS = ['emulate-backend-latency', 'emulate-backend-bandwidth'] as const;
+
+export function daemonHelp(): string {
+  const lines = [
+    'Usage: tiercache daemon [--config FILE] [--OPTION VALUE ...]',
+    '',
+    'Runs the node cache daemon. Options may also be set in a YAML file (same keys);',
+    'flags win over the file. Sizes: 4096, 512MiB, 10GiB. Durations: 500ms, 30s, 1h.',
+    '',
+    '  --config FILE                     YAML config file',
+  ];
+  for (const o of OPTIONS) {
+    const d = o.default === undefined ? '' : ` [${o.default}]`;
+    lines.push(`  --${o.key.padEnd(32)} ${o.help}${d}`);
+  }
+  lines.push('', 'Bench only: --emulate-backend-latency DURATION, --emulate-backend-bandwidth SIZE (per second)');
+  return lines.join('\n') + '\n';
+}
+
+export async function runDaemon(argv: string[], io: Io): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean' },
+  };
+  for (const o of OPTIONS) options[o.key] = { type: 'string' };
+  for (const f of BENCH_FLAGS) options[f] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, allowPositionals: false, strict: true }).values;
+  } catch (err) {
+    io.stderr.write(`tiercache daemon: ${getErrorMessage(err)}\n`);
+    return 2;
+  }
+  if (values['help']) {
+    io.stdout.write(daemonHelp());
+    return 0;
+  }
+  const flags: Record<string, RawValue> = {};
+  for (const o of OPTIONS) {
+    const v = values[o.key];
+    if (typeof v === 'string') flags[o.key] = v;
+  }
+  let daemon: Daemon;
+  try {
+    const config = loadConfig({
+      flags,
+      configFile: typeof values['config'] === 'string' ? values['config'] : undefined,
+      podIp: io.env['POD_IP'],
+    });
+    const extras: DaemonExtras = {};
+    const lat = values['emulate-backend-latency'];
+    const bw = values['emulate-backend-bandwidth'];
+    if (typeof lat === 'string' || typeof bw === 'string') {
+      (extras as { emulateBackend?: DaemonExtras['emulateBackend'] }).emulateBackend = {
+        latencyMs: typeof lat === 'string' ? parseDuration(lat) : 0,
+        bandwidth: typeof bw === 'string' ? parseSize(bw) : 0,
+      };
+    }
+    const log = createLogger(config.logLevel, { component: 'tiercache' });
+    daemon = new Daemon(config, log, extras);
+    await attachSubsystems(daemon);
+    await daemon.start();
+  } catch (err) {
+    io.stderr.write(`tiercache daemon: ${getErrorMessage(err)}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: string) => {
+      if (++signals > 1) {
+        daemon.log.warn('second signal: exiting now', { signal: sig });
+        resolve(1);
+        return;
+      }
+      daemon.log.info('signal received', { signal: sig });
+      daemon.stop().then(
+        () => resolve(0),
+        (err) => {
+          daemon.log.error('shutdown failed', { err: getErrorMessage(err) });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+  });
+}

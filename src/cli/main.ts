@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// tiercache: the daemon and its operator/client commands.
+
+import { runDaemon } from './daemon-command';
+import { reportError, type Io } from './io';
+import { runCat, runEvict, runStat } from './read-commands';
+import { runCacheStats } from './stats-command';
+import { VERSION } from '../version';
+
+const HELP = `Usage: tiercache COMMAND [options]
+
+Daemon:
+  daemon                 run the node cache daemon (see tiercache daemon --help)
+
+Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tiercache/tiercache.sock):
+  cat PATH               print a file (or --offset/--length range) read through the cache
+  stat PATH              size, mtime and type of a backend path
+  evict PATH             drop a file's cached blocks on this node
+  cache stats            per-tier capacity, hits, misses, evictions (--type, --json)
+
+  version                print the version
+Run tiercache COMMAND --help for a command's options.
+`;
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+export const COMMANDS: Record<string, Command> = {
+  daemon: runDaemon,
+  cat: runCat,
+  stat: runStat,
+  evict: runEvict,
+  'cache stats': runCacheStats,
+};
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [first, second, ...rest] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    io.stdout.write(HELP);
+    return first ? 0 : 2;
+  }
+  if (first === 'version' || first === '--version') {
+    io.stdout.write(`tiercache ${VERSION}\n`);
+    return 0;
+  }
+  const two = second !== undefined ? COMMANDS[`${first} ${second}`] : undefined;
+  const cmd = two ?? COMMANDS[first];
+  if (!cmd) {
+    io.stderr.write(`tiercache: unknown command ${JSON.stringify(two ? `${first} ${second}` : first)}\n\n${HELP}`);
+    return 2;
+  }
+  const args = two ? rest : argv.slice(1);
+  try {
+    return await cmd(args, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+if (require.main === module) {
+  const io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+      // The daemon returns once it has stopped; clients once output is flushed.
+      if (process.argv[2] === 'daemon') process.exit(code);
+    },
+    (err) => {
+      process.stderr.write(`tiercache: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

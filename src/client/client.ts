@@ -1,0 +1,165 @@
+// TiercacheClient: the TypeScript client for training code and the CLI.
+// Connects to the daemon's Unix socket (default $TIERCACHE_SOCKET) or a TCP
+// address, and surfaces failures as TiercacheClientError with the gRPC code.
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { credentials, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { services, CHANNEL_OPTIONS } from '../server/proto';
+import { DaemonUnreachableError, fromServiceError } from './errors';
+
+export const DEFAULT_SOCKET = './.tiercache/tiercache.sock';
+
+export interface ClientOptions {
+  /** Unix socket path; default $TIERCACHE_SOCKET, else ./.tiercache/tiercache.sock. */
+  readonly socket?: string;
+  /** TCP address host:port instead of a socket. */
+  readonly address?: string;
+  /** Sent as x-tiercache-job so the daemon can tell jobs apart in its access history. */
+  readonly job?: string;
+  /** Deadline of unary calls, ms (default 60 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface FileInfo {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  is_dir: boolean;
+}
+
+type Callback<T> = (err: ServiceError | null, res?: T) => void;
+type UnaryMethod = (req: unknown, md: Metadata, opts: { deadline: number }, cb: Callback<unknown>) => void;
+type StreamMethod = (req: unknown, md: Metadata) => ClientReadableStream<unknown>;
+
+export function defaultSocket(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env['TIERCACHE_SOCKET'] || DEFAULT_SOCKET);
+}
+
+export class TiercacheClient {
+  readonly target: string;
+  readonly socket: string | undefined;
+  private readonly clients = new Map<string, Client>();
+  private readonly job: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(opts: ClientOptions = {}) {
+    if (opts.address) {
+      this.target = opts.address;
+      this.socket = undefined;
+    } else {
+      this.socket = resolve(opts.socket ?? defaultSocket());
+      this.target = `unix://${this.socket}`;
+    }
+    this.job = opts.job;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+  }
+
+  private client(name: keyof typeof services): Client {
+    let c = this.clients.get(name);
+    if (!c) {
+      const Ctor = services[name];
+      // One channel for all services: grpc-js shares subchannels with equal options.
+      c = new Ctor(this.target, credentials.createInsecure(), { ...CHANNEL_OPTIONS });
+      this.clients.set(name, c);
+    }
+    return c;
+  }
+
+  metadata(): Metadata {
+    const md = new Metadata();
+    if (this.job) md.set('x-tiercache-job', this.job);
+    return md;
+  }
+
+  private where(): string {
+    return this.socket ?? this.target;
+  }
+
+  private checkSocket(): void {
+    if (this.socket && !existsSync(this.socket)) {
+      throw new DaemonUnreachableError(this.socket, 'no such socket (is the daemon running? set --socket or TIERCACHE_SOCKET)');
+    }
+  }
+
+  /** Calls a unary method; rejects with TiercacheClientError. */
+  unary<T>(service: keyof typeof services, method: string, req: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    return new Promise<T>((resolvePromise, reject) => {
+      try {
+        this.checkSocket();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const c = this.client(service) as unknown as Record<string, UnaryMethod>;
+      const fn = c[method];
+      if (!fn) {
+        reject(new Error(`no method ${service}.${method}`));
+        return;
+      }
+      fn.call(c, req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err, this.where()));
+        else resolvePromise(res as T);
+      });
+    });
+  }
+
+  /** Async iterator over a server stream; errors become TiercacheClientError. */
+  async *serverStream<T>(service: keyof typeof services, method: string, req: unknown): AsyncGenerator<T> {
+    this.checkSocket();
+    const c = this.client(service) as unknown as Record<string, StreamMethod>;
+    const call = c[method]!.call(c, req, this.metadata());
+    try {
+      for await (const msg of call) yield msg as T;
+    } catch (err) {
+      throw fromServiceError(err, this.where());
+    } finally {
+      call.cancel();
+    }
+  }
+
+  rawClient(service: keyof typeof services): Client {
+    this.checkSocket();
+    return this.client(service);
+  }
+
+  stat(path: string): Promise<FileInfo> {
+    return this.unary<FileInfo>('Cache', 'Stat', { path });
+  }
+
+  async read(path: string, offset = 0, length = 0): Promise<Buffer> {
+    const res = await this.unary<{ data: Buffer }>('Cache', 'Read', { path, offset, length });
+    return res.data;
+  }
+
+  /** Chunks of [offset, offset+length) (length 0 = to the end), as they arrive. */
+  async *readChunks(path: string, offset = 0, length = 0): AsyncGenerator<{ offset: number; data: Buffer }> {
+    yield* this.serverStream<{ offset: number; data: Buffer }>('Cache', 'ReadStream', { path, offset, length });
+  }
+
+  /** The file (or a range of it) as a Node Readable with back-pressure. */
+  createReadStream(path: string, opts: { offset?: number; length?: number } = {}): Readable {
+    const chunks = this.readChunks(path, opts.offset ?? 0, opts.length ?? 0);
+    return Readable.from(
+      (async function* () {
+        for await (const c of chunks) yield c.data;
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  async evict(path: string): Promise<number> {
+    const res = await this.unary<{ blocks_evicted: number }>('Cache', 'Evict', { path });
+    return res.blocks_evicted;
+  }
+
+  stats(type: 'memory' | 'ssd' | 'distributed' | 'all' = 'all'): Promise<Record<string, unknown>> {
+    return this.unary('Admin', 'Stats', { type });
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}

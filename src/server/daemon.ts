@@ -1,0 +1,235 @@
+// The daemon: builds the cache from a Config, serves gRPC on the Unix socket
+// (and TCP with --listen), and shuts down in order: stop accepting, drain
+// in-flight calls (up to drain-timeout), persist the index, close.
+
+import { mkdirSync } from 'node:fs';
+import { Server, ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Config } from '../config/types';
+import type { Logger } from '../log';
+import { PosixBackend } from '../backend/posix-backend';
+import { ThrottledBackend } from '../backend/throttled-backend';
+import type { Backend } from '../backend/types';
+import { MemCache } from '../cache/mem-cache';
+import { DiskCache } from '../cache/disk-cache';
+import { CachedStore } from '../cache/cached-store';
+import { BackendWatcher } from '../cache/backend-watcher';
+import type { TierEvents } from '../cache/types';
+import { ConfigError, unimplemented, toGrpcError } from '../errors';
+import { adminService, type AccessPatternsApi } from './admin-service';
+import { cacheService, type PrefetchApi } from './cache-service';
+import { HealthState } from './health-service';
+import { serviceDefinition, CHANNEL_OPTIONS } from './proto';
+import { prepareSocket, setSocketMode } from './socket';
+import { StatsRegistry } from './stats';
+import type { CallTracker } from './handlers';
+import { VERSION } from '../version';
+
+const MEMORY_SWEEP_INTERVAL_MS = 5_000;
+const MAX_UNIX_SOCKET_PATH = 107;
+
+/** Test and bench hooks that are not part of the user-facing config. */
+export interface DaemonExtras {
+  /** Emulate a remote backend (bench only): latency per request, bandwidth in bytes/s. */
+  readonly emulateBackend?: { latencyMs: number; bandwidth: number };
+}
+
+/** A subsystem attached to the daemon (prefetch, checkpoints, peers, metrics). */
+export interface Subsystem {
+  readonly name: string;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export class Daemon {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly backend: Backend;
+  readonly store: CachedStore;
+  readonly stats: StatsRegistry;
+  readonly health = new HealthState();
+  readonly tierEvents: TierEvents;
+  /** Set by the prefetch engine when attached. */
+  prefetchApi: PrefetchApi | undefined;
+  patternsApi: AccessPatternsApi | undefined;
+  tcpPort: number | undefined;
+  private readonly server: Server;
+  private readonly tracker: CallTracker;
+  private readonly watcher: BackendWatcher | undefined;
+  private readonly subsystems: Subsystem[] = [];
+  private readonly extraServices = new Map<string, UntypedServiceImplementation>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(config: Config, log: Logger, extras: DaemonExtras = {}) {
+    this.config = config;
+    this.log = log;
+    if (Buffer.byteLength(config.socket) > MAX_UNIX_SOCKET_PATH) {
+      throw new ConfigError(
+        `invalid socket: ${config.socket} is longer than ${MAX_UNIX_SOCKET_PATH} bytes, the Unix socket path limit; choose a shorter --socket`,
+      );
+    }
+    mkdirSync(config.stateDir, { recursive: true });
+    let backend: Backend = new PosixBackend(config.backendDir, { create: true });
+    if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
+    this.backend = backend;
+    // Forwarding object: subsystems add handlers after the tiers exist.
+    const handlers: TierEvents[] = [];
+    this.tierEvents = {
+      onEvict: (tier, key, origin, wasRead) => {
+        for (const h of handlers) h.onEvict?.(tier, key, origin, wasRead);
+      },
+      onPrefetchHit: (tier, key) => {
+        for (const h of handlers) h.onPrefetchHit?.(tier, key);
+      },
+    };
+    this.addTierEvents = (h) => handlers.push(h);
+    const mem = new MemCache({
+      capacityBytes: config.memoryCacheSize,
+      blockSize: config.blockSize,
+      ttlMs: config.memoryCacheTtlMs,
+      events: this.tierEvents,
+    });
+    const disk = new DiskCache({
+      dir: config.ssdCacheDir,
+      capacityBytes: config.ssdCacheSize,
+      freeRatio: config.ssdFreeRatio,
+      blockSize: config.blockSize,
+      logger: log,
+      events: this.tierEvents,
+    });
+    this.store = new CachedStore({
+      backend,
+      mem,
+      disk,
+      blockSize: config.blockSize,
+      metadataTtlMs: config.metadataTtlMs,
+      maxReadSize: config.maxReadSize,
+      logger: log,
+      peerKeepHot: config.peerKeepHot,
+    });
+    this.stats = new StatsRegistry(this.store, VERSION);
+    if (config.watch && backend.localPath) {
+      const root = (backend as PosixBackend).location;
+      const w = new BackendWatcher(root, (rel) => this.store.invalidate(rel), log);
+      this.watcher = w;
+      this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
+    }
+    this.tracker = { inflight: 0, closing: false, log };
+    this.server = new Server({ ...CHANNEL_OPTIONS });
+  }
+
+  readonly addTierEvents: (h: TierEvents) => void;
+
+  attach(s: Subsystem): void {
+    this.subsystems.push(s);
+  }
+
+  /** Registers the implementation of a service declared in proto/ (Checkpoints, Peer). */
+  provideService(name: 'Checkpoints' | 'Peer', impl: UntypedServiceImplementation): void {
+    this.extraServices.set(name, impl);
+  }
+
+  get callTracker(): CallTracker {
+    return this.tracker;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    this.server.addService(
+      serviceDefinition('Cache'),
+      cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
+    );
+    this.server.addService(serviceDefinition('Admin'), adminService(this.tracker, this.stats, c, () => this.patternsApi));
+    this.server.addService(serviceDefinition('Health'), this.health.implementation());
+    for (const name of ['Checkpoints', 'Peer'] as const) {
+      this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
+    }
+    for (const s of this.subsystems) await s.start?.();
+    await prepareSocket(c.socket);
+    await bind(this.server, `unix://${c.socket}`);
+    setSocketMode(c.socket, c.socketMode);
+    if (c.listen) this.tcpPort = await bind(this.server, c.listen);
+    if (c.memoryCacheTtlMs > 0) {
+      this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
+      this.sweepTimer.unref();
+    }
+    for (const svc of ['', 'tiercache.v1.Cache', 'tiercache.v1.Admin', 'tiercache.v1.Checkpoints', 'tiercache.v1.Peer']) {
+      this.health.set(svc, 'SERVING');
+    }
+    this.log.info('tiercache daemon serving', {
+      socket: c.socket,
+      listen: c.listen,
+      tcpPort: this.tcpPort,
+      backend: this.backend.location,
+      memoryCacheSize: c.memoryCacheSize,
+      ssdCacheDir: c.ssdCacheDir,
+      ssdCacheSize: c.ssdCacheSize,
+      ssdBlocks: this.store.disk.snapshot().blocks,
+      blockSize: c.blockSize,
+      version: VERSION,
+    });
+  }
+
+  /** Graceful stop: refuse new calls, drain, persist, close. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const started = Date.now();
+    this.log.info('shutting down: draining in-flight calls', { inflight: this.tracker.inflight });
+    this.tracker.closing = true;
+    this.health.shutdown();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn('drain timeout: cutting remaining calls', { inflight: this.tracker.inflight });
+        this.server.forceShutdown();
+        resolve();
+      }, this.config.drainTimeoutMs);
+      timer.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const s of [...this.subsystems].reverse()) {
+      try {
+        await s.stop?.();
+      } catch (err) {
+        this.log.error(`stopping ${s.name} failed`, { err: String(err) });
+      }
+    }
+    await this.watcher?.close();
+    this.store.disk.close();
+    await this.backend.close?.();
+    this.log.info('daemon stopped', { ms: Date.now() - started });
+  }
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => {
+      if (err) reject(new ConfigError(`cannot listen on ${address}: ${err.message}`));
+      else resolve(port);
+    });
+  });
+}
+
+function unimplementedService(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  const def = serviceDefinition(name);
+  for (const [method, d] of Object.entries(def)) {
+    const err = toGrpcError(unimplemented(`${name}.${method}`, 'this daemon was built without it'));
+    impl[method] = (d.requestStream
+      ? (call: { on: (e: string, f: () => void) => void }, cb: (e: unknown) => void) => {
+          call.on('data', () => {});
+          cb(err);
+        }
+      : d.responseStream
+        ? (call: { emit: (e: string, s: unknown) => void }) => call.emit('error', err)
+        : (_call: unknown, cb: (e: unknown) => void) => cb(err)) as unknown as UntypedHandleCall;
+  }
+  return impl;
+}

@@ -1,0 +1,123 @@
+// Small adapters between grpc-js handlers and async functions: every error
+// goes through toGrpcError(), and in-flight calls are counted for the drain.
+
+import { once } from 'node:events';
+import type {
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServerReadableStream,
+  UntypedHandleCall,
+} from '@grpc/grpc-js';
+import { toGrpcError, shuttingDown } from '../errors';
+import type { Logger } from '../log';
+
+export interface CallTracker {
+  inflight: number;
+  closing: boolean;
+  readonly log: Logger;
+}
+
+/** Caller identity for history and logs: x-tiercache-job metadata, else the peer address. */
+export function jobOf(call: { metadata: { get(k: string): unknown[] }; getPeer(): string }): string {
+  const v = call.metadata.get('x-tiercache-job')[0];
+  if (typeof v === 'string' && v !== '') return v.slice(0, 256);
+  return call.getPeer();
+}
+
+function logFailure(t: CallTracker, method: string, err: unknown, status: { code?: number; details?: string }): void {
+  // Client mistakes are answered, not logged as daemon errors.
+  if (status.code === 13 /* INTERNAL */) t.log.error('call failed', { method, err: String(err), stack: (err as Error)?.stack });
+  else t.log.debug('call refused', { method, code: status.code, details: status.details });
+}
+
+export function unary<Req, Res>(
+  t: CallTracker,
+  method: string,
+  fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+): UntypedHandleCall {
+  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+    if (t.closing) return cb(toGrpcError(shuttingDown()));
+    t.inflight++;
+    fn(call.request, call).then(
+      (res) => {
+        t.inflight--;
+        cb(null, res);
+      },
+      (err: unknown) => {
+        t.inflight--;
+        const status = toGrpcError(err);
+        logFailure(t, method, err, status);
+        cb(status);
+      },
+    );
+  };
+}
+
+/** Server-streaming: `fn` writes through `send`, which honours back-pressure. */
+export function serverStream<Req, Res>(
+  t: CallTracker,
+  method: string,
+  fn: (req: Req, send: (msg: Res) => Promise<void>, call: ServerWritableStream<Req, Res>) => Promise<void>,
+): UntypedHandleCall {
+  return (call: ServerWritableStream<Req, Res>) => {
+    if (t.closing) {
+      call.emit('error', toGrpcError(shuttingDown()));
+      return;
+    }
+    t.inflight++;
+    let cancelled = false;
+    call.on('cancelled', () => (cancelled = true));
+    const send = async (msg: Res): Promise<void> => {
+      if (cancelled) throw new CancelledError();
+      if (!call.write(msg)) {
+        await Promise.race([once(call, 'drain'), once(call, 'cancelled'), once(call, 'close')]);
+        if (cancelled) throw new CancelledError();
+      }
+    };
+    fn(call.request, send, call).then(
+      () => {
+        t.inflight--;
+        if (!cancelled) call.end();
+      },
+      (err: unknown) => {
+        t.inflight--;
+        if (err instanceof CancelledError || cancelled) return;
+        const status = toGrpcError(err);
+        logFailure(t, method, err, status);
+        call.emit('error', status);
+      },
+    );
+  };
+}
+
+/** Client-streaming: `fn` consumes the request stream. */
+export function clientStream<Req, Res>(
+  t: CallTracker,
+  method: string,
+  fn: (call: ServerReadableStream<Req, Res>) => Promise<Res>,
+): UntypedHandleCall {
+  return (call: ServerReadableStream<Req, Res>, cb: sendUnaryData<Res>) => {
+    if (t.closing) return cb(toGrpcError(shuttingDown()));
+    t.inflight++;
+    fn(call).then(
+      (res) => {
+        t.inflight--;
+        cb(null, res);
+      },
+      (err: unknown) => {
+        t.inflight--;
+        const status = toGrpcError(err);
+        logFailure(t, method, err, status);
+        cb(status);
+      },
+    );
+  };
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('call cancelled by the client');
+    this.name = 'CancelledError';
+  }
+}

@@ -1,0 +1,8 @@
+// Attaches the optional subsystems (prefetch, checkpoints, peers, metrics)
+// to a daemon. Each lives in its own folder and registers itself here.
+
+import type { Daemon } from './daemon';
+
+export async function attachSubsystems(_daemon: Daemon): Promise<void> {
+  // Filled in as the subsystems land.
+}
