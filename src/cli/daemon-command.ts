@@ -53,7 +53,13 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
     const v = values[o.key];
     if (typeof v === 'string') flags[o.key] = v;
   }
-  let daemon: Daemon;
+  // Signals are handled from the first moment, so a SIGTERM during start-up
+  // still gets a graceful stop once the daemon is up.
+  let daemon: Daemon | undefined;
+  let signalled: string | undefined;
+  let onSignal: (sig: string) => void = (sig) => (signalled = sig);
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   try {
     const config = loadConfig({
       flags,
@@ -75,26 +81,27 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
     await daemon.start();
   } catch (err) {
     io.stderr.write(`tiercache daemon: ${getErrorMessage(err)}\n`);
+    await daemon?.stop().catch(() => {});
     return 1;
   }
+  const d = daemon;
   return new Promise<number>((resolve) => {
     let signals = 0;
-    const onSignal = (sig: string) => {
+    onSignal = (sig: string) => {
       if (++signals > 1) {
-        daemon.log.warn('second signal: exiting now', { signal: sig });
+        d.log.warn('second signal: exiting now', { signal: sig });
         resolve(1);
         return;
       }
-      daemon.log.info('signal received', { signal: sig });
-      daemon.stop().then(
+      d.log.info('signal received', { signal: sig });
+      d.stop().then(
         () => resolve(0),
         (err) => {
-          daemon.log.error('shutdown failed', { err: getErrorMessage(err) });
+          d.log.error('shutdown failed', { err: getErrorMessage(err) });
           resolve(1);
         },
       );
     };
-    process.on('SIGTERM', () => onSignal('SIGTERM'));
-    process.on('SIGINT', () => onSignal('SIGINT'));
+    if (signalled) onSignal(signalled);
   });
 }

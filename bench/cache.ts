@@ -1,0 +1,223 @@
+// Foundation benchmarks (issue #2): hot streaming and 4 KiB reads against a
+// bare grpc-js server, reshuffled-epoch hit ratio against f and LRU, and warm
+// vs cold epochs over an emulated slow backend. Ratios only, one run.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TiercacheClient } from '../src/client/client';
+import { LruPolicy } from '../src/cache/policy';
+import { pseudoRandomBytes } from '../test/helpers/daemon';
+import { TestDaemon, log, now, percentile, startBareServer, stopProc } from './harness';
+import type { BenchResult } from './types';
+
+const MiB = 1024 * 1024;
+
+async function streamThroughput(c: TiercacheClient, path: string, rounds: number): Promise<number> {
+  let bytes = 0;
+  const t0 = now();
+  for (let r = 0; r < rounds; r++) for await (const ch of c.readChunks(path)) bytes += ch.data.length;
+  return bytes / ((now() - t0) / 1000);
+}
+
+async function randomReads(c: TiercacheClient, path: string, size: number, concurrency: number, total: number) {
+  const lat: number[] = [];
+  let seed = 12345;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed);
+  const perWorker = Math.ceil(total / concurrency);
+  const t0 = now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < perWorker; i++) {
+        const off = (next() % Math.floor((size - 4096) / 4096)) * 4096;
+        const s = now();
+        await c.read(path, off, 4096);
+        lat.push(now() - s);
+      }
+    }),
+  );
+  const secs = (now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { opsPerSec: lat.length / secs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+async function hotPath(): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  const size = 64 * MiB;
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '256MiB', 'block-size': '4MiB', 'log-level': 'warn' } });
+  writeFileSync(join(d.backendDir, 'hot.bin'), Buffer.alloc(size, 0x61));
+  await d.start();
+  const bareSock = join(d.dir, 'bare.sock');
+  const bare = await startBareServer(bareSock, size, MiB);
+  const dc = d.client();
+  const bc = new TiercacheClient({ socket: bareSock });
+  try {
+    log('hot streaming: warming');
+    await streamThroughput(dc, 'hot.bin', 1);
+    await streamThroughput(bc, 'hot.bin', 1);
+    // Interleave rounds so drift on a shared machine hits both sides alike.
+    let dt = 0;
+    let bt = 0;
+    for (let i = 0; i < 3; i++) {
+      dt += await streamThroughput(dc, 'hot.bin', 3);
+      bt += await streamThroughput(bc, 'hot.bin', 3);
+    }
+    out.push({
+      name: 'hot ReadStream, cached 64 MiB file',
+      metric: 'MB/s',
+      value: dt / 3 / 1e6,
+      baseline: bt / 3 / 1e6,
+      baselineName: 'bare grpc-js from memory',
+      ratio: dt / bt,
+      target: '>= 0.8x',
+    });
+    for (const conc of [1, 32]) {
+      log(`4 KiB random reads, concurrency ${conc}`);
+      const total = conc === 1 ? 3000 : 12000;
+      await randomReads(dc, 'hot.bin', size, conc, 500);
+      await randomReads(bc, 'hot.bin', size, conc, 500);
+      const dr = await randomReads(dc, 'hot.bin', size, conc, total);
+      const br = await randomReads(bc, 'hot.bin', size, conc, total);
+      out.push({
+        name: `4 KiB random Read, concurrency ${conc}`,
+        metric: 'ops/s',
+        value: dr.opsPerSec,
+        baseline: br.opsPerSec,
+        baselineName: 'bare grpc-js from memory',
+        ratio: dr.opsPerSec / br.opsPerSec,
+        note: `p50 ${dr.p50.toFixed(3)} ms vs ${br.p50.toFixed(3)} ms; p99 ${dr.p99.toFixed(3)} ms vs ${br.p99.toFixed(3)} ms`,
+      });
+    }
+  } finally {
+    dc.close();
+    bc.close();
+    await stopProc(bare);
+    await d.cleanup();
+  }
+  return out;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
+}
+
+/** Reshuffled epochs through the real daemon (memory tier only), and the same trace through an LRU policy. */
+async function reshuffledEpochs(): Promise<BenchResult[]> {
+  const out: BenchResult[] = [];
+  const blockSize = 256 * 1024;
+  const cacheBytes = 32 * MiB;
+  for (const f of [0.5, 0.35]) {
+    const files = Math.round(cacheBytes / blockSize / f);
+    const d = new TestDaemon({
+      flags: { 'memory-cache-size': String(cacheBytes), 'ssd-cache-size': '0', 'block-size': String(blockSize), 'log-level': 'warn' },
+    });
+    mkdirSync(join(d.backendDir, 'ds'), { recursive: true });
+    const payload = pseudoRandomBytes(blockSize, 5);
+    for (let i = 0; i < files; i++) writeFileSync(join(d.backendDir, 'ds', `s${String(i).padStart(5, '0')}.bin`), payload);
+    await d.start();
+    const c = d.client();
+    const lru = new LruPolicy({ capacityBytes: cacheBytes, typicalEntryBytes: blockSize });
+    const r = rng(99);
+    let steadyHits = 0;
+    let steadyLookups = 0;
+    let lruHits = 0;
+    try {
+      log(`reshuffled epochs, f = ${f}: ${files} files of ${blockSize / 1024} KiB`);
+      for (let epoch = 0; epoch < 6; epoch++) {
+        const order = Array.from({ length: files }, (_, i) => i);
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = Math.floor(r() * (i + 1));
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        const before = (await c.stats('memory')) as { memory: { hits: number; misses: number } };
+        for (const i of order) {
+          await c.read(`ds/s${String(i).padStart(5, '0')}.bin`, 0, blockSize);
+          const k = `k${i}`;
+          lru.recordAccess(k);
+          const hit = lru.has(k);
+          if (hit) lru.touch(k);
+          else {
+            const v = lru.admit(k, blockSize);
+            if (v) {
+              for (const x of v) lru.remove(x);
+              lru.insert(k, blockSize);
+            }
+          }
+          if (epoch >= 2 && hit) lruHits++;
+        }
+        const after = (await c.stats('memory')) as { memory: { hits: number; misses: number } };
+        if (epoch >= 2) {
+          steadyHits += after.memory.hits - before.memory.hits;
+          steadyLookups += after.memory.hits + after.memory.misses - before.memory.hits - before.memory.misses;
+        }
+      }
+    } finally {
+      c.close();
+      await d.cleanup();
+    }
+    const ratio = steadyHits / steadyLookups;
+    const lruRatio = lruHits / steadyLookups;
+    out.push({
+      name: `reshuffled epochs, dataset = ${(1 / f).toFixed(2)}x cache`,
+      metric: 'hit ratio',
+      value: ratio,
+      baseline: f,
+      baselineName: 'f (optimum)',
+      ratio: ratio / f,
+      target: '>= 0.97 x f',
+      note: `LRU on the same trace: ${lruRatio.toFixed(3)} (tiercache ${(ratio / Math.max(lruRatio, 1e-9)).toFixed(1)}x LRU)`,
+    });
+  }
+  return out;
+}
+
+async function epochTime(c: TiercacheClient, files: string[]): Promise<number> {
+  const t0 = now();
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (i < files.length) {
+        const f = files[i++]!;
+        for await (const ch of c.readChunks(f)) void ch;
+      }
+    }),
+  );
+  return (now() - t0) / 1000;
+}
+
+async function warmVsCold(): Promise<BenchResult[]> {
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '128MiB', 'block-size': '1MiB', 'log-level': 'warn' } });
+  const files: string[] = [];
+  mkdirSync(join(d.backendDir, 'ds'), { recursive: true });
+  const payload = pseudoRandomBytes(2 * MiB, 9);
+  for (let i = 0; i < 32; i++) {
+    files.push(`ds/f${i}.bin`);
+    writeFileSync(join(d.backendDir, files[i]!), payload);
+  }
+  await d.start(['--emulate-backend-latency=5ms', '--emulate-backend-bandwidth=100MiB']);
+  const c = d.client();
+  try {
+    log('warm vs cold epoch over an emulated slow backend (5 ms/request, 100 MiB/s)');
+    const cold = await epochTime(c, files);
+    const warm = await epochTime(c, files);
+    return [
+      {
+        name: 'epoch over a slow backend (64 MiB, 32 files), warm vs cold',
+        metric: 'epoch seconds',
+        value: warm,
+        baseline: cold,
+        baselineName: 'cold epoch (backend reads)',
+        ratio: cold / warm,
+        target: '>= 10x faster',
+        note: 'ratio = cold / warm',
+      },
+    ];
+  } finally {
+    c.close();
+    await d.cleanup();
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  return [...(await hotPath()), ...(await reshuffledEpochs()), ...(await warmVsCold())];
+}

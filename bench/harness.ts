@@ -1,0 +1,34 @@
+// Shared bench plumbing: daemons and baseline servers as child processes,
+// percentiles, timing.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { TestDaemon } from '../test/helpers/daemon';
+
+export { TestDaemon };
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function startBareServer(socket: string, size: number, chunk: number): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [join(__dirname, 'bare-server.js'), socket, String(size), String(chunk)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await once(proc.stdout!, 'data');
+  return proc;
+}
+
+export async function stopProc(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGKILL');
+  await once(p, 'exit');
+}
+
+export const now = (): number => performance.now();
+
+export function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
