@@ -89,6 +89,7 @@ function podRequests(q: QuantityReader, spec: unknown, field: string): Resources
 interface MountedClaim {
   readonly claimName: string;
   readonly readOnly: boolean;
+  readonly mountPaths: readonly string[];
   /** Set for a claim the job creates itself (Volcano volumeClaim). */
   readonly storage?: number;
 }
@@ -104,7 +105,8 @@ function claimsOfPodSpec(spec: unknown): MountedClaim[] {
     if (typeof pvc['claimName'] !== 'string') continue;
     const its = mounts.filter((m) => isObj(m) && m['name'] === v['name']) as Obj[];
     const readOnly = pvc['readOnly'] === true || (its.length > 0 && its.every((m) => m['readOnly'] === true));
-    out.push({ claimName: pvc['claimName'], readOnly });
+    const mountPaths = its.map((m) => m['mountPath']).filter((x): x is string => typeof x === 'string');
+    out.push({ claimName: pvc['claimName'], readOnly, mountPaths });
   }
   return out;
 }
@@ -113,7 +115,8 @@ function claimsOfPodSpec(spec: unknown): MountedClaim[] {
 function claimsOfVolcanoJob(q: QuantityReader, spec: Obj): MountedClaim[] {
   return list(spec['volumes']).flatMap((v, i): MountedClaim[] => {
     if (!isObj(v)) return [];
-    if (typeof v['volumeClaimName'] === 'string') return [{ claimName: v['volumeClaimName'], readOnly: false }];
+    const mountPaths = typeof v['mountPath'] === 'string' ? [v['mountPath']] : [];
+    if (typeof v['volumeClaimName'] === 'string') return [{ claimName: v['volumeClaimName'], readOnly: false, mountPaths }];
     const vc = v['volumeClaim'];
     if (!isObj(vc)) return [];
     const storage = getPath(vc, ['resources', 'requests', 'storage']);
@@ -122,6 +125,7 @@ function claimsOfVolcanoJob(q: QuantityReader, spec: Obj): MountedClaim[] {
       {
         claimName: `(created for ${String(v['mountPath'] ?? `volume ${i}`)})`,
         readOnly: modes.length > 0 && modes.every((m) => m === 'ReadOnlyMany'),
+        mountPaths,
         ...(storage === undefined ? {} : { storage: q.read(storage, `spec.volumes[${i}].volumeClaim.resources.requests.storage`) }),
       },
     ];
@@ -153,11 +157,12 @@ function chooseDataset(claims: readonly ClaimPlan[], options: PlanOptions, notes
     if (!c) notes.push(`--dataset-claim ${options.datasetClaim} is not mounted by this job`);
     return c;
   }
-  // A dataset is read, not written: prefer read-only claims, then a name
-  // that says so. Never guess among writable claims (checkpoints are big too).
+  // A dataset is read, not written: prefer read-only claims, then a name or
+  // mount path that says so. Never guess among the other writable claims
+  // (checkpoint claims are big too).
   const bySize = (xs: ClaimPlan[]): ClaimPlan | undefined => [...xs].sort((a, b) => (b.storage ?? -1) - (a.storage ?? -1))[0];
-  const chosen = bySize(claims.filter((c) => c.readOnly)) ?? bySize(claims.filter((c) => /data/i.test(c.claimName)));
-  if (chosen) notes.push(`dataset: ${chosen.claimName} (${chosen.readOnly ? 'mounted read-only' : 'by its name'}; set --dataset-claim to choose)`);
+  const chosen = bySize(claims.filter((c) => c.readOnly)) ?? bySize(claims.filter((c) => [c.claimName, ...c.mountPaths].some((s) => /data/i.test(s))));
+  if (chosen) notes.push(`dataset: ${chosen.claimName} (${chosen.readOnly ? 'mounted read-only' : 'by its name or mount path'}; set --dataset-claim to choose)`);
   else if (claims.length > 0) notes.push('no claim looks like the dataset; set --dataset-claim NAME');
   return chosen;
 }
@@ -224,6 +229,7 @@ function planOne(obj: Obj, index: number, source: string, known: ReadonlyMap<str
       accessModes: info?.accessModes ?? [],
       // Read-only only if every pod that mounts it does so read-only.
       readOnly: (prev?.readOnly ?? true) && m.readOnly,
+      mountPaths: [...new Set([...(prev?.mountPaths ?? []), ...m.mountPaths])],
     });
   }
   const claims = [...byName.values()];

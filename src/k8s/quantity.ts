@@ -13,18 +13,11 @@ const BINARY_SI: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-const DECIMAL_SI: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-};
+/** Powers of ten. */
+const DECIMAL_SI: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+
+// Dividing for negative powers keeps "100n" exactly 1e-7 (100 * 1e-9 is not).
+const scale = (n: number, exp: number): number => (exp < 0 ? n / 10 ** -exp : n * 10 ** exp);
 
 // <signedNumber><suffix>, as in k8s.io/apimachinery/pkg/api/resource.
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/;
@@ -38,9 +31,10 @@ export function parseQuantity(input: string | number): number {
   const m = QUANTITY.exec(input.trim());
   if (!m) throw new Error('expected a Kubernetes quantity such as 500m, 2, 64Gi, 1.5G or 1e3');
   const n = Number(m[1]);
-  if (m[2] !== undefined) return n * 10 ** Number(m[2].slice(1));
+  if (m[2] !== undefined) return scale(n, Number(m[2].slice(1)));
   const suffix = m[3] ?? '';
-  return n * (BINARY_SI[suffix] ?? DECIMAL_SI[suffix]!);
+  const binary = BINARY_SI[suffix];
+  return binary !== undefined ? n * binary : scale(n, DECIMAL_SI[suffix]!);
 }
 
 /** A read rate such as "200MB/s", "1.5GiB/s" or "200MB" in bytes per second. */

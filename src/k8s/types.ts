@@ -67,6 +67,8 @@ export interface ClaimPlan {
   readonly storage: number | undefined;
   readonly accessModes: readonly string[];
   readonly readOnly: boolean;
+  /** Where the job's containers mount it. */
+  readonly mountPaths: readonly string[];
 }
 
 export interface CachePlan {
