@@ -1,0 +1,33 @@
+# tiercache node daemon image. The build stage runs the same steps as CI
+# (npm ci, npm run build) so that what CI tests is what ships; there is no
+# Docker engine in CI, so keep the two in step by hand.
+
+# --- build: native modules (better-sqlite3) and TypeScript -------------------
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 falls back to a node-gyp build when no prebuilt binary
+# matches; that needs python3, make and a C++ compiler.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# Dependencies first: this layer is reused until the lockfile changes.
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev
+
+# --- runtime -----------------------------------------------------------------
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/proto ./proto
+# Unprivileged by default (the warmup init containers need nothing more).
+# The DaemonSet runs the daemon as root without capabilities, to own files in
+# the root-created hostPath directories.
+USER node
+ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+CMD ["daemon", "--config", "/etc/tiercache/config.yaml"]
