@@ -6,6 +6,7 @@ import { reportError, type Io } from './io';
 import { runCat, runEvict, runStat } from './read-commands';
 import { runCacheStats } from './stats-command';
 import { VERSION } from '../version';
+import { runK8sCommand } from '../k8s/command';
 
 const HELP = `Usage: tiercache COMMAND [options]
 
@@ -17,6 +18,10 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   stat PATH              size, mtime and type of a backend path
   evict PATH             drop a file's cached blocks on this node
   cache stats            per-tier capacity, hits, misses, evictions (--type, --json)
+
+Kubernetes:
+  k8s inject FILE|-      wire TFJob/PyTorchJob/TrainJob/Volcano Job/Pod/... manifests to the node cache
+  k8s plan FILE          sum a job's CPU/memory/GPU/storage needs and compare with the nodes' caches
 
   version                print the version
 Run tiercache COMMAND --help for a command's options.
@@ -30,6 +35,7 @@ export const COMMANDS: Record<string, Command> = {
   stat: runStat,
   evict: runEvict,
   'cache stats': runCacheStats,
+  k8s: runK8sCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {
