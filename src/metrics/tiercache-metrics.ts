@@ -27,7 +27,7 @@ export class TiercacheMetrics {
   readonly registry = new Registry();
   readonly readLatency = new BucketHistogram<ReadSource>({
     name: 'tiercache_read_duration_seconds',
-    help: 'Time a reader waited for one block, by the tier or source that served it (memory, ssd, peer, backend).',
+    help: 'Time to get one block for a reader (from request to bytes in hand), by the tier or source that served it (memory, ssd, peer, backend).',
     labelName: 'source',
     labelValues: READ_SOURCES,
     buckets: READ_LATENCY_BUCKETS,
@@ -40,7 +40,11 @@ export class TiercacheMetrics {
     buckets: BACKEND_BUCKETS,
   });
   private readonly source: MetricsSource;
-  /** The snapshot of the scrape in progress; every family reads the same one. */
+  /**
+   * The snapshot of the scrape in progress; every family reads the same one.
+   * Registry.metrics() calls every get() synchronously before its first await,
+   * so two overlapping scrapes never read each other's snapshot.
+   */
   private current: ScrapeSnapshot | undefined;
   private installed = false;
 
