@@ -34,6 +34,9 @@ export interface ReadEvent {
 
 export type ReadObserver = (ev: ReadEvent) => void;
 
+/** Told, per block handed to a reader, which tier served it and how long the reader waited (metrics). */
+export type BlockTimer = (tier: BlockRead['tier'], seconds: number) => void;
+
 export interface SourceCounters {
   memory: number;
   ssd: number;
@@ -77,6 +80,7 @@ export class CachedStore {
   private readonly observers: ReadObserver[] = [];
   private readonly backendFetcher: BlockFetcher;
   private fetcher: BlockFetcher;
+  private blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -109,6 +113,11 @@ export class CachedStore {
 
   addReadObserver(fn: ReadObserver): void {
     this.observers.push(fn);
+  }
+
+  /** At most one timer (the metrics subsystem); without one, getBlock is not timed at all. */
+  setBlockTimer(fn: BlockTimer): void {
+    this.blockTimer = fn;
   }
 
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */
@@ -199,6 +208,18 @@ export class CachedStore {
 
   /** One block through the tiers; misses are single-flighted per block. */
   getBlock(stat: BackendStat, index: number): Promise<BlockRead> {
+    return this.blockTimer ? this.timedGetBlock(stat, index, this.blockTimer) : this.untimedGetBlock(stat, index);
+  }
+
+  private timedGetBlock(stat: BackendStat, index: number, timer: BlockTimer): Promise<BlockRead> {
+    const started = performance.now();
+    return this.untimedGetBlock(stat, index).then((r) => {
+      timer(r.tier, (performance.now() - started) / 1000);
+      return r;
+    });
+  }
+
+  private untimedGetBlock(stat: BackendStat, index: number): Promise<BlockRead> {
     const id: BlockId = { path: stat.path, version: stat.version, index };
     const key = blockKey(id);
     const hit = this.mem.get(key);

@@ -2,6 +2,7 @@
 // tiercache: the daemon and its operator/client commands.
 
 import { runDaemon } from './daemon-command';
+import { runDiagnose } from './diagnose-command';
 import { reportError, type Io } from './io';
 import { runCat, runEvict, runStat } from './read-commands';
 import { runCacheStats } from './stats-command';
@@ -18,6 +19,7 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   stat PATH              size, mtime and type of a backend path
   evict PATH             drop a file's cached blocks on this node
   cache stats            per-tier capacity, hits, misses, evictions (--type, --json)
+  diagnose               measure this node's cache and judge it against the alert thresholds (--json, --out)
 
 Kubernetes:
   k8s inject FILE|-      wire TFJob/PyTorchJob/TrainJob/Volcano Job/Pod/... manifests to the node cache
@@ -35,6 +37,7 @@ export const COMMANDS: Record<string, Command> = {
   stat: runStat,
   evict: runEvict,
   'cache stats': runCacheStats,
+  diagnose: runDiagnose,
   k8s: runK8sCommand,
 };
 

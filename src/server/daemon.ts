@@ -8,6 +8,7 @@ import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { PosixBackend } from '../backend/posix-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
+import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
 import { MemCache } from '../cache/mem-cache';
 import { DiskCache } from '../cache/disk-cache';
@@ -71,6 +72,9 @@ export class Daemon {
     mkdirSync(config.stateDir, { recursive: true });
     let backend: Backend = new PosixBackend(config.backendDir, { create: true });
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
+    const observed = new ObservedBackend(backend);
+    this.addBackendObserver = (fn) => observed.addObserver(fn);
+    backend = observed;
     this.backend = backend;
     // Forwarding object: subsystems add handlers after the tiers exist.
     const handlers: TierEvents[] = [];
@@ -119,6 +123,8 @@ export class Daemon {
   }
 
   readonly addTierEvents: (h: TierEvents) => void;
+  /** Backend request timings (metrics). */
+  readonly addBackendObserver: (fn: BackendObserver) => void;
 
   attach(s: Subsystem): void {
     this.subsystems.push(s);

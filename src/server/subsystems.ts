@@ -2,7 +2,8 @@
 // to a daemon. Each lives in its own folder and registers itself here.
 
 import type { Daemon } from './daemon';
+import { attachMetrics } from '../metrics/attach';
 
-export async function attachSubsystems(_daemon: Daemon): Promise<void> {
-  // Filled in as the subsystems land.
+export async function attachSubsystems(daemon: Daemon): Promise<void> {
+  attachMetrics(daemon);
 }

@@ -117,6 +117,18 @@ function validateServiceMonitor(obj: Obj): string[] {
   return errors;
 }
 
+/** PrometheusRule's CRD is not vendored either; promtool checks the rules themselves (test/metrics). */
+function validatePrometheusRule(obj: Obj): string[] {
+  const spec = isObj(obj['spec']) ? obj['spec'] : {};
+  const groups = spec['groups'];
+  if (!Array.isArray(groups) || groups.length === 0) return ['spec.groups must list at least one rule group'];
+  const errors: string[] = [];
+  for (const g of groups) {
+    if (!isObj(g) || typeof g['name'] !== 'string' || !Array.isArray(g['rules'])) errors.push('every group needs a name and rules');
+  }
+  return errors;
+}
+
 /** Problems with one manifest; [] when it is valid. */
 export function validateManifest(obj: Obj): string[] {
   const apiVersion = String(obj['apiVersion'] ?? '');
@@ -124,6 +136,7 @@ export function validateManifest(obj: Obj): string[] {
   const meta = obj['metadata'];
   const errors = isObj(meta) && typeof meta['name'] === 'string' && meta['name'] !== '' ? [] : ['metadata.name is required'];
   if (apiVersion === 'monitoring.coreos.com/v1' && kind === 'ServiceMonitor') return [...errors, ...validateServiceMonitor(obj)];
+  if (apiVersion === 'monitoring.coreos.com/v1' && kind === 'PrometheusRule') return [...errors, ...validatePrometheusRule(obj)];
   if (hasCrd(apiVersion, kind)) return [...errors, ...validateCrd(obj, `${apiVersion}/${kind}`)];
   return [...errors, ...validateCore(obj)];
 }

@@ -1,0 +1,167 @@
+// The tiercache metric families read at scrape time, as data: each turns one
+// snapshot (Admin.Stats plus the per-source read counters) into samples.
+// Pure, so a test can check every family against a hand-written snapshot.
+
+import type { BackendCounters } from '../backend/types';
+import type { SourceCounters } from '../cache/cached-store';
+import type { FamilySpec, Sample } from './snapshot-family';
+import {
+  READ_SOURCES,
+  CACHE_TIERS,
+  type CheckpointStatsJson,
+  type DistributedStatsJson,
+  type PrefetchStatsJson,
+} from './types';
+
+export interface ScrapeSnapshot {
+  /** Admin.Stats 'all', snake_case as in admin.proto. */
+  readonly stats: Record<string, unknown>;
+  readonly bytesBySource: SourceCounters;
+  readonly blocksBySource: SourceCounters;
+  readonly backend: BackendCounters;
+}
+
+type Tier = Record<string, unknown>;
+type Spec = FamilySpec<ScrapeSnapshot>;
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+function perTier(field: string): (s: ScrapeSnapshot) => Sample[] {
+  return (s) => {
+    const out: Sample[] = [];
+    for (const tier of CACHE_TIERS) {
+      const t = s.stats[tier] as Tier | undefined;
+      if (t) out.push([{ tier }, num(t[field])]);
+    }
+    return out;
+  };
+}
+
+/** One sample from a stats section, none when the section is absent. */
+function fromSection<T>(section: string, pick: (t: T) => number | undefined, when: (t: T) => boolean = () => true) {
+  return (s: ScrapeSnapshot): Sample[] => {
+    const sec = s.stats[section] as T | undefined;
+    if (!sec || !when(sec)) return [];
+    return [[{}, num(pick(sec))]];
+  };
+}
+
+const prefetch = (pick: (t: PrefetchStatsJson) => number | undefined) => fromSection<PrefetchStatsJson>('prefetch', pick);
+const checkpoint = (pick: (t: CheckpointStatsJson) => number | undefined) =>
+  fromSection<CheckpointStatsJson>('checkpoints', pick);
+const peer = (pick: (t: DistributedStatsJson) => number | undefined) =>
+  fromSection<DistributedStatsJson>('distributed', pick, (d) => d.enabled === true);
+
+export const FAMILIES: readonly Spec[] = [
+  {
+    name: 'tiercache_read_bytes_total',
+    help: 'Bytes served to readers, by the tier or source they came from (memory, ssd, peer, backend).',
+    type: 'counter',
+    samples: (s) => READ_SOURCES.map((source) => [{ source }, s.bytesBySource[source]] as const),
+  },
+  {
+    name: 'tiercache_read_blocks_total',
+    help: 'Blocks served to readers, by the tier or source they came from.',
+    type: 'counter',
+    samples: (s) => READ_SOURCES.map((source) => [{ source }, s.blocksBySource[source]] as const),
+  },
+  { name: 'tiercache_cache_hits_total', help: 'Block lookups that found the block in the tier.', type: 'counter', samples: perTier('hits') },
+  { name: 'tiercache_cache_misses_total', help: 'Block lookups that did not find the block in the tier.', type: 'counter', samples: perTier('misses') },
+  { name: 'tiercache_cache_evictions_total', help: 'Blocks evicted from the tier to make room.', type: 'counter', samples: perTier('evictions') },
+  {
+    name: 'tiercache_cache_admissions_rejected_total',
+    help: 'Blocks offered to the tier that its admission policy kept out.',
+    type: 'counter',
+    samples: perTier('admissions_rejected'),
+  },
+  {
+    name: 'tiercache_cache_hit_ratio',
+    help: 'Hits / lookups of the tier since the daemon started (use the _total counters for recent ratios).',
+    type: 'gauge',
+    samples: perTier('hit_ratio'),
+  },
+  { name: 'tiercache_cache_used_bytes', help: 'Bytes of cached blocks held by the tier.', type: 'gauge', samples: perTier('used_bytes') },
+  { name: 'tiercache_cache_capacity_bytes', help: 'Byte budget of the tier.', type: 'gauge', samples: perTier('capacity_bytes') },
+  { name: 'tiercache_cache_blocks', help: 'Blocks held by the tier.', type: 'gauge', samples: perTier('blocks') },
+  {
+    name: 'tiercache_cache_corrupt_blocks_total',
+    help: 'Blocks that failed their checksum and were dropped (SSD).',
+    type: 'counter',
+    samples: perTier('corrupt_blocks'),
+  },
+  { name: 'tiercache_cache_write_errors_total', help: 'I/O errors writing or reading the tier (SSD).', type: 'counter', samples: perTier('write_errors') },
+  {
+    name: 'tiercache_cache_state',
+    help: 'Health state of the tier: 1 for the current state (normal, unstable, down, disabled).',
+    type: 'gauge',
+    samples: (s) => {
+      const out: Sample[] = [];
+      for (const tier of CACHE_TIERS) {
+        const t = s.stats[tier] as Tier | undefined;
+        if (t) out.push([{ tier, state: String(t['state']) }, 1]);
+      }
+      return out;
+    },
+  },
+  {
+    name: 'tiercache_backend_requests_total',
+    help: 'Requests made to the backend, by operation (read, stat).',
+    type: 'counter',
+    samples: (s) => [
+      [{ op: 'read' }, s.backend.reads],
+      [{ op: 'stat' }, s.backend.stats],
+    ],
+  },
+  {
+    name: 'tiercache_backend_read_bytes_total',
+    help: 'Bytes read from the backend (what the cache did not avoid).',
+    type: 'counter',
+    samples: (s) => [[{}, s.backend.bytesRead]],
+  },
+  {
+    name: 'tiercache_backend_errors_total',
+    help: 'Backend requests that failed with an I/O error.',
+    type: 'counter',
+    samples: (s) => [[{}, s.backend.errors]],
+  },
+  { name: 'tiercache_prefetch_blocks_total', help: 'Blocks fetched ahead of readers by the prefetch engine.', type: 'counter', samples: prefetch((p) => p.prefetched_blocks) },
+  { name: 'tiercache_prefetch_hits_total', help: 'Prefetched blocks that a reader then read.', type: 'counter', samples: prefetch((p) => p.prefetch_hits) },
+  { name: 'tiercache_prefetch_wasted_total', help: 'Prefetched blocks evicted before any reader read them.', type: 'counter', samples: prefetch((p) => p.wasted_prefetches) },
+  { name: 'tiercache_prefetch_dropped_total', help: 'Prefetch tasks dropped because the queue was full.', type: 'counter', samples: prefetch((p) => p.dropped_tasks) },
+  { name: 'tiercache_prefetch_hit_ratio', help: 'Prefetch hits / prefetched blocks since the daemon started.', type: 'gauge', samples: prefetch((p) => p.prefetch_hit_ratio) },
+  { name: 'tiercache_prefetch_queue_depth', help: 'Prefetch tasks waiting.', type: 'gauge', samples: prefetch((p) => p.queue_depth) },
+  { name: 'tiercache_prefetch_inflight_bytes', help: 'Prefetch bytes being fetched now.', type: 'gauge', samples: prefetch((p) => p.inflight_bytes) },
+  { name: 'tiercache_checkpoint_saves_total', help: 'Checkpoint saves completed.', type: 'counter', samples: checkpoint((c) => c.saves) },
+  { name: 'tiercache_checkpoint_loads_total', help: 'Checkpoint restores completed.', type: 'counter', samples: checkpoint((c) => c.loads) },
+  { name: 'tiercache_checkpoint_failures_total', help: 'Checkpoint saves or restores that failed.', type: 'counter', samples: checkpoint((c) => c.failures) },
+  { name: 'tiercache_checkpoint_saved_bytes_total', help: 'Checkpoint bytes saved.', type: 'counter', samples: checkpoint((c) => c.bytes_saved) },
+  { name: 'tiercache_checkpoint_loaded_bytes_total', help: 'Checkpoint bytes restored.', type: 'counter', samples: checkpoint((c) => c.bytes_loaded) },
+  { name: 'tiercache_checkpoint_pending_persist', help: 'Checkpoints saved locally and not yet persisted to the backend.', type: 'gauge', samples: checkpoint((c) => c.pending_persist) },
+  { name: 'tiercache_checkpoint_local_bytes', help: 'Bytes of checkpoints staged on the local SSD.', type: 'gauge', samples: checkpoint((c) => c.local_bytes) },
+  { name: 'tiercache_peer_errors_total', help: 'Peer calls that failed.', type: 'counter', samples: peer((d) => d.peer_errors) },
+  { name: 'tiercache_peer_fallbacks_total', help: 'Blocks read from the backend because their owner peer failed.', type: 'counter', samples: peer((d) => d.peer_fallbacks) },
+  { name: 'tiercache_peer_fetched_blocks_total', help: 'Blocks fetched from peers.', type: 'counter', samples: peer((d) => d.blocks_fetched_from_peers) },
+  { name: 'tiercache_peer_served_blocks_total', help: 'Blocks served to peers.', type: 'counter', samples: peer((d) => d.blocks_served_to_peers) },
+  { name: 'tiercache_peer_fetched_bytes_total', help: 'Bytes fetched from peers.', type: 'counter', samples: peer((d) => d.bytes_fetched_from_peers) },
+  { name: 'tiercache_peer_served_bytes_total', help: 'Bytes served to peers.', type: 'counter', samples: peer((d) => d.bytes_served_to_peers) },
+  { name: 'tiercache_peer_backend_avoided_bytes_total', help: 'Backend bytes not read because a peer had the block.', type: 'counter', samples: peer((d) => d.backend_bytes_avoided) },
+  {
+    name: 'tiercache_peers',
+    help: 'Peers in the ring (this node included), by state.',
+    type: 'gauge',
+    samples: (s) => {
+      const d = s.stats['distributed'] as DistributedStatsJson | undefined;
+      if (!d?.enabled) return [];
+      const byState = new Map<string, number>();
+      for (const p of d.peers ?? []) byState.set(String(p.state ?? 'unknown'), (byState.get(String(p.state ?? 'unknown')) ?? 0) + 1);
+      return [...byState].map(([state, n]) => [{ state }, n] as const);
+    },
+  },
+  {
+    name: 'tiercache_build_info',
+    help: 'Version of the running daemon (always 1).',
+    type: 'gauge',
+    samples: (s) => [[{ version: String(s.stats['version'] ?? '') }, 1]],
+  },
+  { name: 'tiercache_block_size_bytes', help: 'Cache block size.', type: 'gauge', samples: (s) => [[{}, num(s.stats['block_size'])]] },
+];
