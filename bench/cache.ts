@@ -43,7 +43,7 @@ async function randomReads(c: TiercacheClient, path: string, size: number, concu
 async function hotPath(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
   const size = 64 * MiB;
-  const d = new TestDaemon({ flags: { 'memory-cache-size': '256MiB', 'block-size': '4MiB', 'log-level': 'warn' } });
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '256MiB', 'block-size': '4MiB' } });
   writeFileSync(join(d.backendDir, 'hot.bin'), Buffer.alloc(size, 0x61));
   await d.start();
   const bareSock = join(d.dir, 'bare.sock');
@@ -109,7 +109,7 @@ async function reshuffledEpochs(): Promise<BenchResult[]> {
   for (const f of [0.5, 0.35]) {
     const files = Math.round(cacheBytes / blockSize / f);
     const d = new TestDaemon({
-      flags: { 'memory-cache-size': String(cacheBytes), 'ssd-cache-size': '0', 'block-size': String(blockSize), 'log-level': 'warn' },
+      flags: { 'memory-cache-size': String(cacheBytes), 'ssd-cache-size': '0', 'block-size': String(blockSize) },
     });
     mkdirSync(join(d.backendDir, 'ds'), { recursive: true });
     const payload = pseudoRandomBytes(blockSize, 5);
@@ -186,7 +186,7 @@ async function epochTime(c: TiercacheClient, files: string[]): Promise<number> {
 }
 
 async function warmVsCold(): Promise<BenchResult[]> {
-  const d = new TestDaemon({ flags: { 'memory-cache-size': '128MiB', 'block-size': '1MiB', 'log-level': 'warn' } });
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '128MiB', 'block-size': '1MiB' } });
   const files: string[] = [];
   mkdirSync(join(d.backendDir, 'ds'), { recursive: true });
   const payload = pseudoRandomBytes(2 * MiB, 9);

@@ -60,6 +60,8 @@ export const backendUnavailable = (what: string, cause: unknown): TiercacheError
   });
 export const fileChanged = (path: string): TiercacheError =>
   new TiercacheError(ErrorCodes.FILE_CHANGED, `file changed on the backend while it was read: ${path}; retry the read`);
+export const versionMismatch = (path: string, asked: string, current: string): TiercacheError =>
+  new TiercacheError(ErrorCodes.FILE_CHANGED, `version mismatch for ${path}: asked for ${asked}, the file is now ${current}`);
 export const unauthenticated = (message: string): TiercacheError =>
   new TiercacheError(ErrorCodes.UNAUTHENTICATED, message);
 export const unimplemented = (method: string, issue: string): TiercacheError =>

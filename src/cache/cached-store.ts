@@ -76,6 +76,8 @@ export class CachedStore {
   readonly bytesBySource: SourceCounters = { memory: 0, ssd: 0, peer: 0, backend: 0 };
   readonly blocksBySource: SourceCounters = { memory: 0, ssd: 0, peer: 0, backend: 0 };
   readonly flights = new SingleFlight<BlockRead>();
+  /** Backend reads by block: a client read and a peer's request for the same block make one read. */
+  private readonly directFlights = new SingleFlight<Buffer>();
   private readonly meta = new Map<string, MetaEntry>();
   private readonly observers: ReadObserver[] = [];
   private readonly backendFetcher: BlockFetcher;
@@ -94,9 +96,13 @@ export class CachedStore {
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
     const backend = opts.backend;
+    const direct = this.directFlights;
     this.backendFetcher = {
       async fetch(id, length) {
-        return { data: await backend.read(id.path, id.index * opts.blockSize, length, id.version), source: 'backend' };
+        const data = await direct.do(blockKey(id), () =>
+          backend.read(id.path, id.index * opts.blockSize, length, id.version),
+        );
+        return { data, source: 'backend' };
       },
     };
     this.fetcher = this.backendFetcher;
@@ -231,6 +237,21 @@ export class CachedStore {
   }
 
   /**
+   * One block for a peer that asked this node as the block's owner: memory ->
+   * SSD -> backend, never the fetcher. An owner never forwards, so two nodes
+   * whose views of the ring differ cannot bounce a request between them; and
+   * a separate flight key keeps it from joining a client read of this node
+   * that is itself waiting on a peer. Not counted as a client read.
+   */
+  getBlockLocal(stat: BackendStat, index: number): Promise<BlockRead> {
+    const id: BlockId = { path: stat.path, version: stat.version, index };
+    const key = blockKey(id);
+    const hit = this.mem.get(key);
+    if (hit) return Promise.resolve({ data: hit, tier: 'memory' });
+    return this.flights.do(`local\u0000${key}`, () => this.loadBlock(id, key, stat, 'read', this.backendFetcher, false));
+  }
+
+  /**
    * Background fetch of a block into the cache (prefetch, warm-up). Does not
    * count as a client access. Resolves to the bytes fetched from outside the
    * node (0 when the block was already cached or a read is already loading it).
@@ -268,15 +289,22 @@ export class CachedStore {
     return removed.size;
   }
 
-  private async loadBlock(id: BlockId, key: string, stat: BackendStat, origin: BlockOrigin): Promise<BlockRead> {
+  private async loadBlock(
+    id: BlockId,
+    key: string,
+    stat: BackendStat,
+    origin: BlockOrigin,
+    fetcher = this.fetcher,
+    countRead = true,
+  ): Promise<BlockRead> {
     const fromSsd = origin === 'read' ? await this.disk.get(key) : undefined;
     if (fromSsd) {
       this.mem.put(key, fromSsd, origin);
-      this.count('ssd', fromSsd.length);
+      if (countRead) this.count('ssd', fromSsd.length);
       return { data: fromSsd, tier: 'ssd' };
     }
     const length = Math.min(this.blockSize, stat.size - id.index * this.blockSize);
-    const fetched = await this.fetcher.fetch(id, length);
+    const fetched = await fetcher.fetch(id, length);
     const data = fetched.data;
     if (data.length !== length) {
       // The file shrank under us: its version check passed, so this is a short read at EOF.
@@ -293,7 +321,7 @@ export class CachedStore {
       this.mem.put(key, data, origin, { force: origin === 'prefetch' });
       void this.disk.put(id, data, origin);
     }
-    this.count(fetched.source, data.length);
+    if (countRead) this.count(fetched.source, data.length);
     return { data, tier: fetched.source };
   }
 

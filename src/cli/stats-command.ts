@@ -18,6 +18,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
+/** "blocks read: 80.0% local, 15.0% from peers, 5.0% from the backend". */
+function readSplit(d: Row): string {
+  const local = Number(d['blocks_read_local'] ?? 0);
+  const peer = Number(d['blocks_read_from_peers'] ?? 0);
+  const backend = Number(d['blocks_read_from_backend'] ?? 0);
+  const total = local + peer + backend;
+  if (total === 0) return '';
+  return `blocks read: ${pct(local / total)} local, ${pct(peer / total)} from peers, ${pct(backend / total)} from the backend\n`;
+}
+
 export function formatStats(s: Row): string {
   let out = '';
   const tiers = (['memory', 'ssd'] as const).map((k) => s[k] as Row | undefined).filter((t): t is Row => !!t);
@@ -56,7 +66,8 @@ export function formatStats(s: Row): string {
         `blocks fetched from peers: ${d['blocks_fetched_from_peers']} (${formatBytes(Number(d['bytes_fetched_from_peers']))})\n` +
         `blocks served to peers:    ${d['blocks_served_to_peers']} (${formatBytes(Number(d['bytes_served_to_peers']))})\n` +
         `peer errors: ${d['peer_errors']}, fallbacks to backend: ${d['peer_fallbacks']}\n` +
-        `backend bytes avoided: ${formatBytes(Number(d['backend_bytes_avoided']))}\n`;
+        `backend bytes avoided: ${formatBytes(Number(d['backend_bytes_avoided']))}\n` +
+        readSplit(d);
     }
   }
   out += `\nbackend: ${s['backend_reads']} reads, ${formatBytes(Number(s['backend_bytes_read']))} read, ${s['backend_errors']} errors\n`;

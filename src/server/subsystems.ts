@@ -3,7 +3,9 @@
 
 import type { Daemon } from './daemon';
 import { attachMetrics } from '../metrics/attach';
+import { attachPeerTier } from '../peer/peer-tier';
 
 export async function attachSubsystems(daemon: Daemon): Promise<void> {
+  attachPeerTier(daemon);
   attachMetrics(daemon);
 }

@@ -1,0 +1,73 @@
+// The read path after the local tiers: ask the block's owner, else read the
+// backend. A failed peer call (unreachable, deadline, refused, wrong checksum,
+// length or version) is counted and the block is read from the backend: a
+// slow or dead peer costs at most one peer-timeout, and the client never
+// sees the failure (as groupcache's getFromPeer -> load locally).
+//
+// The store's single-flight wraps every call per block, so N readers of one
+// missing block on this node make one peer call.
+
+import { crc32 } from 'node:zlib';
+import { blockKey, type BlockFetcher, type BlockId, type FetchedBlock } from '../cache/types';
+import { dataLoss, versionMismatch } from '../errors';
+import type { Logger } from '../log';
+import { getErrorMessage } from '../util/errors-message';
+import type { PeerConnection, PeerCounters } from './types';
+
+export interface PeerFetcherOptions {
+  /** The owner of a block key, undefined when this node owns it (or is alone). */
+  readonly ownerOf: (key: string) => string | undefined;
+  readonly connection: (address: string) => PeerConnection | undefined;
+  /** Reads the backend (single-flighted per block by the store). */
+  readonly direct: BlockFetcher;
+  readonly counters: PeerCounters;
+  readonly blockSize: number;
+  readonly timeoutMs: number;
+  readonly log: Logger;
+}
+
+export class PeerFetcher implements BlockFetcher {
+  private readonly opts: PeerFetcherOptions;
+  /** Peers whose current run of failures was already logged (one line per run). */
+  private readonly failing = new Set<string>();
+
+  constructor(opts: PeerFetcherOptions) {
+    this.opts = opts;
+  }
+
+  async fetch(id: BlockId, length: number): Promise<FetchedBlock> {
+    const o = this.opts;
+    const owner = o.ownerOf(blockKey(id));
+    const conn = owner === undefined ? undefined : o.connection(owner);
+    if (owner === undefined || conn === undefined) return o.direct.fetch(id, length);
+    let data: Buffer;
+    try {
+      data = await this.fromPeer(conn, id, length);
+    } catch (err) {
+      o.counters.peerErrors++;
+      o.counters.peerFallbacks++;
+      if (!this.failing.has(owner)) {
+        this.failing.add(owner);
+        o.log.warn('peer call failed; reading from the backend', { peer: owner, path: id.path, block: id.index, err: getErrorMessage(err) });
+      }
+      return o.direct.fetch(id, length);
+    }
+    if (this.failing.delete(owner)) o.log.info('peer calls succeed again', { peer: owner });
+    o.counters.blocksFetchedFromPeers++;
+    o.counters.bytesFetchedFromPeers += data.length;
+    o.counters.backendBytesAvoided += data.length;
+    return { data, source: 'peer' };
+  }
+
+  private async fromPeer(conn: PeerConnection, id: BlockId, length: number): Promise<Buffer> {
+    const res = await conn.getBlock(
+      { path: id.path, version: id.version, index: id.index, block_size: this.opts.blockSize },
+      this.opts.timeoutMs,
+    );
+    if (res.version !== id.version) throw versionMismatch(id.path, id.version, res.version);
+    const data = res.data;
+    if (data.length !== length) throw dataLoss(`peer sent ${data.length} bytes for block ${id.index} of ${id.path}, expected ${length}`);
+    if (crc32(data) !== res.checksum) throw dataLoss(`peer block ${id.index} of ${id.path} fails its CRC-32`);
+    return data;
+  }
+}
