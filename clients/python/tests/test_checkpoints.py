@@ -68,3 +68,13 @@ class Checkpoints(DaemonTestCase):
 
         e = self.unless_unimplemented("Checkpoints.LoadLatest", load)
         self.assertIsInstance(e, tiercache.TiercacheError)
+
+    def test_a_large_save_streams_at_the_daemons_pace(self):
+        # 24 MiB is far more than the writer's queue: a refusal must surface instead of blocking the writer.
+        block = bytes(range(256)) * 4096
+        info = self.unless_unimplemented(
+            "Checkpoints.Save", lambda: self.client.save_checkpoint("py-big", (block for _ in range(24)), step=1)
+        )
+        self.assertEqual(info.size, 24 * len(block))
+        with self.client.load_latest_checkpoint("py-big", spool_max=MiB) as f:
+            self.assertEqual(f.read(), block * 24)

@@ -113,8 +113,12 @@ class PlannedSampler:
                 log.warning("tiercache: epoch plans not submitted (%s); reading without them", what)
 
 
-def data_loader(dataset, batch_size=1, seed=0, shuffle=True, job=None, **kwargs):
-    """A torch DataLoader over `dataset` with a seeded sampler whose epoch orders become plans."""
+def data_loader(dataset, batch_size=1, seed=0, shuffle=True, job=None, start_epoch=0, **kwargs):
+    """A torch DataLoader over `dataset` with a seeded sampler whose epoch orders become plans.
+
+    Each pass over the loader is one epoch, numbered from start_epoch; other
+    DataLoader arguments (num_workers, collate_fn, ...) pass through.
+    """
     import torch  # noqa: PLC0415 - torch is optional for the rest of the package
     from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 
@@ -122,4 +126,4 @@ def data_loader(dataset, batch_size=1, seed=0, shuffle=True, job=None, **kwargs)
         sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
     else:
         sampler = SequentialSampler(dataset)
-    return DataLoader(dataset, batch_size=batch_size, sampler=dataset.planned(sampler, job=job), **kwargs)
+    return DataLoader(dataset, batch_size=batch_size, sampler=dataset.planned(sampler, job=job, start_epoch=start_epoch), **kwargs)
