@@ -45,6 +45,7 @@ class Checkpoints(DaemonTestCase):
 
         self.assertEqual([x.id for x in self.client.list_checkpoints("py-job")], [c.id, b.id, a.id])
         self.assertTrue(self.client.delete_checkpoint("py-job", c.id))
+        self.assertFalse(self.client.delete_checkpoint("py-job", c.id), "already gone")
         with self.client.load_latest_checkpoint("py-job") as f:
             self.assertEqual((f.info.id, f.read()), (b.id, second))
 
