@@ -1,33 +1,28 @@
 // TiercacheClient: the TypeScript client for training code and the CLI.
 // Connects to the daemon's Unix socket (default $TIERCACHE_SOCKET) or a TCP
 // address, and surfaces failures as TiercacheClientError with the gRPC code.
+// Checkpoints live on `client.checkpoints` (see checkpoints.ts).
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { credentials, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { services, CHANNEL_OPTIONS } from '../server/proto';
-import { DaemonUnreachableError, fromServiceError } from './errors';
+import { CheckpointsClient } from './checkpoints';
+import { DaemonUnreachableError, fromServiceError, type TiercacheClientError } from './errors';
+import type {
+  ByteRange,
+  ClientOptions,
+  FileInfo,
+  PlanResult,
+  PrefetchResult,
+  WarmupOptions,
+  WarmupProgress,
+} from './types';
+
+export type { ClientOptions, FileInfo } from './types';
 
 export const DEFAULT_SOCKET = './.tiercache/tiercache.sock';
-
-export interface ClientOptions {
-  /** Unix socket path; default $TIERCACHE_SOCKET, else ./.tiercache/tiercache.sock. */
-  readonly socket?: string;
-  /** TCP address host:port instead of a socket. */
-  readonly address?: string;
-  /** Sent as x-tiercache-job so the daemon can tell jobs apart in its access history. */
-  readonly job?: string;
-  /** Deadline of unary calls, ms (default 60 s). */
-  readonly timeoutMs?: number;
-}
-
-export interface FileInfo {
-  path: string;
-  size: number;
-  mtime_ms: number;
-  is_dir: boolean;
-}
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
 type UnaryMethod = (req: unknown, md: Metadata, opts: { deadline: number }, cb: Callback<unknown>) => void;
@@ -43,6 +38,7 @@ export class TiercacheClient {
   private readonly clients = new Map<string, Client>();
   private readonly job: string | undefined;
   private readonly timeoutMs: number;
+  readonly checkpoints: CheckpointsClient;
 
   constructor(opts: ClientOptions = {}) {
     if (opts.address) {
@@ -54,6 +50,7 @@ export class TiercacheClient {
     }
     this.job = opts.job;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.checkpoints = new CheckpointsClient(this);
   }
 
   private client(name: keyof typeof services): Client {
@@ -75,6 +72,11 @@ export class TiercacheClient {
 
   private where(): string {
     return this.socket ?? this.target;
+  }
+
+  /** Any failure of a call on this client as a TiercacheClientError naming the endpoint. */
+  toClientError(err: unknown): TiercacheClientError {
+    return fromServiceError(err, this.where());
   }
 
   private checkSocket(): void {
@@ -152,6 +154,31 @@ export class TiercacheClient {
   async evict(path: string): Promise<number> {
     const res = await this.unary<{ blocks_evicted: number }>('Cache', 'Evict', { path });
     return res.blocks_evicted;
+  }
+
+  /** Hints the daemon to fetch whole files (strings) or ranges in the background; higher priority runs first. */
+  prefetch(targets: ReadonlyArray<string | ByteRange>, priority = 0): Promise<PrefetchResult> {
+    const paths: string[] = [];
+    const ranges: Array<Required<ByteRange>> = [];
+    for (const t of targets) {
+      if (typeof t === 'string') paths.push(t);
+      else ranges.push({ path: t.path, offset: t.offset ?? 0, length: t.length ?? 0 });
+    }
+    return this.unary<PrefetchResult>('Cache', 'Prefetch', { paths, ranges, priority });
+  }
+
+  /** Loads a prefix into the cache; yields progress until a message with done=true. */
+  warmup(prefix: string, opts: WarmupOptions = {}): AsyncGenerator<WarmupProgress> {
+    return this.serverStream<WarmupProgress>('Cache', 'Warmup', {
+      prefix,
+      recursive: opts.recursive ?? true,
+      check_only: opts.checkOnly ?? false,
+    });
+  }
+
+  /** Tells the daemon the order in which `job` will read files in `epoch`. */
+  submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<PlanResult> {
+    return this.unary<PlanResult>('Cache', 'SubmitPlan', { job, epoch, paths });
   }
 
   stats(type: 'memory' | 'ssd' | 'distributed' | 'all' = 'all'): Promise<Record<string, unknown>> {

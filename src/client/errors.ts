@@ -37,9 +37,14 @@ export function fromServiceError(err: unknown, socket: string): TiercacheClientE
   const e = err as { code?: number; details?: string; message?: string; metadata?: { get(k: string): unknown[] } };
   if (typeof e?.code !== 'number') return new TiercacheClientError(status.UNKNOWN, e?.message ?? String(err));
   const details = e.details ?? e.message ?? '';
-  if (e.code === status.UNAVAILABLE && /connect|No connection|ENOENT|ECONNREFUSED|Failed to connect/i.test(details)) {
+  const reason = e.metadata?.get('x-tiercache-error')[0];
+  // A daemon that answered UNAVAILABLE (e.g. its backend is down) was reached; only a failed connection is "unreachable".
+  if (
+    e.code === status.UNAVAILABLE &&
+    reason === undefined &&
+    /connect|No connection|ENOENT|ECONNREFUSED|Failed to connect/i.test(details)
+  ) {
     return new DaemonUnreachableError(socket, `${details} (is the daemon running?)`);
   }
-  const reason = e.metadata?.get('x-tiercache-error')[0];
   return new TiercacheClientError(e.code, details, typeof reason === 'string' ? reason : undefined);
 }

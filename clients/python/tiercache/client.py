@@ -1,0 +1,190 @@
+"""Client: the tiercache daemon from Python training code.
+
+One gRPC channel over the daemon's Unix socket (default $TIERCACHE_SOCKET,
+else ./.tiercache/tiercache.sock). Every failure is raised as a TiercacheError
+subclass that is also the built-in exception a caller expects (see errors.py).
+A Client must not be shared across fork(): create one per process (the torch
+Dataset does this for DataLoader workers).
+"""
+
+import os
+
+import grpc
+
+from . import checkpoints as _ckpt
+from ._proto import cache_pb2, checkpoint_pb2
+from ._rpc import cache_stub, checkpoints_stub
+from .errors import TiercacheError, from_rpc_error
+from .files import DEFAULT_BUFFER_SIZE, open_file
+from .types import CheckpointInfo, FileInfo, PlanResult, PrefetchResult, WarmupProgress
+
+DEFAULT_SOCKET = "./.tiercache/tiercache.sock"
+DEFAULT_TIMEOUT = 60.0
+
+# Same limits as the daemon's channels: big messages, so 1 MiB chunks and 16 MiB reads pass.
+CHANNEL_OPTIONS = (
+    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+    ("grpc.max_send_message_length", 256 * 1024 * 1024),
+)
+
+
+def default_socket(env=None):
+    env = os.environ if env is None else env
+    return os.path.abspath(env.get("TIERCACHE_SOCKET") or DEFAULT_SOCKET)
+
+
+class Client:
+    def __init__(self, socket=None, job=None, timeout=DEFAULT_TIMEOUT):
+        """socket: Unix socket path; job: sent as x-tiercache-job; timeout: seconds per unary call."""
+        self.socket = os.path.abspath(socket) if socket else default_socket()
+        self.job = job
+        self.timeout = timeout
+        self._metadata = (("x-tiercache-job", job),) if job else None
+        self._channel = grpc.insecure_channel("unix:" + self.socket, options=CHANNEL_OPTIONS)
+        self._cache = cache_stub(self._channel)
+        self._checkpoints = checkpoints_stub(self._channel)
+
+    def close(self):
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "tiercache.Client(socket=%r)" % (self.socket,)
+
+    # -- plumbing ----------------------------------------------------------
+
+    def _error(self, err):
+        return from_rpc_error(err, self.socket)
+
+    def _unary(self, method, request):
+        try:
+            return method(request, timeout=self.timeout, metadata=self._metadata)
+        except grpc.RpcError as e:
+            raise self._error(e) from None
+
+    def _stream(self, method, request):
+        """Messages of a server stream; the call is cancelled if the caller stops early."""
+        call = method(request, metadata=self._metadata)
+        try:
+            for msg in call:
+                yield msg
+        except grpc.RpcError as e:
+            raise self._error(e) from None
+        finally:
+            call.cancel()
+
+    # -- files ---------------------------------------------------------------
+
+    def stat(self, path):
+        return FileInfo.from_pb(self._unary(self._cache.Stat, cache_pb2.StatRequest(path=path)))
+
+    def read_range(self, path, offset=0, length=0):
+        """Bytes of [offset, offset+length) in one call (length 0 = to the end; bounded by max-read-size)."""
+        req = cache_pb2.ReadRequest(path=path, offset=offset, length=length)
+        return self._unary(self._cache.Read, req).data
+
+    def iter_chunks(self, path, offset=0, length=0):
+        """The bytes of a file or range as they arrive (length 0 = to the end)."""
+        req = cache_pb2.ReadRequest(path=path, offset=offset, length=length)
+        for chunk in self._stream(self._cache.ReadStream, req):
+            yield chunk.data
+
+    def read_bytes(self, path):
+        """The whole file."""
+        return b"".join(self.iter_chunks(path))
+
+    def open(self, path, buffering=DEFAULT_BUFFER_SIZE):
+        """A read-only binary file object (read, readinto, seek, tell) reading through the cache.
+
+        buffering=0 gives the unbuffered raw file; otherwise reads are served in blocks of `buffering` bytes.
+        """
+        return open_file(self, path, buffering)
+
+    def evict(self, path):
+        return self._unary(self._cache.Evict, cache_pb2.EvictRequest(path=path)).blocks_evicted
+
+    # -- prefetch ----------------------------------------------------------
+
+    def prefetch(self, paths=(), ranges=(), priority=0):
+        """Hints to fetch whole files and (path, offset, length) ranges in the background."""
+        req = cache_pb2.PrefetchRequest(
+            paths=list(paths),
+            ranges=[cache_pb2.ByteRange(path=p, offset=o, length=n) for (p, o, n) in ranges],
+            priority=priority,
+        )
+        return PrefetchResult.from_pb(self._unary(self._cache.Prefetch, req))
+
+    def warmup(self, prefix, recursive=True, check_only=False):
+        """Loads a prefix into the cache, yielding WarmupProgress until one with done=True."""
+        req = cache_pb2.WarmupRequest(prefix=prefix, recursive=recursive, check_only=check_only)
+        for msg in self._stream(self._cache.Warmup, req):
+            yield WarmupProgress.from_pb(msg)
+
+    def submit_plan(self, job, epoch, paths):
+        """Tells the daemon the order in which `job` will read `paths` in `epoch`."""
+        req = cache_pb2.PlanRequest(job=job, epoch=epoch, paths=list(paths))
+        return PlanResult.from_pb(self._unary(self._cache.SubmitPlan, req))
+
+    # -- checkpoints -------------------------------------------------------
+
+    def checkpoint_writer(self, job_id, step=0, metrics=None, sync=False):
+        """A writable file object; use it in `with` (commits on success, cancels on an exception).
+
+        The info of the saved checkpoint is on `.info` after the `with` block.
+        """
+        return _ckpt.CheckpointWriter(self, job_id, step=step, metrics=metrics, sync=sync)
+
+    def save_checkpoint(self, job_id, data, step=0, metrics=None, sync=False):
+        """Saves bytes, a binary file object or an iterable of bytes; returns the CheckpointInfo.
+
+        sync=True answers only once the checkpoint is persisted on the backend.
+        """
+        with self.checkpoint_writer(job_id, step=step, metrics=metrics, sync=sync) as w:
+            for chunk in _ckpt.chunks_of(data):
+                w.write(chunk)
+        return w.info
+
+    def load_latest_checkpoint(self, job_id, spool_max=_ckpt.SPOOL_MAX_BYTES):
+        """The newest checkpoint of a job as a seekable file object with .info (size and sha256 checked)."""
+        return _ckpt.spool(*self._download("LoadLatest", job_id, ""), spool_max=spool_max)
+
+    def load_checkpoint(self, job_id, checkpoint_id, spool_max=_ckpt.SPOOL_MAX_BYTES):
+        return _ckpt.spool(*self._download("Load", job_id, checkpoint_id), spool_max=spool_max)
+
+    def checkpoint_chunks(self, job_id, checkpoint_id=""):
+        """(info, iterator of bytes) without spooling; checkpoint_id "" = the newest."""
+        return self._download("Load" if checkpoint_id else "LoadLatest", job_id, checkpoint_id)
+
+    def list_checkpoints(self, job_id):
+        """Newest first."""
+        res = self._unary(self._checkpoints.List, checkpoint_pb2.ListRequest(job_id=job_id))
+        return [CheckpointInfo.from_pb(c) for c in res.checkpoints]
+
+    def delete_checkpoint(self, job_id, checkpoint_id):
+        req = checkpoint_pb2.DeleteRequest(job_id=job_id, id=checkpoint_id)
+        return self._unary(self._checkpoints.Delete, req).deleted
+
+    def _download(self, method, job_id, checkpoint_id):
+        """Waits for the stream's first message (the info); returns it and an iterator of the data."""
+        req = checkpoint_pb2.LoadRequest(job_id=job_id, id=checkpoint_id)
+        messages = self._stream(getattr(self._checkpoints, method), req)
+        first = next(messages, None)
+        if first is None or first.WhichOneof("payload") != "info":
+            messages.close()
+            raise TiercacheError("DATA_LOSS", "Checkpoints.%s answered without the checkpoint's info first" % method)
+        info = CheckpointInfo.from_pb(first.info)
+
+        def data():
+            try:
+                for msg in messages:
+                    if msg.WhichOneof("payload") == "data":
+                        yield msg.data
+            finally:
+                messages.close()
+
+        return info, data()

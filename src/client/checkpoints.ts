@@ -1,0 +1,128 @@
+// The Checkpoints service from the client side: save from a Buffer or a
+// stream (client-streaming, a header then 1 MiB data messages, written only as
+// fast as the daemon takes them), load as a Readable, list, delete.
+
+import { Readable } from 'node:stream';
+import { status, type ClientReadableStream, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { chunksOf } from './chunker';
+import { TiercacheClientError } from './errors';
+import type { CheckpointDownload, CheckpointInfo, CheckpointSource, SaveOptions } from './types';
+
+/** What the checkpoints client needs from TiercacheClient. */
+export interface CheckpointsTransport {
+  unary<T>(service: 'Checkpoints', method: string, req: unknown): Promise<T>;
+  rawClient(service: 'Checkpoints'): unknown;
+  metadata(): Metadata;
+  toClientError(err: unknown): TiercacheClientError;
+}
+
+interface LoadMessage {
+  payload?: 'info' | 'data';
+  info?: CheckpointInfo | null;
+  data?: Buffer;
+}
+
+type SaveMethod = (md: Metadata, cb: (err: ServiceError | null, res?: CheckpointInfo) => void) => ClientWritableStream<unknown>;
+type LoadMethod = (req: unknown, md: Metadata) => ClientReadableStream<LoadMessage>;
+
+export class CheckpointsClient {
+  private readonly t: CheckpointsTransport;
+
+  constructor(transport: CheckpointsTransport) {
+    this.t = transport;
+  }
+
+  /** Saves a checkpoint; resolves with its info once the daemon has it (persisted, with sync). */
+  async save(jobId: string, source: CheckpointSource, opts: SaveOptions = {}): Promise<CheckpointInfo> {
+    const raw = this.t.rawClient('Checkpoints') as Record<string, SaveMethod>;
+    let call!: ClientWritableStream<unknown>;
+    const answer = new Promise<{ err: ServiceError | null; res?: CheckpointInfo }>((resolve) => {
+      call = raw['Save']!.call(raw, this.t.metadata(), (err, res) => resolve({ err, res }));
+    });
+    let answered = false;
+    void answer.then(() => (answered = true));
+    // Waits for room in the call's buffer, or for the daemon to answer early (a refusal).
+    const send = async (msg: unknown): Promise<void> => {
+      if (call.write(msg) || answered) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          resolve();
+        };
+        call.on('drain', done);
+        void answer.then(done);
+      });
+    };
+    try {
+      await send({ header: { job_id: jobId, step: opts.step ?? 0, metrics: { ...opts.metrics }, sync: opts.sync ?? false } });
+      for await (const data of chunksOf(source)) {
+        if (answered) break;
+        await send({ data });
+      }
+    } catch (err) {
+      // The source failed: abandon the save so no partial checkpoint is committed.
+      call.cancel();
+      throw err;
+    }
+    call.end();
+    const { err, res } = await answer;
+    if (err) throw this.t.toClientError(err);
+    return res!;
+  }
+
+  /** The newest checkpoint of a job: resolves once its info has arrived. */
+  loadLatest(jobId: string): Promise<CheckpointDownload> {
+    return this.download('LoadLatest', { job_id: jobId, id: '' });
+  }
+
+  load(jobId: string, id: string): Promise<CheckpointDownload> {
+    return this.download('Load', { job_id: jobId, id });
+  }
+
+  /** Newest first. */
+  async list(jobId: string): Promise<CheckpointInfo[]> {
+    const res = await this.t.unary<{ checkpoints: CheckpointInfo[] }>('Checkpoints', 'List', { job_id: jobId });
+    return res.checkpoints;
+  }
+
+  async delete(jobId: string, id: string): Promise<boolean> {
+    const res = await this.t.unary<{ deleted: boolean }>('Checkpoints', 'Delete', { job_id: jobId, id });
+    return res.deleted;
+  }
+
+  private async download(method: 'Load' | 'LoadLatest', req: unknown): Promise<CheckpointDownload> {
+    const raw = this.t.rawClient('Checkpoints') as Record<string, LoadMethod>;
+    const call = raw[method]!.call(raw, req, this.t.metadata());
+    const it = call[Symbol.asyncIterator]() as AsyncIterator<LoadMessage>;
+    let first: IteratorResult<LoadMessage>;
+    try {
+      first = await it.next();
+    } catch (err) {
+      call.cancel();
+      throw this.t.toClientError(err);
+    }
+    const info = first.done ? undefined : first.value.info;
+    if (!info) {
+      call.cancel();
+      throw new TiercacheClientError(status.DATA_LOSS, `Checkpoints.${method} answered without the checkpoint's info first`);
+    }
+    const toClientError = (err: unknown) => this.t.toClientError(err);
+    const stream = Readable.from(
+      (async function* () {
+        try {
+          for (;;) {
+            const n = await it.next();
+            if (n.done) return;
+            if (n.value.payload === 'data' && n.value.data) yield n.value.data;
+          }
+        } catch (err) {
+          throw toClientError(err);
+        } finally {
+          call.cancel();
+        }
+      })(),
+      { objectMode: false },
+    );
+    return { info, stream };
+  }
+}
