@@ -22,7 +22,10 @@ export class ObservedBackend implements Backend {
     this.location = inner.location;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
     if (inner.close) this.close = () => inner.close!();
+    if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
   }
+
+  emulatedDelay?: (bytes: number) => Promise<void>;
 
   localPath?: (path: string) => Promise<string>;
   close?: () => Promise<void>;

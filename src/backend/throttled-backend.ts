@@ -42,15 +42,20 @@ export class ThrottledBackend implements Backend {
 
   async read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
     const data = await this.inner.read(path, offset, length, version);
+    await this.emulatedDelay(data.length);
+    return data;
+  }
+
+  /** Latency plus the time `bytes` take on the shared emulated link. */
+  async emulatedDelay(bytes: number): Promise<void> {
     const now = performance.now();
     let wait = this.opts.latencyMs;
     if (this.opts.bandwidth > 0) {
       const start = Math.max(now, this.linkFreeAt);
-      this.linkFreeAt = start + (data.length / this.opts.bandwidth) * 1000;
+      this.linkFreeAt = start + (bytes / this.opts.bandwidth) * 1000;
       wait = Math.max(wait, this.linkFreeAt - now);
     }
     if (wait > 0) await sleep(wait);
-    return data;
   }
 
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {

@@ -36,4 +36,9 @@ export interface Backend {
   /** Absolute local path of a relative one, for watchers and checkpoint I/O (POSIX backends only). */
   localPath?(path: string): Promise<string>;
   close?(): Promise<void>;
+  /**
+   * Bench only: the cost an emulated slow link charges for `bytes` read
+   * outside read() (prefetch workers read the POSIX mount directly).
+   */
+  emulatedDelay?(bytes: number): Promise<void>;
 }

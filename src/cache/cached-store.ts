@@ -34,6 +34,8 @@ export interface ReadEvent {
 
 export type ReadObserver = (ev: ReadEvent) => void;
 
+export type PrefetchReader = (id: BlockId, length: number) => Promise<Buffer>;
+
 /** Told, per block handed to a reader, which tier served it and how long the reader waited (metrics). */
 export type BlockTimer = (tier: BlockRead['tier'], seconds: number) => void;
 
@@ -82,6 +84,7 @@ export class CachedStore {
   private readonly observers: ReadObserver[] = [];
   private readonly backendFetcher: BlockFetcher;
   private fetcher: BlockFetcher;
+  private prefetchReader: PrefetchReader | undefined;
   private blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
@@ -97,10 +100,12 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
+    const self = this;
     this.backendFetcher = {
-      async fetch(id, length) {
+      async fetch(id, length, origin) {
+        const offloaded = origin === 'prefetch' ? self.prefetchReader : undefined;
         const data = await direct.do(blockKey(id), () =>
-          backend.read(id.path, id.index * opts.blockSize, length, id.version),
+          offloaded ? offloaded(id, length) : backend.read(id.path, id.index * opts.blockSize, length, id.version),
         );
         return { data, source: 'backend' };
       },
@@ -111,6 +116,11 @@ export class CachedStore {
   /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
   get directFetcher(): BlockFetcher {
     return this.backendFetcher;
+  }
+
+  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when set. */
+  setPrefetchReader(fn: PrefetchReader): void {
+    this.prefetchReader = fn;
   }
 
   setFetcher(f: BlockFetcher): void {
@@ -254,14 +264,16 @@ export class CachedStore {
   /**
    * Background fetch of a block into the cache (prefetch, warm-up). Does not
    * count as a client access. Resolves to the bytes fetched from outside the
-   * node (0 when the block was already cached or a read is already loading it).
+   * node (0 when the block was already cached or another load was joined).
    */
   async prefetchBlock(stat: BackendStat, index: number): Promise<number> {
     const id: BlockId = { path: stat.path, version: stat.version, index };
     const key = blockKey(id);
-    if (this.mem.has(key) || this.disk.has(key) || this.flights.has(key)) return 0;
+    if (this.mem.has(key) || this.disk.has(key)) return 0;
+    // A block already being loaded is joined, so the caller can rely on it being cached when this resolves.
+    const joined = this.flights.has(key);
     const r = await this.flights.do(key, () => this.loadBlock(id, key, stat, 'prefetch'));
-    return r.tier === 'memory' || r.tier === 'ssd' ? 0 : r.data.length;
+    return joined || r.tier === 'memory' || r.tier === 'ssd' ? 0 : r.data.length;
   }
 
   /** True when a block is in memory or on the SSD (no counting, no I/O). */
@@ -304,7 +316,7 @@ export class CachedStore {
       return { data: fromSsd, tier: 'ssd' };
     }
     const length = Math.min(this.blockSize, stat.size - id.index * this.blockSize);
-    const fetched = await fetcher.fetch(id, length);
+    const fetched = await fetcher.fetch(id, length, origin);
     const data = fetched.data;
     if (data.length !== length) {
       // The file shrank under us: its version check passed, so this is a short read at EOF.

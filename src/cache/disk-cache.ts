@@ -149,7 +149,8 @@ export class DiskCache {
     if (!this.enabled || this.state === 'down') return false;
     const key = blockKey(id);
     if (this.entries.has(key)) return true;
-    const victims = this.policy.admit(key, data.length);
+    // Prefetched blocks were fetched because they will be read soon: admit them.
+    const victims = this.policy.admit(key, data.length, { force: origin === 'prefetch' });
     if (victims === null) {
       this.counters.admissionsRejected++;
       return false;

@@ -64,5 +64,6 @@ export interface FetchedBlock {
  * the distributed tier wraps it to ask the block's owner first.
  */
 export interface BlockFetcher {
-  fetch(id: BlockId, length: number): Promise<FetchedBlock>;
+  /** `origin` lets the direct fetcher hand prefetch reads to the prefetch workers. */
+  fetch(id: BlockId, length: number, origin?: BlockOrigin): Promise<FetchedBlock>;
 }

@@ -6,6 +6,8 @@ import { runDiagnose } from './diagnose-command';
 import { reportError, type Io } from './io';
 import { runCat, runEvict, runStat } from './read-commands';
 import { runCacheStats } from './stats-command';
+import { runWarmup } from './warmup-command';
+import { runAccessPatterns } from './access-patterns-command';
 import { VERSION } from '../version';
 import { runK8sCommand } from '../k8s/command';
 
@@ -19,6 +21,8 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   stat PATH              size, mtime and type of a backend path
   evict PATH             drop a file's cached blocks on this node
   cache stats            per-tier capacity, hits, misses, evictions (--type, --json)
+  warmup PREFIX          load a backend prefix into this node's cache, with progress (--check: report only)
+  access-patterns [P]    read patterns per file/directory and the prefetch strategy derived
   diagnose               measure this node's cache and judge it against the alert thresholds (--json, --out)
 
 Kubernetes:
@@ -37,6 +41,8 @@ export const COMMANDS: Record<string, Command> = {
   stat: runStat,
   evict: runEvict,
   'cache stats': runCacheStats,
+  warmup: runWarmup,
+  'access-patterns': runAccessPatterns,
   diagnose: runDiagnose,
   k8s: runK8sCommand,
 };

@@ -8,7 +8,7 @@
 // missing block on this node make one peer call.
 
 import { crc32 } from 'node:zlib';
-import { blockKey, type BlockFetcher, type BlockId, type FetchedBlock } from '../cache/types';
+import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchedBlock } from '../cache/types';
 import { dataLoss, versionMismatch } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
@@ -35,11 +35,11 @@ export class PeerFetcher implements BlockFetcher {
     this.opts = opts;
   }
 
-  async fetch(id: BlockId, length: number): Promise<FetchedBlock> {
+  async fetch(id: BlockId, length: number, origin?: BlockOrigin): Promise<FetchedBlock> {
     const o = this.opts;
     const owner = o.ownerOf(blockKey(id));
     const conn = owner === undefined ? undefined : o.connection(owner);
-    if (owner === undefined || conn === undefined) return o.direct.fetch(id, length);
+    if (owner === undefined || conn === undefined) return o.direct.fetch(id, length, origin);
     let data: Buffer;
     try {
       data = await this.fromPeer(conn, id, length);
@@ -50,7 +50,7 @@ export class PeerFetcher implements BlockFetcher {
         this.failing.add(owner);
         o.log.warn('peer call failed; reading from the backend', { peer: owner, path: id.path, block: id.index, err: getErrorMessage(err) });
       }
-      return o.direct.fetch(id, length);
+      return o.direct.fetch(id, length, origin);
     }
     if (this.failing.delete(owner)) o.log.info('peer calls succeed again', { peer: owner });
     o.counters.blocksFetchedFromPeers++;

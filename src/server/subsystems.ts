@@ -4,8 +4,10 @@
 import type { Daemon } from './daemon';
 import { attachMetrics } from '../metrics/attach';
 import { attachPeerTier } from '../peer/peer-tier';
+import { attachPrefetch } from '../prefetch/attach';
 
 export async function attachSubsystems(daemon: Daemon): Promise<void> {
   attachPeerTier(daemon);
+  attachPrefetch(daemon);
   attachMetrics(daemon);
 }

@@ -1,0 +1,325 @@
+// The prefetch engine: watches reads, decides what comes next (sequential
+// readahead, next file of an ordered directory walk, submitted epoch plans,
+// explicit hints), and fetches it in a piscina pool under a bound on bytes in
+// flight. Foreground reads never wait for it: enqueueing is O(1) and drops
+// when the queue is full, prefetch I/O runs on worker threads, and a reader
+// that needs a block being prefetched joins that fetch (single-flight).
+
+import { join } from 'node:path';
+import Piscina from 'piscina';
+import type { BackendStat } from '../backend/types';
+import type { CachedStore, ReadEvent } from '../cache/cached-store';
+import { blockKey, type BlockId } from '../cache/types';
+import type { Config } from '../config/types';
+import { ErrorCodes, TiercacheError, fileChanged } from '../errors';
+import type { Logger } from '../log';
+import { getErrorMessage } from '../util/errors-message';
+import { AccessHistory } from './access-history';
+import { PlanTracker } from './plan-tracker';
+import { PrefetchQueue } from './prefetch-queue';
+import { StreamTracker, WalkTracker } from './stream-tracker';
+import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
+import type { AnalyzeTask, ReadBlockTask } from './worker';
+
+/** Files fetched ahead of an ordered directory walk. */
+const NEXT_FILES = 4;
+/** Directory listings are trusted this long for next-file decisions. */
+const LISTING_TTL_MS = 30_000;
+const MAX_LISTINGS = 1000;
+/** Prefetched keys remembered for hit/waste accounting. */
+const MAX_OUTSTANDING = 200_000;
+/** Rows of history the analysis reads at most. */
+const ANALYSIS_ROWS = 500_000;
+
+export class PrefetchEngine {
+  readonly counters = newPrefetchCounters();
+  readonly history: AccessHistory;
+  private readonly store: CachedStore;
+  private readonly config: Config;
+  private readonly log: Logger;
+  private readonly pool: Piscina;
+  private readonly queue: PrefetchQueue;
+  private readonly streams: StreamTracker;
+  private readonly walks = new WalkTracker(NEXT_FILES);
+  private readonly plans: PlanTracker;
+  private readonly listings = new Map<string, { names: string[]; at: number }>();
+  /** Prefetched, not yet read or evicted: key -> true. */
+  private readonly outstanding = new Map<string, true>();
+  /** Blocks of planned files protected from eviction: path -> keys. */
+  private readonly protectedFiles = new Map<string, string[]>();
+  private inflightBytes = 0;
+  private active = 0;
+  private readonly maxActive: number;
+  private readonly maxInflight: number;
+  private stopped = false;
+
+  constructor(store: CachedStore, config: Config, log: Logger) {
+    this.store = store;
+    this.config = config;
+    this.log = log.child({ component: 'prefetch' });
+    this.queue = new PrefetchQueue(config.prefetchQueueSize);
+    // Readahead beyond a quarter of the cache would evict itself before it is read.
+    const cacheBytes = config.ssdCacheSize > 0 ? Math.max(config.ssdCacheSize, config.memoryCacheSize) : config.memoryCacheSize;
+    this.streams = new StreamTracker(config.blockSize, Math.min(config.maxReadahead, Math.max(config.blockSize, Math.floor(cacheBytes / 4))));
+    // Bytes in flight end up in the memory tier; more than half of it would churn it.
+    this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
+    this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
+    this.maxActive = config.prefetchWorkers * 2;
+    this.pool = new Piscina({
+      filename: join(__dirname, 'worker.js'),
+      minThreads: 1,
+      maxThreads: config.prefetchWorkers,
+      idleTimeout: 30_000,
+    });
+    this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
+      maxRows: config.historyMaxRows,
+      maxAgeMs: config.historyMaxAgeMs,
+      logger: this.log,
+    });
+  }
+
+  start(): void {
+    this.history.start();
+    this.store.setPrefetchReader((id, length) => this.readInWorker(id, length));
+    this.store.addReadObserver((ev) => this.onRead(ev));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.removeWhere(() => true);
+    this.history.close();
+    await this.pool.destroy();
+  }
+
+  // --- tier events (prefetch accounting) ---
+
+  onPrefetchHit(key: string): void {
+    if (this.outstanding.delete(key)) this.counters.prefetchHits++;
+  }
+
+  onEvict(key: string, origin: string, wasRead: boolean): void {
+    if (origin !== 'prefetch' || wasRead || !this.outstanding.has(key)) return;
+    // Gone from every tier unread: the fetch was wasted.
+    if (!this.store.mem.has(key) && !this.store.disk.has(key)) {
+      this.outstanding.delete(key);
+      this.counters.wastedPrefetches++;
+    }
+  }
+
+  // --- the read observer: cheap, synchronous, never throws into the read path ---
+
+  private onRead(ev: ReadEvent): void {
+    if (this.stopped) return;
+    this.history.record({ time: ev.time, job: ev.job, path: ev.path, offset: ev.offset, length: ev.length, size: ev.stat.size });
+    try {
+      const planJob = this.plans.size > 0 ? this.plans.jobFor(ev.job, ev.path) : undefined;
+      if (planJob !== undefined) {
+        this.unprotect(ev.path);
+        const adv = this.plans.onRead(planJob, ev.path);
+        if (adv) for (const p of adv.done) this.unprotect(p);
+        if (adv && adv.fetch.length > 0) void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+        return;
+      }
+      const ra = this.streams.onRead(`${ev.job}\u0000${ev.path}`, ev.offset, ev.length, ev.stat.size);
+      if (ra) this.enqueueRange(ev.stat, ra.start, ra.end, DEFAULT_PRIORITY.readahead, 'readahead');
+      if (ev.offset === 0) void this.nextFiles(ev);
+    } catch (err) {
+      this.log.warn('prefetch decision failed', { err: getErrorMessage(err), path: ev.path });
+    }
+  }
+
+  private async nextFiles(ev: ReadEvent): Promise<void> {
+    const slash = ev.path.lastIndexOf('/');
+    const dir = slash < 0 ? '' : ev.path.slice(0, slash);
+    const names = await this.listing(dir);
+    if (!names) return;
+    const next = this.walks.onFileStart(`${ev.job}\u0000${dir}`, names, ev.path);
+    if (next.length > 0) await this.enqueuePaths(next, DEFAULT_PRIORITY['next-file'], 'next-file', false);
+  }
+
+  private async listing(dir: string): Promise<string[] | undefined> {
+    const cached = this.listings.get(dir);
+    if (cached && Date.now() - cached.at < LISTING_TTL_MS) return cached.names;
+    try {
+      const names: string[] = [];
+      for await (const st of this.store.backend.list(dir, false)) names.push(st.path);
+      this.listings.set(dir, { names, at: Date.now() });
+      if (this.listings.size > MAX_LISTINGS) this.listings.delete(this.listings.keys().next().value!);
+      return names;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // --- enqueueing ---
+
+  /** Queues the blocks of whole files; returns blocks queued and dropped. */
+  async enqueuePaths(
+    paths: readonly string[],
+    priority: number,
+    reason: PrefetchReason,
+    protect: boolean,
+  ): Promise<{ queued: number; dropped: number }> {
+    let queued = 0;
+    let dropped = 0;
+    for (const p of paths) {
+      let stat: BackendStat;
+      try {
+        stat = await this.store.stat(p);
+      } catch {
+        continue;
+      }
+      if (stat.isDir) continue;
+      const r = this.enqueueRange(stat, 0, stat.size, priority, reason);
+      queued += r.queued;
+      dropped += r.dropped;
+      if (protect) this.protect(stat);
+    }
+    return { queued, dropped };
+  }
+
+  enqueueRange(stat: BackendStat, start: number, end: number, priority: number, reason: PrefetchReason): { queued: number; dropped: number } {
+    let queued = 0;
+    let dropped = 0;
+    const bs = this.config.blockSize;
+    const last = Math.ceil(Math.min(end, stat.size) / bs);
+    for (let index = Math.floor(start / bs); index < last; index++) {
+      if (this.store.isCached(stat, index)) continue;
+      const key = blockKey({ path: stat.path, version: stat.version, index });
+      if (this.queue.has(key)) continue;
+      const bytes = Math.min(bs, stat.size - index * bs);
+      if (this.queue.push({ key, stat, index, bytes, priority, reason })) queued++;
+      else {
+        dropped++;
+        this.counters.droppedTasks++;
+      }
+    }
+    if (queued > 0) this.pump();
+    return { queued, dropped };
+  }
+
+  private protect(stat: BackendStat): void {
+    const keys: string[] = [];
+    for (let i = 0; i < this.store.blockCount(stat); i++) {
+      const key = blockKey({ path: stat.path, version: stat.version, index: i });
+      this.store.mem.protect(key, true);
+      keys.push(key);
+    }
+    this.protectedFiles.set(stat.path, keys);
+  }
+
+  private unprotect(path: string): void {
+    const keys = this.protectedFiles.get(path);
+    if (!keys) return;
+    for (const k of keys) this.store.mem.protect(k, false);
+    this.protectedFiles.delete(path);
+  }
+
+  // --- dispatch ---
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.maxActive) {
+      const t = this.queue.peek();
+      if (!t) return;
+      if (this.inflightBytes > 0 && this.inflightBytes + t.bytes > this.maxInflight) return;
+      this.queue.shift();
+      this.active++;
+      this.inflightBytes += t.bytes;
+      void this.run(t).finally(() => {
+        this.active--;
+        this.inflightBytes -= t.bytes;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(t: PrefetchTask): Promise<void> {
+    try {
+      const fetched = await this.store.prefetchBlock(t.stat, t.index);
+      if (fetched > 0) {
+        this.counters.prefetchedBlocks++;
+        this.counters.prefetchedBytes += fetched;
+        this.outstanding.set(t.key, true);
+        if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
+      } else this.counters.skippedTasks++;
+    } catch (err) {
+      this.counters.failedTasks++;
+      if (err instanceof TiercacheError && err.code === ErrorCodes.FILE_CHANGED) {
+        this.store.invalidate(t.stat.path);
+        this.queue.removeWhere((q) => q.stat.path === t.stat.path && q.stat.version === t.stat.version);
+      } else if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
+        this.log.warn('prefetch failed (counted, not retried)', { path: t.stat.path, block: t.index, err: getErrorMessage(err) });
+      }
+    }
+  }
+
+  /** Backend read on a worker thread; the bytes are moved back, not copied. */
+  private async readInWorker(id: BlockId, length: number): Promise<Buffer> {
+    const backend = this.store.backend;
+    if (!backend.localPath) return backend.read(id.path, id.index * this.config.blockSize, length, id.version);
+    const task: ReadBlockTask = {
+      absPath: await backend.localPath(id.path),
+      offset: id.index * this.config.blockSize,
+      length,
+      version: id.version,
+    };
+    let ab: ArrayBuffer;
+    try {
+      ab = (await this.pool.run(task, { name: 'readBlock' })) as ArrayBuffer;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'TC_FILE_CHANGED') throw fileChanged(id.path);
+      backend.counters.errors++;
+      throw err;
+    }
+    backend.counters.reads++;
+    backend.counters.bytesRead += ab.byteLength;
+    await backend.emulatedDelay?.(ab.byteLength);
+    return Buffer.from(ab);
+  }
+
+  // --- analysis ---
+
+  async analyze(prefix: string, limit: number): Promise<{ patterns: unknown[]; history_rows: number }> {
+    this.history.flush();
+    const task: AnalyzeTask = { dbPath: this.history.dbPath, prefix, limit, maxRows: ANALYSIS_ROWS };
+    const r = (await this.pool.run(task, { name: 'analyze' })) as { patterns: unknown[]; rows: number };
+    return { patterns: r.patterns, history_rows: r.rows };
+  }
+
+  // --- plans ---
+
+  async submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<{ files_accepted: number; bytes_planned: number }> {
+    const stats: BackendStat[] = [];
+    for (const p of paths) {
+      try {
+        const s = await this.store.stat(p);
+        if (!s.isDir) stats.push(s);
+      } catch (err) {
+        if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) continue;
+        throw err;
+      }
+    }
+    for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
+    const adv = this.plans.submit(
+      job,
+      epoch,
+      stats.map((s) => s.path),
+      stats.map((s) => s.size),
+    );
+    await this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+    return { files_accepted: stats.length, bytes_planned: stats.reduce((a, s) => a + s.size, 0) };
+  }
+
+  snapshot(): Record<string, number> {
+    const c = this.counters;
+    return {
+      prefetched_blocks: c.prefetchedBlocks,
+      prefetch_hits: c.prefetchHits,
+      prefetch_hit_ratio: c.prefetchedBlocks === 0 ? 0 : c.prefetchHits / c.prefetchedBlocks,
+      wasted_prefetches: c.wastedPrefetches,
+      queue_depth: this.queue.size,
+      dropped_tasks: c.droppedTasks,
+      inflight_bytes: this.inflightBytes,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+// Piscina worker: prefetch I/O and access-pattern analysis, off the main
+// thread. Block bytes are moved back to the main thread, not copied.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import Piscina from 'piscina';
+import { versionOf } from '../backend/posix-backend';
+import { analyzeAccesses, type PatternJson } from './analysis';
+import type { AccessRow } from './types';
+
+export interface ReadBlockTask {
+  readonly absPath: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly version: string;
+}
+
+/** Reads one block; throws an Error with code TC_FILE_CHANGED if the file is no longer at `version`. */
+export function readBlock(t: ReadBlockTask): ArrayBuffer {
+  const fd = openSync(t.absPath, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(t.length);
+    let filled = 0;
+    while (filled < t.length) {
+      const n = readSync(fd, buf, filled, t.length - filled, t.offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    const st = fstatSync(fd);
+    if (versionOf(st.size, st.mtimeMs, st.ino) !== t.version) {
+      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
+    }
+    const ab = buf.buffer.slice(0, filled) as ArrayBuffer;
+    // allocUnsafeSlow gives the Buffer its own ArrayBuffer: moving it is free when full.
+    return Piscina.move(filled === buf.buffer.byteLength ? (buf.buffer as ArrayBuffer) : ab) as unknown as ArrayBuffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface AnalyzeTask {
+  readonly dbPath: string;
+  readonly prefix: string;
+  readonly limit: number;
+  /** Most recent rows considered. */
+  readonly maxRows: number;
+}
+
+export function analyze(t: AnalyzeTask): { patterns: PatternJson[]; rows: number } {
+  const db = new Database(t.dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT time, job, path, offset, length, size FROM (
+           SELECT * FROM access WHERE path >= ? AND path < ? ORDER BY id DESC LIMIT ?
+         ) ORDER BY id ASC`,
+      )
+      .all(t.prefix, t.prefix + '\uffff', t.maxRows) as AccessRow[];
+    const total = (db.prepare('SELECT COUNT(*) AS n FROM access').get() as { n: number }).n;
+    return { patterns: analyzeAccesses(rows, { prefix: t.prefix, limit: t.limit }), rows: total };
+  } finally {
+    db.close();
+  }
+}
