@@ -42,15 +42,24 @@ export class ThrottledBackend implements Backend {
 
   async read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
     const data = await this.inner.read(path, offset, length, version);
+    await this.transfer(data.length);
+    return data;
+  }
+
+  /**
+   * Waits as long as moving `bytes` over the emulated link would take (one
+   * request's latency, and the shared bandwidth). Also used by I/O that goes
+   * around read(), e.g. checkpoint copies to and from the backend.
+   */
+  async transfer(bytes: number): Promise<void> {
     const now = performance.now();
     let wait = this.opts.latencyMs;
     if (this.opts.bandwidth > 0) {
       const start = Math.max(now, this.linkFreeAt);
-      this.linkFreeAt = start + (data.length / this.opts.bandwidth) * 1000;
+      this.linkFreeAt = start + (bytes / this.opts.bandwidth) * 1000;
       wait = Math.max(wait, this.linkFreeAt - now);
     }
     if (wait > 0) await sleep(wait);
-    return data;
   }
 
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {

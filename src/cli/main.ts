@@ -5,6 +5,7 @@ import { runDaemon } from './daemon-command';
 import { reportError, type Io } from './io';
 import { runCat, runEvict, runStat } from './read-commands';
 import { runCacheStats } from './stats-command';
+import { runCheckpointLoad, runCheckpointLs, runCheckpointRm, runCheckpointSave } from './checkpoint-command';
 import { VERSION } from '../version';
 
 const HELP = `Usage: tiercache COMMAND [options]
@@ -17,6 +18,10 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   stat PATH              size, mtime and type of a backend path
   evict PATH             drop a file's cached blocks on this node
   cache stats            per-tier capacity, hits, misses, evictions (--type, --json)
+  checkpoint save FILE|- save a checkpoint (--job J [--step N] [--metric k=v ...] [--sync])
+  checkpoint load        write the newest intact checkpoint, or --id ID (--job J [-o FILE])
+  checkpoint ls          list a job's complete checkpoints, newest first (--job J [--json])
+  checkpoint rm          delete a checkpoint here and on the backend (--job J --id ID)
 
   version                print the version
 Run tiercache COMMAND --help for a command's options.
@@ -30,6 +35,10 @@ export const COMMANDS: Record<string, Command> = {
   stat: runStat,
   evict: runEvict,
   'cache stats': runCacheStats,
+  'checkpoint save': runCheckpointSave,
+  'checkpoint load': runCheckpointLoad,
+  'checkpoint ls': runCheckpointLs,
+  'checkpoint rm': runCheckpointRm,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {
