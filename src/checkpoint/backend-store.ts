@@ -11,7 +11,7 @@ import { dataLoss } from '../errors';
 import type { Backend } from '../backend/types';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
-import { TMP_PREFIX, fsyncDir, mkdirDurable, readIfExists, tmpNameFor, writeFileAtomic } from './atomic-file';
+import { TMP_PREFIX, fsyncDir, readIfExists, tmpNameFor, writeFileAtomic } from './atomic-file';
 import { copyHandle, type Pace } from './data-file';
 import { isCheckpointId } from './ids';
 import { DATA_FILE, MANIFEST_FILE, decodeManifest, encodeManifest } from './manifest';
@@ -57,11 +57,28 @@ export class BackendStore {
     }
   }
 
-  /** Creates a directory under the backend root and returns its validated absolute path. */
+  /**
+   * Creates a directory under the backend root one level at a time, each
+   * level validated before the next is made in it: a symlink out of the root
+   * is refused before anything is created through it.
+   */
   private async ensureDir(rel: string): Promise<string> {
-    const root = await this.opts.backend.localPath('');
-    await mkdirDurable(join(root, rel));
-    return this.opts.backend.localPath(rel);
+    let abs = await this.opts.backend.localPath('');
+    let cur = '';
+    for (const part of rel.split('/')) {
+      cur = cur === '' ? part : `${cur}/${part}`;
+      const found = await this.existing(cur);
+      if (found) {
+        abs = found;
+        continue;
+      }
+      await fsp.mkdir(join(abs, part)).catch((err: unknown) => {
+        if (getErrorCode(err) !== 'EEXIST') throw err;
+      });
+      await fsyncDir(abs);
+      abs = await this.opts.backend.localPath(cur);
+    }
+    return abs;
   }
 
   async hasManifest(jobId: string, id: string): Promise<boolean> {
