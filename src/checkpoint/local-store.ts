@@ -18,6 +18,8 @@ import type { Manifest } from './types';
 
 /** How often (bytes written) a save re-checks free space. */
 const SPACE_CHECK_BYTES = 16 * 1024 * 1024;
+/** Bytes of a save being written at once. */
+const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
 /** Makes room for `bytes` more on the SSD or throws NO_SPACE (see local-space.ts). */
 export type EnsureSpace = (bytes: number) => Promise<void>;
@@ -125,8 +127,9 @@ export class LocalStore {
 }
 
 /**
- * Streams one checkpoint's data to disk. At most one write is in flight, so
- * the next chunk is received and hashed while the previous one is written.
+ * Streams one checkpoint's data to disk. Writes are positional and up to
+ * MAX_INFLIGHT_BYTES of them run at once, so receiving and hashing the next
+ * chunks overlaps with the disk; a failed write fails the next call.
  */
 export class CheckpointWriter {
   readonly dir: string;
@@ -135,7 +138,9 @@ export class CheckpointWriter {
   private readonly hash: Hash = createHash('sha256');
   private readonly ensureSpace: EnsureSpace;
   private nextSpaceCheck = 0;
-  private pending: Promise<void> | undefined;
+  /** Writes in flight, oldest first; each settles to undefined (failures go to `failure`). */
+  private readonly inflight: Array<{ bytes: number; done: Promise<void> }> = [];
+  private inflightBytes = 0;
   private failure: unknown;
   private closed = false;
 
@@ -154,16 +159,20 @@ export class CheckpointWriter {
     this.hash.update(chunk);
     const position = this.size;
     this.size += chunk.length;
-    await this.settle();
+    while (this.inflight.length > 0 && this.inflightBytes + chunk.length > MAX_INFLIGHT_BYTES) await this.settleOldest();
+    this.throwIfFailed();
     // The rejection is kept, not left unhandled, and rethrown by the next call.
-    this.pending = writeFully(this.fh, chunk, position).catch((err: unknown) => {
+    const done = writeFully(this.fh, chunk, position).catch((err: unknown) => {
       this.failure ??= err;
     });
+    this.inflight.push({ bytes: chunk.length, done });
+    this.inflightBytes += chunk.length;
   }
 
   /** Flushes, fsyncs and closes; returns the size and hex SHA-256. */
   async finish(): Promise<{ size: number; sha256: string }> {
-    await this.settle();
+    while (this.inflight.length > 0) await this.settleOldest();
+    this.throwIfFailed();
     try {
       await this.fh.sync();
     } catch (err) {
@@ -177,7 +186,7 @@ export class CheckpointWriter {
 
   /** Removes everything written; never throws. */
   async abort(): Promise<void> {
-    await this.pending?.catch(() => {});
+    while (this.inflight.length > 0) await this.settleOldest();
     if (!this.closed) {
       this.closed = true;
       await this.fh.close().catch(() => {});
@@ -185,9 +194,13 @@ export class CheckpointWriter {
     await fsp.rm(this.dir, { recursive: true, force: true }).catch(() => {});
   }
 
-  private async settle(): Promise<void> {
-    if (this.pending) await this.pending;
-    this.pending = undefined;
+  private async settleOldest(): Promise<void> {
+    const w = this.inflight.shift()!;
+    await w.done;
+    this.inflightBytes -= w.bytes;
+  }
+
+  private throwIfFailed(): void {
     if (this.failure !== undefined) throw mapWriteError(this.failure);
   }
 }

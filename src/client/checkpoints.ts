@@ -48,6 +48,16 @@ async function* chunksOf(data: Buffer | Uint8Array | AsyncIterable<Buffer | Uint
   let pendingBytes = 0;
   for await (const c of data) {
     const b = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    if (pendingBytes === 0 && b.length >= SAVE_CHUNK) {
+      // Big chunks go out as slices, without a copy; only the tail waits.
+      let off = 0;
+      for (; b.length - off >= SAVE_CHUNK; off += SAVE_CHUNK) yield b.subarray(off, off + SAVE_CHUNK);
+      if (off < b.length) {
+        pending = [b.subarray(off)];
+        pendingBytes = b.length - off;
+      }
+      continue;
+    }
     pending.push(b);
     pendingBytes += b.length;
     if (pendingBytes >= SAVE_CHUNK) {
