@@ -6,7 +6,7 @@
 // and kept there as a PERSISTED local copy for the next load.
 
 import type { FileHandle } from 'node:fs/promises';
-import { dataLoss, ErrorCodes } from '../errors';
+import { dataLoss, ErrorCodes, notFound } from '../errors';
 import { SingleFlight } from '../cache/single-flight';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
@@ -47,19 +47,30 @@ export class CheckpointLoader {
 
   async load(candidates: readonly CheckpointInfo[], sink: LoadSink): Promise<void> {
     const started = this.opts.now();
+    const seen = { bad: false };
     for (const c of candidates) {
-      if (await this.fromLocal(c, sink, started)) return;
-      if (c.state === CheckpointStates.PERSISTED && (await this.fromBackend(c, sink, started))) return;
+      if (await this.fromLocal(c, sink, started, seen)) return;
+      if (c.state === CheckpointStates.PERSISTED && (await this.fromBackend(c, sink, started, seen))) return;
+    }
+    const c = candidates[0]!;
+    if (!seen.bad) {
+      // Every copy vanished between the listing and the read: deleted (retention, Delete), not damaged.
+      throw notFound(`checkpoint ${c.id} of job ${JSON.stringify(c.job_id)} (deleted while it was being loaded)`);
     }
     this.opts.metrics.counters.loadFailures++;
-    const c = candidates[0]!;
     throw dataLoss(
       `no intact copy of ${candidates.length === 1 ? `checkpoint ${c.id}` : 'any checkpoint'} of job ${JSON.stringify(c.job_id)}: ` +
         'every copy failed its size or sha256 check',
     );
   }
 
-  private async fromLocal(c: CheckpointInfo, sink: LoadSink, started: number, source: RestoreSource = 'local'): Promise<boolean> {
+  private async fromLocal(
+    c: CheckpointInfo,
+    sink: LoadSink,
+    started: number,
+    seen: { bad: boolean },
+    source: RestoreSource = 'local',
+  ): Promise<boolean> {
     const entry = this.opts.localEntry(c.job_id, c.id);
     if (!entry) return false;
     let fh: FileHandle | undefined;
@@ -68,7 +79,9 @@ export class CheckpointLoader {
       await this.verify(fh, entry.manifest);
     } catch (err) {
       await fh?.close().catch(() => {});
-      if (!(err instanceof Mismatch) && getErrorCode(err) !== 'ENOENT') {
+      if (getErrorCode(err) === 'ENOENT') return false; // deleted meanwhile
+      seen.bad = true;
+      if (!(err instanceof Mismatch)) {
         this.opts.log.warn('cannot read a local checkpoint copy; trying the backend', { job: c.job_id, id: c.id, err: getErrorMessage(err) });
         return false;
       }
@@ -85,11 +98,12 @@ export class CheckpointLoader {
     return true;
   }
 
-  private async fromBackend(c: CheckpointInfo, sink: LoadSink, started: number): Promise<boolean> {
+  private async fromBackend(c: CheckpointInfo, sink: LoadSink, started: number, seen: { bad: boolean }): Promise<boolean> {
     let m: Manifest | undefined;
     try {
       m = await this.opts.backend.readManifest(c.job_id, c.id);
     } catch (err) {
+      seen.bad = true;
       this.opts.log.warn('cannot read a backend checkpoint manifest', { job: c.job_id, id: c.id, err: getErrorMessage(err) });
     }
     if (!m) return false;
@@ -98,7 +112,11 @@ export class CheckpointLoader {
     try {
       staged = await this.staging.do(`${c.job_id}/${c.id}`, () => this.stage(manifest));
     } catch (err) {
-      if (err instanceof Mismatch) return false;
+      if (err instanceof Mismatch) {
+        seen.bad = true;
+        return false;
+      }
+      if (getErrorCode(err) === 'ENOENT' || getErrorCode(err) === ErrorCodes.NOT_FOUND) return false; // deleted meanwhile
       if (getErrorCode(err) !== ErrorCodes.NO_SPACE) {
         this.opts.log.warn('cannot stage a backend checkpoint locally; streaming it from the backend', {
           job: c.job_id,
@@ -107,7 +125,7 @@ export class CheckpointLoader {
         });
       }
     }
-    if (staged && (await this.fromLocal(c, sink, started, 'backend'))) return true;
+    if (staged && (await this.fromLocal(c, sink, started, seen, 'backend'))) return true;
     // No room on the SSD: check, then stream, straight from the backend (two passes).
     let fh: FileHandle | undefined;
     try {
@@ -115,6 +133,8 @@ export class CheckpointLoader {
       await this.verify(fh, manifest, true);
     } catch (err) {
       await fh?.close().catch(() => {});
+      if (getErrorCode(err) === 'ENOENT' || getErrorCode(err) === ErrorCodes.NOT_FOUND) return false;
+      seen.bad = true;
       this.opts.log.warn('a backend checkpoint copy does not verify', { job: c.job_id, id: c.id, err: getErrorMessage(err) });
       return false;
     }
