@@ -46,7 +46,11 @@ export class ThrottledBackend implements Backend {
     return data;
   }
 
-  /** Latency plus the time `bytes` take on the shared emulated link. */
+  /**
+   * Waits as long as moving `bytes` over the emulated link would take (one
+   * request's latency, and the shared bandwidth). Also used by I/O that goes
+   * around read(): prefetch workers and checkpoint copies.
+   */
   async emulatedDelay(bytes: number): Promise<void> {
     const now = performance.now();
     let wait = this.opts.latencyMs;

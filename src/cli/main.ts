@@ -8,6 +8,7 @@ import { runCat, runEvict, runStat } from './read-commands';
 import { runCacheStats } from './stats-command';
 import { runWarmup } from './warmup-command';
 import { runAccessPatterns } from './access-patterns-command';
+import { runCheckpointLoad, runCheckpointLs, runCheckpointRm, runCheckpointSave } from './checkpoint-command';
 import { VERSION } from '../version';
 import { runK8sCommand } from '../k8s/command';
 
@@ -24,6 +25,10 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   warmup PREFIX          load a backend prefix into this node's cache, with progress (--check: report only)
   access-patterns [P]    read patterns per file/directory and the prefetch strategy derived
   diagnose               measure this node's cache and judge it against the alert thresholds (--json, --out)
+  checkpoint save FILE|- save a checkpoint (--job J [--step N] [--metric k=v ...] [--sync])
+  checkpoint load        write the newest intact checkpoint, or --id ID (--job J [-o FILE])
+  checkpoint ls          list a job's complete checkpoints, newest first (--job J [--json])
+  checkpoint rm          delete a checkpoint here and on the backend (--job J --id ID)
 
 Kubernetes:
   k8s inject FILE|-      wire TFJob/PyTorchJob/TrainJob/Volcano Job/Pod/... manifests to the node cache
@@ -45,6 +50,10 @@ export const COMMANDS: Record<string, Command> = {
   'access-patterns': runAccessPatterns,
   diagnose: runDiagnose,
   k8s: runK8sCommand,
+  'checkpoint save': runCheckpointSave,
+  'checkpoint load': runCheckpointLoad,
+  'checkpoint ls': runCheckpointLs,
+  'checkpoint rm': runCheckpointRm,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

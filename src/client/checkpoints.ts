@@ -109,20 +109,68 @@ export class CheckpointsClient {
     const toClientError = (err: unknown) => this.t.toClientError(err);
     const stream = Readable.from(
       (async function* () {
+        let got = 0;
         try {
           for (;;) {
             const n = await it.next();
-            if (n.done) return;
-            if (n.value.payload === 'data' && n.value.data) yield n.value.data;
+            if (n.done) break;
+            if (n.value.payload === 'data' && n.value.data) {
+              got += n.value.data.length;
+              yield n.value.data;
+            }
           }
         } catch (err) {
           throw toClientError(err);
         } finally {
           call.cancel();
         }
+        if (got !== info.size) {
+          throw new TiercacheClientError(status.DATA_LOSS, `checkpoint ${info.id} ended after ${got} of ${info.size} bytes`);
+        }
       })(),
       { objectMode: false },
     );
     return { info, stream };
   }
+}
+
+// Function forms over a TiercacheClient, for callers that hold the client
+// rather than its `checkpoints` member (the CLI, tests, bench).
+
+export type { CheckpointInfo, CheckpointDownload } from './types';
+
+interface HasCheckpoints {
+  readonly checkpoints: CheckpointsClient;
+}
+
+export function saveCheckpoint(
+  client: HasCheckpoints,
+  opts: SaveOptions & { readonly jobId: string },
+  data: CheckpointSource,
+): Promise<CheckpointInfo> {
+  return client.checkpoints.save(opts.jobId, data, opts);
+}
+
+export function loadLatestCheckpoint(client: HasCheckpoints, jobId: string): Promise<CheckpointDownload> {
+  return client.checkpoints.loadLatest(jobId);
+}
+
+export function loadCheckpoint(client: HasCheckpoints, jobId: string, id: string): Promise<CheckpointDownload> {
+  return client.checkpoints.load(jobId, id);
+}
+
+export function listCheckpoints(client: HasCheckpoints, jobId: string): Promise<CheckpointInfo[]> {
+  return client.checkpoints.list(jobId);
+}
+
+export function deleteCheckpoint(client: HasCheckpoints, jobId: string, id: string): Promise<boolean> {
+  return client.checkpoints.delete(jobId, id);
+}
+
+/** Reads a whole checkpoint into memory (small checkpoints, tests). */
+export async function readCheckpoint(load: Promise<CheckpointDownload>): Promise<{ info: CheckpointInfo; data: Buffer }> {
+  const { info, stream } = await load;
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return { info, data: Buffer.concat(parts) };
 }

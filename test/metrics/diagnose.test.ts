@@ -45,7 +45,9 @@ describe('tiercache diagnose', () => {
     assert.ok(t.random_read.reads > 0);
     assert.equal(t.random_read.errors, 0);
     assert.ok(t.random_read.latency_seconds.p99 >= t.random_read.latency_seconds.p50);
-    assert.deepEqual(t.checkpoints, { available: false, note: 'checkpoints: not available in this daemon' });
+    assert.equal(t.checkpoints.available, true);
+    assert.equal((t.checkpoints as { verified?: boolean }).verified, true, 'the restored checkpoint matched what was saved');
+    assert.ok((t.checkpoints as { save_seconds?: number }).save_seconds! > 0);
     assert.ok(t.fio.available ? t.fio.error !== undefined || t.fio.sequential_read_bytes_per_second! > 0 : /not installed/.test(t.fio.note!));
     assert.ok(report.host.cpus >= 1 && report.host.memory_total_bytes > 0 && report.host.kernel !== '');
     assert.ok(report.host.cache_dir.free_bytes! > 0);
@@ -72,7 +74,8 @@ describe('tiercache diagnose', () => {
     const text = r.stdout.toString();
     assert.match(text, /^tiercache diagnose: (OK|WARNING|CRITICAL)/);
     assert.match(text, /sequential read, cold \(1 MiB reads\)\s+[\d.]+ MB\/s\s+(OK|WARNING|CRITICAL)\s+warning < 100\.0 MB\/s, critical < 50\.0 MB\/s/);
-    assert.match(text, /checkpoints: not available in this daemon/);
+    assert.match(text, /checkpoint save \(until persisted\)\s+[\d.]+ ?m?s/);
+    assert.match(text, /checkpoint restore/);
     assert.match(text, /fio/);
     assert.match(text, /Test data removed/);
     assert.deepEqual(leftovers(), []);

@@ -1,0 +1,337 @@
+// The checkpoint manager (the one orchestrator of src/checkpoint/): two-phase
+// save, list, load with verification and fallback, delete, retention, and
+// the start-up recovery that makes kill -9 safe.
+//
+// Invariants:
+// - `local` holds exactly the complete local copies (manifest written); it
+//   is rebuilt from disk at start, after partials are removed.
+// - A checkpoint is shown or loaded only from a complete copy whose size
+//   matches its manifest; a load also verifies the sha256 before the first
+//   byte is sent, so a client never receives a torn checkpoint.
+// - Per job, persist commits, retention and deletes run under one lock.
+
+import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { backendUnavailable, invalidArgument, notFound, TiercacheError, ErrorCodes } from '../errors';
+import type { Backend } from '../backend/types';
+import type { Logger } from '../log';
+import { getErrorCode, getErrorMessage } from '../util/errors-message';
+import { BackendStore } from './backend-store';
+import { CheckpointMetrics } from './checkpoint-metrics';
+import type { Pace } from './data-file';
+import { IdGenerator, byNewest, checkCheckpointId, checkJobId } from './ids';
+import { KeyedLock } from './keyed-lock';
+import { LocalStore, type CheckpointWriter } from './local-store';
+import { LocalSpace, type Statfs } from './local-space';
+import { CheckpointLoader, type LoadSink } from './checkpoint-loader';
+import { toInfo } from './manifest';
+import { Persister, type PersistKey } from './persister';
+import { retentionVictims, spaceVictims } from './retention';
+import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, type SaveHeader } from './types';
+
+export interface CheckpointManagerOptions {
+  readonly localDir: string;
+  readonly backend: Backend & { localPath(path: string): Promise<string> };
+  readonly root: string;
+  readonly maxCheckpoints: number;
+  readonly freeRatio: number;
+  readonly streamChunkSize: number;
+  readonly log: Logger;
+  readonly pace?: Pace;
+  readonly statfs?: Statfs;
+  readonly now?: () => number;
+  readonly backoffBaseMs?: number;
+  readonly backoffCapMs?: number;
+}
+
+export interface LocalEntry {
+  readonly manifest: Manifest;
+  persisted: boolean;
+}
+
+export class CheckpointManager {
+  readonly metrics: CheckpointMetrics;
+  readonly localStore: LocalStore;
+  readonly backendStore: BackendStore;
+  /** job -> id -> complete local copy. */
+  private readonly local = new Map<string, Map<string, LocalEntry>>();
+  private localBytesTotal = 0;
+  private readonly persister: Persister;
+  private readonly space: LocalSpace;
+  private readonly ids: IdGenerator;
+  private readonly lock = new KeyedLock();
+  private readonly loader: CheckpointLoader;
+  private readonly saveStarted = new Map<string, number>();
+  private readonly opts: CheckpointManagerOptions;
+  private readonly now: () => number;
+
+  constructor(opts: CheckpointManagerOptions) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.localStore = new LocalStore(opts.localDir, opts.log);
+    this.backendStore = new BackendStore({ backend: opts.backend, root: opts.root, log: opts.log, pace: opts.pace });
+    this.ids = new IdGenerator(this.now, () => randomBytes(4).toString('hex'));
+    this.persister = new Persister({
+      persist: (k, signal) => this.persistOne(k, signal),
+      onSuccess: (k) => void this.afterPersist(k.jobId),
+      onFailure: () => this.metrics.counters.persistFailures++,
+      log: opts.log,
+      backoffBaseMs: opts.backoffBaseMs,
+      backoffCapMs: opts.backoffCapMs,
+    });
+    this.metrics = new CheckpointMetrics(
+      () => this.persister.pending,
+      () => this.localBytesTotal,
+    );
+    this.space = new LocalSpace({
+      dir: opts.localDir,
+      freeRatio: opts.freeRatio,
+      statfs: opts.statfs,
+      evictable: () => spaceVictims(this.localCopies()),
+      evict: async (e) => {
+        this.opts.log.info('dropping the local copy of a persisted checkpoint for space', { job: e.jobId, id: e.id });
+        this.metrics.counters.spaceEvictions++;
+        await this.removeLocal(e.jobId, e.id);
+      },
+    });
+    this.loader = new CheckpointLoader({
+      local: this.localStore,
+      backend: this.backendStore,
+      space: this.space,
+      metrics: this.metrics,
+      log: opts.log,
+      chunkSize: opts.streamChunkSize,
+      now: this.now,
+      localEntry: (j, id) => this.local.get(j)?.get(id),
+      addLocal: (m) => this.addLocal(m, true),
+      dropLocal: (j, id) => this.removeLocal(j, id),
+    });
+  }
+
+  /** Recovers after a crash: removes partials, re-queues complete local copies not yet on the backend. */
+  async start(): Promise<void> {
+    const { complete, partialsRemoved } = await this.localStore.scan();
+    this.metrics.counters.partialsCleaned += partialsRemoved;
+    complete.sort((a, b) => -byNewest(a.id, b.id));
+    const toPersist: PersistKey[] = [];
+    for (const m of complete) {
+      let persisted = false;
+      try {
+        const remote = await this.backendStore.readManifest(m.job_id, m.id);
+        persisted = remote?.sha256 === m.sha256;
+      } catch {
+        // Unknown: the persister will find out.
+      }
+      this.addLocal(m, persisted);
+      if (!persisted) toPersist.push({ jobId: m.job_id, id: m.id });
+    }
+    this.opts.log.info('checkpoints recovered', {
+      dir: this.opts.localDir,
+      complete: complete.length,
+      pendingPersist: toPersist.length,
+      partialsRemoved,
+    });
+    for (const k of toPersist) this.persister.enqueue(k);
+    this.persister.start();
+    for (const job of this.local.keys()) void this.applyRetention(job);
+  }
+
+  async stop(): Promise<void> {
+    await this.persister.stop();
+  }
+
+  /** Phase 1 (and phase 2 with sync): stores `chunks` as a new checkpoint of `header.jobId`. */
+  async save(header: SaveHeader, chunks: AsyncIterable<Buffer>): Promise<CheckpointInfo> {
+    const started = this.now();
+    const jobId = checkJobId(header.jobId);
+    if (!Number.isSafeInteger(header.step) || header.step < 0) throw invalidArgument(`invalid step ${header.step}`);
+    for (const [k, v] of Object.entries(header.metrics)) {
+      if (!Number.isFinite(v)) throw invalidArgument(`metric ${JSON.stringify(k)} must be a finite number, got ${v}`);
+    }
+    const id = this.ids.next(jobId, header.step);
+    let writer: CheckpointWriter | undefined;
+    let manifest: Manifest;
+    try {
+      writer = await this.localStore.create(jobId, id, (n) => this.space.ensure(n));
+      for await (const chunk of chunks) await writer.write(chunk);
+      const { size, sha256 } = await writer.finish();
+      manifest = { format: 1, id, job_id: jobId, step: header.step, timestamp_ms: Number(id.slice(0, 13)), size, sha256, metrics: { ...header.metrics } };
+      await this.localStore.commit(manifest);
+    } catch (err) {
+      await writer?.abort();
+      this.metrics.counters.saveFailures++;
+      if (getErrorCode(err) !== ErrorCodes.NO_SPACE) this.opts.log.warn('checkpoint save failed', { job: jobId, id, err: getErrorMessage(err) });
+      throw err;
+    }
+    this.addLocal(manifest, false);
+    this.metrics.counters.saves++;
+    this.metrics.counters.bytesSaved += manifest.size;
+    this.metrics.observe(DurationKinds.SAVE_LOCAL, started, this.now());
+    const key = { jobId, id };
+    this.saveStarted.set(`${jobId}/${id}`, started);
+    this.persister.enqueue(key);
+    if (header.sync) {
+      try {
+        await this.persister.waitFor(key);
+      } catch (err) {
+        throw backendUnavailable(
+          `checkpoint ${jobId}/${id} (saved locally, state LOCAL; persisting is retried in the background)`,
+          err,
+        );
+      }
+    }
+    return this.infoOf(manifest, this.local.get(jobId)?.get(id)?.persisted ?? false);
+  }
+
+  /** Complete checkpoints of a job, newest first: local copies and those on the backend. */
+  async list(jobIdRaw: string): Promise<CheckpointInfo[]> {
+    const jobId = checkJobId(jobIdRaw);
+    const merged = new Map<string, { manifest: Manifest; persisted: boolean }>();
+    try {
+      for (const m of (await this.backendStore.list(jobId)).complete) merged.set(m.id, { manifest: m, persisted: true });
+    } catch (err) {
+      this.opts.log.warn('cannot list checkpoints on the backend; showing local copies only', { job: jobId, err: getErrorMessage(err) });
+    }
+    for (const [id, e] of this.local.get(jobId) ?? []) {
+      if (!merged.has(id)) merged.set(id, { manifest: e.manifest, persisted: e.persisted });
+    }
+    return [...merged.values()]
+      .sort((a, b) => byNewest(a.manifest.id, b.manifest.id))
+      .map((e) => this.infoOf(e.manifest, e.persisted));
+  }
+
+  /** Streams a checkpoint (the newest that verifies, or `id`): first its info, then its bytes. */
+  async load(jobIdRaw: string, idRaw: string, sink: LoadSink): Promise<void> {
+    const jobId = checkJobId(jobIdRaw);
+    const id = idRaw === '' ? undefined : checkCheckpointId(idRaw);
+    let candidates = await this.list(jobId);
+    if (id !== undefined) candidates = candidates.filter((c) => c.id === id);
+    if (candidates.length === 0) {
+      throw notFound(id === undefined ? `checkpoints of job ${JSON.stringify(jobId)}` : `checkpoint ${id} of job ${JSON.stringify(jobId)}`);
+    }
+    await this.loader.load(candidates, sink);
+  }
+
+  async delete(jobIdRaw: string, idRaw: string): Promise<boolean> {
+    const jobId = checkJobId(jobIdRaw);
+    const id = checkCheckpointId(idRaw);
+    return this.lock.run(jobId, async () => {
+      const hadLocal = this.local.get(jobId)?.has(id) ?? false;
+      const hadRemote = await this.backendStore.hasManifest(jobId, id);
+      if (!hadLocal && !hadRemote) return false;
+      await this.removeEverywhere(jobId, id);
+      return true;
+    });
+  }
+
+  infoOf(m: Manifest, persisted: boolean): CheckpointInfo {
+    return toInfo(m, persisted ? CheckpointStates.PERSISTED : CheckpointStates.LOCAL, this.backendStore.relPath(m.job_id, m.id));
+  }
+
+  private async persistOne(key: PersistKey, signal: AbortSignal): Promise<boolean> {
+    return this.lock.run(key.jobId, async () => {
+      const entry = this.local.get(key.jobId)?.get(key.id);
+      if (!entry) return false;
+      if (entry.persisted) return true;
+      const m = entry.manifest;
+      let fh: FileHandle;
+      try {
+        fh = await this.localStore.openData(key.jobId, key.id);
+      } catch (err) {
+        if (getErrorCode(err) !== 'ENOENT') throw err;
+        this.forgetLocal(key.jobId, key.id);
+        return false;
+      }
+      try {
+        await this.backendStore.persist(fh, m, signal);
+      } catch (err) {
+        if (getErrorCode(err) !== ErrorCodes.DATA_LOSS) throw err;
+        this.opts.log.error('a local checkpoint is corrupt and cannot be persisted; dropping it', { job: key.jobId, id: key.id });
+        this.metrics.counters.corruptLocal++;
+        await this.removeLocal(key.jobId, key.id);
+        return false;
+      } finally {
+        await fh.close().catch(() => {});
+      }
+      entry.persisted = true;
+      this.metrics.counters.persists++;
+      this.metrics.counters.bytesPersisted += m.size;
+      const started = this.saveStarted.get(`${key.jobId}/${key.id}`);
+      this.saveStarted.delete(`${key.jobId}/${key.id}`);
+      if (started !== undefined) this.metrics.observe(DurationKinds.SAVE_PERSISTED, started, this.now());
+      return true;
+    });
+  }
+
+  private async afterPersist(jobId: string): Promise<void> {
+    await this.applyRetention(jobId);
+    await this.space.relieve();
+  }
+
+  /** Deletes what retention allows (see retention.ts); a failure is logged and retried after the next persist. */
+  private applyRetention(jobId: string): Promise<void> {
+    return this.lock.run(jobId, async () => {
+      try {
+        const listing = await this.backendStore.list(jobId);
+        const persisted = new Set(listing.complete.map((m) => m.id));
+        const entries = new Map<string, boolean>();
+        for (const id of persisted) entries.set(id, true);
+        for (const [id, e] of this.local.get(jobId) ?? []) entries.set(id, e.persisted || persisted.has(id));
+        const victims = retentionVictims(
+          [...entries].map(([id, p]) => ({ id, persisted: p })),
+          this.opts.maxCheckpoints,
+        );
+        for (const id of victims) {
+          await this.removeEverywhere(jobId, id);
+          this.metrics.counters.retentionDeletes++;
+        }
+        // Backend directories left by a persist cut short, older than what we keep.
+        const newestPersisted = [...persisted].sort(byNewest)[0];
+        for (const id of listing.partial) {
+          if (newestPersisted !== undefined && id < newestPersisted && !this.local.get(jobId)?.has(id)) {
+            await this.backendStore.remove(jobId, id);
+          }
+        }
+      } catch (err) {
+        this.opts.log.warn('checkpoint retention failed; nothing more was deleted', { job: jobId, err: getErrorMessage(err) });
+      }
+    });
+  }
+
+  /** Backend first: a failure there leaves the local copy, and the checkpoint, intact. Caller holds the job lock. */
+  private async removeEverywhere(jobId: string, id: string): Promise<void> {
+    await this.backendStore.remove(jobId, id);
+    this.persister.drop({ jobId, id }, new TiercacheError(ErrorCodes.NOT_FOUND, `checkpoint ${jobId}/${id} was deleted`));
+    await this.removeLocal(jobId, id);
+  }
+
+  private addLocal(m: Manifest, persisted: boolean): void {
+    let job = this.local.get(m.job_id);
+    if (!job) this.local.set(m.job_id, (job = new Map()));
+    if (!job.has(m.id)) this.localBytesTotal += m.size;
+    job.set(m.id, { manifest: m, persisted });
+    this.ids.observe(m.job_id, m.id);
+  }
+
+  private forgetLocal(jobId: string, id: string): void {
+    const job = this.local.get(jobId);
+    const e = job?.get(id);
+    if (!job || !e) return;
+    job.delete(id);
+    this.localBytesTotal -= e.manifest.size;
+    if (job.size === 0) this.local.delete(jobId);
+  }
+
+  private async removeLocal(jobId: string, id: string): Promise<void> {
+    this.forgetLocal(jobId, id);
+    await this.localStore.remove(jobId, id);
+  }
+
+  private localCopies(): Array<{ jobId: string; id: string; size: number; persisted: boolean }> {
+    const out = [];
+    for (const [jobId, job] of this.local) {
+      for (const [id, e] of job) out.push({ jobId, id, size: e.manifest.size, persisted: e.persisted });
+    }
+    return out;
+  }
+}

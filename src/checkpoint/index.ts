@@ -1,0 +1,39 @@
+// Attaches the checkpoint manager to a daemon: the Checkpoints service, the
+// persister as a subsystem, the Admin.Stats section, and the metrics view.
+
+import type { Daemon } from '../server/daemon';
+import { CheckpointManager } from './checkpoint-manager';
+import { checkpointService } from './checkpoint-service';
+import type { CheckpointMetricsView } from './types';
+
+const views = new WeakMap<Daemon, CheckpointMetricsView>();
+
+/** The checkpoint metrics of a daemon, for the metrics subsystem (undefined when not attached). */
+export function checkpointMetricsFor(daemon: Daemon): CheckpointMetricsView | undefined {
+  return views.get(daemon);
+}
+
+export function attachCheckpoints(daemon: Daemon): CheckpointManager | undefined {
+  const backend = daemon.backend;
+  if (!backend.localPath) {
+    daemon.log.warn('checkpoints disabled: the backend has no local paths', { backend: backend.kind });
+    return undefined;
+  }
+  const c = daemon.config;
+  const mgr = new CheckpointManager({
+    localDir: c.checkpointDir,
+    backend: backend as typeof backend & { localPath(path: string): Promise<string> },
+    root: c.checkpointRoot,
+    maxCheckpoints: c.maxCheckpoints,
+    freeRatio: c.ssdFreeRatio,
+    streamChunkSize: c.streamChunkSize,
+    log: daemon.log.child({ component: 'checkpoints' }),
+    // An emulated slow backend (bench flags) slows checkpoint copies too.
+    pace: backend.emulatedDelay ? (n) => backend.emulatedDelay!(n) : undefined,
+  });
+  daemon.provideService('Checkpoints', checkpointService(daemon.callTracker, mgr));
+  daemon.attach({ name: 'checkpoints', start: () => mgr.start(), stop: () => mgr.stop() });
+  daemon.stats.register('checkpoints', () => mgr.metrics.statsSection());
+  views.set(daemon, mgr.metrics);
+  return mgr;
+}
