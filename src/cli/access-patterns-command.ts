@@ -2,25 +2,13 @@
 // learnt from its access history, and the prefetch strategy it derives.
 
 import { formatBytes } from '../util/units';
+import type { PatternJson as Pattern } from '../prefetch/analysis';
 import { clientFor, parse, parseNonNegInt, SOCKET_OPTION, type Io } from './io';
 
 export const PATTERNS_HELP = `Usage: tiercache access-patterns [PREFIX] [--limit N] [--json] [--socket PATH]
 Per file and per directory: reads, bytes, reads/s, sequentiality, read sizes,
 whether a directory is walked in name order, and the prefetch strategy.
 `;
-
-interface Pattern {
-  key: string;
-  is_prefix: boolean;
-  reads: number;
-  bytes: number;
-  reads_per_second: number;
-  sequentiality: number;
-  size_histogram: Array<{ le: number; count: number }>;
-  ordered_walk: boolean;
-  strategy: string;
-  distinct_jobs: number;
-}
 
 function typicalSize(h: Pattern['size_histogram']): string {
   let best = h[0];

@@ -3,6 +3,7 @@
 
 import { SingleBar } from 'cli-progress';
 import { formatBytes, formatDuration } from '../util/units';
+import type { WarmupProgress as Progress } from '../client/types';
 import { clientFor, parse, SOCKET_OPTION, UsageError, type Io } from './io';
 
 export const WARMUP_HELP = `Usage: tiercache warmup PREFIX [--check] [--no-recursive] [--json] [--socket PATH]
@@ -13,18 +14,6 @@ front and only what fits is loaded.
   --no-recursive   only the files directly under PREFIX
   --json           print progress messages as JSON lines (no bar)
 `;
-
-interface Progress {
-  files_done: number;
-  files_total: number;
-  bytes_done: number;
-  bytes_total: number;
-  bytes_per_second: number;
-  bytes_cached: number;
-  cache_capacity_bytes: number;
-  message: string;
-  done: boolean;
-}
 
 export async function runWarmup(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {

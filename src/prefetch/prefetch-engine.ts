@@ -28,6 +28,8 @@ const LISTING_TTL_MS = 30_000;
 const MAX_LISTINGS = 1000;
 /** Prefetched keys remembered for hit/waste accounting. */
 const MAX_OUTSTANDING = 200_000;
+/** Parallel stats when a plan arrives. */
+const PLAN_STAT_CONCURRENCY = 32;
 /** Rows of history the analysis reads at most. */
 const ANALYSIS_ROWS = 500_000;
 
@@ -289,25 +291,32 @@ export class PrefetchEngine {
   // --- plans ---
 
   async submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<{ files_accepted: number; bytes_planned: number }> {
-    const stats: BackendStat[] = [];
-    for (const p of paths) {
-      try {
-        const s = await this.store.stat(p);
-        if (!s.isDir) stats.push(s);
-      } catch (err) {
-        if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) continue;
-        throw err;
+    // Stat in parallel: on a remote filesystem each stat is a round trip.
+    const stats: Array<BackendStat | undefined> = new Array(paths.length);
+    let next = 0;
+    const statWorker = async (): Promise<void> => {
+      while (next < paths.length) {
+        const i = next++;
+        try {
+          const s = await this.store.stat(paths[i]!);
+          stats[i] = s.isDir ? undefined : s;
+        } catch (err) {
+          if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) continue;
+          throw err;
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PLAN_STAT_CONCURRENCY, paths.length) }, statWorker));
+    const found = stats.filter((s): s is BackendStat => s !== undefined);
     for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
     const adv = this.plans.submit(
       job,
       epoch,
-      stats.map((s) => s.path),
-      stats.map((s) => s.size),
+      found.map((s) => s.path),
+      found.map((s) => s.size),
     );
     await this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
-    return { files_accepted: stats.length, bytes_planned: stats.reduce((a, s) => a + s.size, 0) };
+    return { files_accepted: found.length, bytes_planned: found.reduce((a, s) => a + s.size, 0) };
   }
 
   snapshot(): Record<string, number> {

@@ -6,6 +6,9 @@ import type { BackendStat } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
 import { formatBytes } from '../util/units';
+import type { WarmupProgress } from '../client/types';
+
+export type { WarmupProgress };
 
 /** Share of the cache a warm-up may fill. */
 const FILL_RATIO = 0.95;
@@ -15,18 +18,6 @@ export interface WarmupRequest {
   prefix: string;
   recursive: boolean;
   check_only: boolean;
-}
-
-export interface WarmupProgress {
-  files_done: number;
-  files_total: number;
-  bytes_done: number;
-  bytes_total: number;
-  bytes_per_second: number;
-  bytes_cached: number;
-  cache_capacity_bytes: number;
-  message: string;
-  done: boolean;
 }
 
 function cachedBytes(store: CachedStore, st: BackendStat): number {

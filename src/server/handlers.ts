@@ -1,7 +1,6 @@
 // Small adapters between grpc-js handlers and async functions: every error
 // goes through toGrpcError(), and in-flight calls are counted for the drain.
 
-import { once } from 'node:events';
 import type {
   sendUnaryData,
   ServerUnaryCall,
@@ -71,7 +70,7 @@ export function serverStream<Req, Res>(
     const send = async (msg: Res): Promise<void> => {
       if (cancelled) throw new CancelledError();
       if (!call.write(msg)) {
-        await Promise.race([once(call, 'drain'), once(call, 'cancelled'), once(call, 'close')]);
+        await waitWritable(call);
         if (cancelled) throw new CancelledError();
       }
     };
@@ -113,6 +112,21 @@ export function clientStream<Req, Res>(
       },
     );
   };
+}
+
+/** Resolves on 'drain', or when the call is cancelled or closed; removes its listeners either way. */
+function waitWritable(call: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('close', done);
+  });
 }
 
 export class CancelledError extends Error {
