@@ -29,5 +29,5 @@ COPY --from=build /app/proto ./proto
 # The DaemonSet runs the daemon as root without capabilities, to own files in
 # the root-created hostPath directories.
 USER node
-ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--initial-old-space-size=64", "/app/dist/src/cli/main.js"]
 CMD ["daemon", "--config", "/etc/tiercache/config.yaml"]

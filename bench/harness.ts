@@ -14,7 +14,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export async function startBareServer(socket: string, size: number, chunk: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [join(__dirname, 'bare-server.js'), socket, String(size), String(chunk)], {
+  // Same V8 heap flag as the daemon, so the baseline gets the same tuning.
+  const proc = spawn(process.execPath, ['--initial-old-space-size=64', join(__dirname, 'bare-server.js'), socket, String(size), String(chunk)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await once(proc.stdout!, 'data');

@@ -50,6 +50,10 @@ export class ObservedBackend implements Backend {
     return this.inner.list(prefix, recursive);
   }
 
+  readdir(dir: string): Promise<string[]> {
+    return this.inner.readdir(dir);
+  }
+
   private async timed<T>(op: BackendOp, fn: () => Promise<T>): Promise<T> {
     if (this.observers.length === 0) return fn();
     const started = performance.now();

@@ -81,6 +81,18 @@ export class PosixBackend implements Backend {
     }
   }
 
+  async readdir(dir: string): Promise<string[]> {
+    const rel = normalizeRequestPath(dir);
+    let names: string[];
+    try {
+      names = await fsp.readdir(await this.localPath(rel));
+    } catch (err) {
+      throw this.mapError(err, rel);
+    }
+    names.sort();
+    return rel === '' ? names : names.map((n) => `${rel}/${n}`);
+  }
+
   async *list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
     const rel = normalizeRequestPath(prefix);
     const top = await this.stat(rel);

@@ -65,4 +65,9 @@ export class ThrottledBackend implements Backend {
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
     return this.inner.list(prefix, recursive);
   }
+
+  async readdir(dir: string): Promise<string[]> {
+    if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
+    return this.inner.readdir(dir);
+  }
 }

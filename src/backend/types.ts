@@ -33,6 +33,11 @@ export interface Backend {
   read(path: string, offset: number, length: number, version: string): Promise<Buffer>;
   /** Files (not directories) under a prefix, in name order. */
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat>;
+  /**
+   * Relative paths of the entries of a directory, in name order, without a
+   * stat per entry (one readdir): for next-file prefetch over big directories.
+   */
+  readdir(dir: string): Promise<string[]>;
   /** Absolute local path of a relative one, for watchers and checkpoint I/O (POSIX backends only). */
   localPath?(path: string): Promise<string>;
   close?(): Promise<void>;

@@ -243,7 +243,12 @@ export class CachedStore {
       this.count('memory', hit.length);
       return Promise.resolve({ data: hit, tier: 'memory' });
     }
-    return this.flights.do(key, () => this.loadBlock(id, key, stat, 'read'));
+    if (!this.flights.has(key)) return this.flights.do(key, () => this.loadBlock(id, key, stat, 'read'));
+    // Joining a load already under way (often a prefetch): the block is read.
+    return this.flights.do(key, () => this.loadBlock(id, key, stat, 'read')).then((r) => {
+      this.mem.markRead(key);
+      return r;
+    });
   }
 
   /**

@@ -58,6 +58,14 @@ export class MemCache {
     return e.data;
   }
 
+  /** A reader got this block by joining the load that stored it: count it as read (prefetch accounting). */
+  markRead(key: string): void {
+    const e = this.entries.get(key);
+    if (!e || e.wasRead) return;
+    e.wasRead = true;
+    if (e.origin === 'prefetch') this.events.onPrefetchHit?.('memory', key);
+  }
+
   keys(): IterableIterator<string> {
     return this.entries.keys();
   }

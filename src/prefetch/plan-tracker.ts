@@ -4,8 +4,8 @@
 
 interface Plan {
   readonly epoch: number;
-  readonly paths: readonly string[];
-  readonly sizes: readonly number[];
+  readonly paths: string[];
+  readonly sizes: number[];
   /** First index of each path not yet passed. */
   readonly indexOf: Map<string, number>;
   /** Position of the client: index of the latest planned file it read (-1 before the first). */
@@ -37,8 +37,23 @@ export class PlanTracker {
     paths.forEach((p, i) => {
       if (!indexOf.has(p)) indexOf.set(p, i);
     });
-    const plan: Plan = { epoch, paths, sizes, indexOf, pos: -1, issued: 0 };
+    const plan: Plan = { epoch, paths: [...paths], sizes: [...sizes], indexOf, pos: -1, issued: 0 };
     this.plans.set(job, plan);
+    return { fetch: this.issue(plan), done: [] };
+  }
+
+  /**
+   * Adds files to the end of the job's plan for `epoch` (a long plan arrives
+   * in parts, so fetching starts before the whole plan is known).
+   */
+  append(job: string, epoch: number, paths: readonly string[], sizes: readonly number[]): PlanAdvance {
+    const plan = this.plans.get(job);
+    if (!plan || plan.epoch !== epoch) return this.submit(job, epoch, paths, sizes);
+    paths.forEach((p, i) => {
+      if (!plan.indexOf.has(p)) plan.indexOf.set(p, plan.paths.length + i);
+    });
+    plan.paths.push(...paths);
+    plan.sizes.push(...sizes);
     return { fetch: this.issue(plan), done: [] };
   }
 

@@ -17,7 +17,8 @@ import { getErrorMessage } from '../util/errors-message';
 import { AccessHistory } from './access-history';
 import { PlanTracker } from './plan-tracker';
 import { PrefetchQueue } from './prefetch-queue';
-import { StreamTracker, WalkTracker } from './stream-tracker';
+import { StreamTracker, WalkTracker, dirListing, type DirListing } from './stream-tracker';
+import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AnalyzeTask, ReadBlockTask } from './worker';
 
@@ -26,6 +27,8 @@ const NEXT_FILES = 4;
 /** Directory listings are trusted this long for next-file decisions. */
 const LISTING_TTL_MS = 30_000;
 const MAX_LISTINGS = 1000;
+/** Entries of a directory beyond which next-file prefetch is not attempted. */
+const MAX_LISTING_ENTRIES = 200_000;
 /** Prefetched keys remembered for hit/waste accounting. */
 const MAX_OUTSTANDING = 200_000;
 /** Parallel stats when a plan arrives. */
@@ -44,7 +47,8 @@ export class PrefetchEngine {
   private readonly streams: StreamTracker;
   private readonly walks = new WalkTracker(NEXT_FILES);
   private readonly plans: PlanTracker;
-  private readonly listings = new Map<string, { names: string[]; at: number }>();
+  private readonly listings = new Map<string, { listing: DirListing | undefined; at: number }>();
+  private readonly listingFlights = new SingleFlight<DirListing | undefined>();
   /** Prefetched, not yet read or evicted: key -> true. */
   private readonly outstanding = new Map<string, true>();
   /** Blocks of planned files protected from eviction: path -> keys. */
@@ -69,9 +73,10 @@ export class PrefetchEngine {
     this.maxActive = config.prefetchWorkers * 2;
     this.pool = new Piscina({
       filename: join(__dirname, 'worker.js'),
-      minThreads: 1,
+      // Threads start with the daemon: a thread started on demand costs the
+      // first prefetches ~100 ms, which a reader at the head of a plan waits for.
+      minThreads: config.prefetchWorkers,
       maxThreads: config.prefetchWorkers,
-      idleTimeout: 30_000,
     });
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
@@ -133,24 +138,29 @@ export class PrefetchEngine {
   private async nextFiles(ev: ReadEvent): Promise<void> {
     const slash = ev.path.lastIndexOf('/');
     const dir = slash < 0 ? '' : ev.path.slice(0, slash);
-    const names = await this.listing(dir);
-    if (!names) return;
-    const next = this.walks.onFileStart(`${ev.job}\u0000${dir}`, names, ev.path);
+    const listing = await this.listing(dir);
+    if (!listing) return;
+    const next = this.walks.onFileStart(`${ev.job}\u0000${dir}`, listing, ev.path);
     if (next.length > 0) await this.enqueuePaths(next, DEFAULT_PRIORITY['next-file'], 'next-file', false);
   }
 
-  private async listing(dir: string): Promise<string[] | undefined> {
+  /** The directory's sorted entries, one readdir per LISTING_TTL_MS (single-flighted). */
+  private async listing(dir: string): Promise<DirListing | undefined> {
     const cached = this.listings.get(dir);
-    if (cached && Date.now() - cached.at < LISTING_TTL_MS) return cached.names;
-    try {
-      const names: string[] = [];
-      for await (const st of this.store.backend.list(dir, false)) names.push(st.path);
-      this.listings.set(dir, { names, at: Date.now() });
+    if (cached && Date.now() - cached.at < LISTING_TTL_MS) return cached.listing;
+    return this.listingFlights.do(dir, async () => {
+      let listing: DirListing | undefined;
+      try {
+        const names = await this.store.backend.readdir(dir);
+        // A huge directory is not worth holding for next-file prefetch.
+        listing = names.length <= MAX_LISTING_ENTRIES ? dirListing(names) : undefined;
+      } catch {
+        listing = undefined;
+      }
+      this.listings.set(dir, { listing, at: Date.now() });
       if (this.listings.size > MAX_LISTINGS) this.listings.delete(this.listings.keys().next().value!);
-      return names;
-    } catch {
-      return undefined;
-    }
+      return listing;
+    });
   }
 
   // --- enqueueing ---
@@ -236,15 +246,21 @@ export class PrefetchEngine {
   }
 
   private async run(t: PrefetchTask): Promise<void> {
+    // Tracked before the fetch: a reader may join it and count as a hit before it resolves here.
+    const tracked = !this.outstanding.has(t.key);
+    this.outstanding.set(t.key, true);
+    if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
     try {
       const fetched = await this.store.prefetchBlock(t.stat, t.index);
       if (fetched > 0) {
         this.counters.prefetchedBlocks++;
         this.counters.prefetchedBytes += fetched;
-        this.outstanding.set(t.key, true);
-        if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
-      } else this.counters.skippedTasks++;
+      } else {
+        this.counters.skippedTasks++;
+        if (tracked) this.outstanding.delete(t.key);
+      }
     } catch (err) {
+      if (tracked) this.outstanding.delete(t.key);
       this.counters.failedTasks++;
       if (err instanceof TiercacheError && err.code === ErrorCodes.FILE_CHANGED) {
         this.store.invalidate(t.stat.path);
@@ -291,10 +307,26 @@ export class PrefetchEngine {
   // --- plans ---
 
   async submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<{ files_accepted: number; bytes_planned: number }> {
-    // Stat in parallel: on a remote filesystem each stat is a round trip.
+    for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
+    // The head of the plan first, so fetching starts while the rest is stat'ed.
+    const headLength = Math.min(paths.length, this.config.planLookahead);
+    const head = await this.statAll(paths.slice(0, headLength));
+    const adv = this.plans.submit(job, epoch, head.map((s) => s.path), head.map((s) => s.size));
+    void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+    const rest = await this.statAll(paths.slice(headLength));
+    if (rest.length > 0) {
+      const more = this.plans.append(job, epoch, rest.map((s) => s.path), rest.map((s) => s.size));
+      void this.enqueuePaths(more.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+    }
+    const found = [...head, ...rest];
+    return { files_accepted: found.length, bytes_planned: found.reduce((a, s) => a + s.size, 0) };
+  }
+
+  /** Stats in parallel (each is a round trip on a remote filesystem); missing files and directories are left out. */
+  private async statAll(paths: readonly string[]): Promise<BackendStat[]> {
     const stats: Array<BackendStat | undefined> = new Array(paths.length);
     let next = 0;
-    const statWorker = async (): Promise<void> => {
+    const worker = async (): Promise<void> => {
       while (next < paths.length) {
         const i = next++;
         try {
@@ -306,17 +338,8 @@ export class PrefetchEngine {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PLAN_STAT_CONCURRENCY, paths.length) }, statWorker));
-    const found = stats.filter((s): s is BackendStat => s !== undefined);
-    for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
-    const adv = this.plans.submit(
-      job,
-      epoch,
-      found.map((s) => s.path),
-      found.map((s) => s.size),
-    );
-    await this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
-    return { files_accepted: found.length, bytes_planned: found.reduce((a, s) => a + s.size, 0) };
+    await Promise.all(Array.from({ length: Math.min(PLAN_STAT_CONCURRENCY, paths.length) }, worker));
+    return stats.filter((s): s is BackendStat => s !== undefined);
   }
 
   snapshot(): Record<string, number> {

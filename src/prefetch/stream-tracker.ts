@@ -57,6 +57,16 @@ export class StreamTracker {
   }
 }
 
+/** A directory's entries in name order, with each entry's position. */
+export interface DirListing {
+  readonly names: readonly string[];
+  readonly indexOf: ReadonlyMap<string, number>;
+}
+
+export function dirListing(names: readonly string[]): DirListing {
+  return { names, indexOf: new Map(names.map((n, i) => [n, i])) };
+}
+
 /** Next-file prefetch: a client walking a directory in name order gets the next files fetched. */
 export class WalkTracker {
   private readonly walks = new Map<string, { last: string; ordered: number }>();
@@ -67,18 +77,19 @@ export class WalkTracker {
   }
 
   /**
-   * Records the first read of `name` in a directory whose files, in name
-   * order, are `names`. Returns the names to fetch ahead (possibly none).
+   * Records the first read of `name` in a directory whose entries, in name
+   * order, are `listing.names`. Returns the names to fetch ahead (possibly none).
    */
-  onFileStart(walk: string, names: readonly string[], name: string): string[] {
+  onFileStart(walk: string, listing: DirListing, name: string): string[] {
+    const names = listing.names;
     const w = this.walks.get(walk);
-    const idx = names.indexOf(name);
+    const idx = listing.indexOf.get(name) ?? -1;
     if (!w || idx < 0) {
       this.walks.set(walk, { last: name, ordered: 0 });
       this.trim();
       return [];
     }
-    const prevIdx = names.indexOf(w.last);
+    const prevIdx = listing.indexOf.get(w.last) ?? -1;
     // In order: the successor, allowing a small skip (a filtered or failed sample).
     const inOrder = prevIdx >= 0 && idx > prevIdx && idx - prevIdx <= 3;
     w.ordered = inOrder ? w.ordered + 1 : 0;

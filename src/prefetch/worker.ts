@@ -2,10 +2,10 @@
 // thread. Block bytes are moved back to the main thread, not copied.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import Piscina from 'piscina';
 import { versionOf } from '../backend/posix-backend';
-import { analyzeAccesses, type PatternJson } from './analysis';
+import type { PatternJson } from './analysis';
 import type { AccessRow } from './types';
 
 export interface ReadBlockTask {
@@ -47,7 +47,11 @@ export interface AnalyzeTask {
 }
 
 export function analyze(t: AnalyzeTask): { patterns: PatternJson[]; rows: number } {
-  const db = new Database(t.dbPath, { readonly: true, fileMustExist: true });
+  // Loaded on first use: block reads must not wait for SQLite to load in a new thread.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Db = require('better-sqlite3') as typeof Database;
+  const { analyzeAccesses } = require('./analysis') as typeof import('./analysis');
+  const db = new Db(t.dbPath, { readonly: true, fileMustExist: true });
   try {
     const rows = db
       .prepare(

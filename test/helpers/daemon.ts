@@ -54,7 +54,8 @@ export class TestDaemon {
   }
 
   args(): string[] {
-    const out = [CLI, 'daemon'];
+    // The same V8 flag as the bin's shebang and npm start (see src/cli/main.ts).
+    const out = ['--initial-old-space-size=64', CLI, 'daemon'];
     for (const [k, v] of Object.entries(this.flags)) out.push(`--${k}=${v}`);
     return out;
   }

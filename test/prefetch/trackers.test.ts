@@ -2,7 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamTracker, WalkTracker } from '../../src/prefetch/stream-tracker';
+import { StreamTracker, WalkTracker, dirListing } from '../../src/prefetch/stream-tracker';
 import { PlanTracker } from '../../src/prefetch/plan-tracker';
 import { PrefetchQueue } from '../../src/prefetch/prefetch-queue';
 import { analyzeAccesses } from '../../src/prefetch/analysis';
@@ -31,7 +31,7 @@ describe('StreamTracker', () => {
 });
 
 describe('WalkTracker', () => {
-  const names = ['d/a', 'd/b', 'd/c', 'd/d', 'd/e', 'd/f', 'd/g'];
+  const names = dirListing(['d/a', 'd/b', 'd/c', 'd/d', 'd/e', 'd/f', 'd/g']);
   it('fetches the next files once a directory is walked in order', () => {
     const w = new WalkTracker(2);
     assert.deepEqual(w.onFileStart('j', names, 'd/a'), []);
@@ -53,6 +53,13 @@ describe('PlanTracker', () => {
     assert.deepEqual(p.onRead('j', 'd'), { fetch: ['b'], done: ['a', 'd'] }, 'skipping a file passes it');
     assert.equal(p.onRead('j', 'a'), undefined, 'a passed file is not re-planned');
     assert.equal(p.jobFor('other-job', 'b'), 'j', 'a reader without the job header still matches the plan');
+  });
+  it('takes a plan in parts: the head first, the rest appended', () => {
+    const p = new PlanTracker(3, 1e9);
+    assert.deepEqual(p.submit('j', 2, ['a', 'b'], [1, 1]).fetch, ['a', 'b']);
+    assert.deepEqual(p.append('j', 2, ['c', 'd'], [1, 1]).fetch, ['c']);
+    assert.deepEqual(p.onRead('j', 'a'), { fetch: ['d'], done: ['a'] });
+    assert.deepEqual(p.append('j', 3, ['x'], [1]).fetch, ['x'], 'another epoch replaces the plan');
   });
   it('bounds the window by bytes too', () => {
     const p = new PlanTracker(10, 250);
