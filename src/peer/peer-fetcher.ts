@@ -6,8 +6,13 @@
 //
 // The store's single-flight wraps every call per block, so N readers of one
 // missing block on this node make one peer call.
+//
+// A peer that times out or is unreachable is skipped (reads go straight to
+// the backend) for `tripMs`, so a peer that hangs costs one deadline, not one
+// per read until the health checks take it out of the ring.
 
 import { crc32 } from 'node:zlib';
+import { status } from '@grpc/grpc-js';
 import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchedBlock } from '../cache/types';
 import { dataLoss, versionMismatch } from '../errors';
 import type { Logger } from '../log';
@@ -24,15 +29,25 @@ export interface PeerFetcherOptions {
   readonly blockSize: number;
   readonly timeoutMs: number;
   readonly log: Logger;
+  /** How long a peer that timed out or was unreachable is skipped (0 = never). */
+  readonly tripMs?: number;
+  readonly now?: () => number;
 }
+
+/** gRPC codes that say the peer itself is in trouble (not the block). */
+const PEER_DOWN_CODES = new Set([status.DEADLINE_EXCEEDED, status.UNAVAILABLE, status.CANCELLED, status.UNKNOWN]);
 
 export class PeerFetcher implements BlockFetcher {
   private readonly opts: PeerFetcherOptions;
   /** Peers whose current run of failures was already logged (one line per run). */
   private readonly failing = new Set<string>();
+  /** Peer -> time until which it is skipped. */
+  private readonly tripped = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(opts: PeerFetcherOptions) {
     this.opts = opts;
+    this.now = opts.now ?? Date.now;
   }
 
   async fetch(id: BlockId, length: number, origin?: BlockOrigin): Promise<FetchedBlock> {
@@ -40,12 +55,22 @@ export class PeerFetcher implements BlockFetcher {
     const owner = o.ownerOf(blockKey(id));
     const conn = owner === undefined ? undefined : o.connection(owner);
     if (owner === undefined || conn === undefined) return o.direct.fetch(id, length, origin);
+    const until = this.tripped.get(owner);
+    if (until !== undefined) {
+      if (this.now() < until) {
+        o.counters.peerFallbacks++;
+        return o.direct.fetch(id, length, origin);
+      }
+      this.tripped.delete(owner);
+    }
     let data: Buffer;
     try {
       data = await this.fromPeer(conn, id, length);
     } catch (err) {
       o.counters.peerErrors++;
       o.counters.peerFallbacks++;
+      const code = (err as { code?: unknown }).code;
+      if (o.tripMs && typeof code === 'number' && PEER_DOWN_CODES.has(code)) this.tripped.set(owner, this.now() + o.tripMs);
       if (!this.failing.has(owner)) {
         this.failing.add(owner);
         o.log.warn('peer call failed; reading from the backend', { peer: owner, path: id.path, block: id.index, err: getErrorMessage(err) });

@@ -68,6 +68,7 @@ export class PeerTier implements Subsystem {
       blockSize,
       timeoutMs: this.opts.timeoutMs,
       log: this.log,
+      tripMs: this.opts.healthIntervalMs,
     });
   }
 

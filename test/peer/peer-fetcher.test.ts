@@ -14,7 +14,7 @@ const id: BlockId = { path: 'train/a.bin', version: '10-1-1', index: 0 };
 const fromPeer = Buffer.from('peer-bytes');
 const fromBackend = Buffer.from('backend-bb');
 
-function setup(reply: (req: BlockRequest) => Promise<BlockResponse>, owner: string | null = 'b:1') {
+function setup(reply: (req: BlockRequest) => Promise<BlockResponse>, owner: string | null = 'b:1', clock?: { t: number }) {
   const counters = newPeerCounters();
   let backendReads = 0;
   const direct: BlockFetcher = {
@@ -32,6 +32,8 @@ function setup(reply: (req: BlockRequest) => Promise<BlockResponse>, owner: stri
     blockSize: 1024,
     timeoutMs: 50,
     log: silentLogger,
+    tripMs: clock ? 1000 : 0,
+    now: clock ? () => clock.t : undefined,
   });
   return { fetcher, counters, backendReads: () => backendReads };
 }
@@ -76,4 +78,32 @@ describe('peer fetcher', () => {
       assert.equal(t.counters.blocksFetchedFromPeers, 0);
     });
   }
+
+  it('skips a peer that timed out for tripMs, so a hung peer costs one deadline, not one per read', async () => {
+    const clock = { t: 0 };
+    let calls = 0;
+    const t = setup(async () => {
+      calls++;
+      throw Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: status.DEADLINE_EXCEEDED });
+    }, 'b:1', clock);
+    for (let i = 0; i < 5; i++) assert.equal((await t.fetcher.fetch(id, 10)).source, 'backend');
+    assert.equal(calls, 1, 'one call, then the peer is skipped');
+    assert.equal(t.counters.peerErrors, 1);
+    assert.equal(t.counters.peerFallbacks, 5);
+    clock.t = 1001;
+    await t.fetcher.fetch(id, 10);
+    assert.equal(calls, 2, 'tried again after tripMs');
+  });
+
+  it('does not skip a peer for a bad block (a version or checksum problem is not the peer being down)', async () => {
+    const clock = { t: 0 };
+    let calls = 0;
+    const t = setup(async () => {
+      calls++;
+      return { data: fromPeer, checksum: crc32(fromPeer), version: '10-2-1' };
+    }, 'b:1', clock);
+    await t.fetcher.fetch(id, 10);
+    await t.fetcher.fetch(id, 10);
+    assert.equal(calls, 2);
+  });
 });
