@@ -141,7 +141,7 @@ export class CheckpointManager {
   }
 
   /** Phase 1 (and phase 2 with sync): stores `chunks` as a new checkpoint of `header.jobId`. */
-  async save(header: SaveHeader, chunks: AsyncIterable<Buffer>): Promise<CheckpointInfo> {
+  async save(header: SaveHeader, chunks: AsyncIterable<Buffer>, isCancelled: () => boolean = () => false): Promise<CheckpointInfo> {
     const started = this.now();
     const jobId = checkJobId(header.jobId);
     if (!Number.isSafeInteger(header.step) || header.step < 0) throw invalidArgument(`invalid step ${header.step}`);
@@ -155,6 +155,8 @@ export class CheckpointManager {
       writer = await this.localStore.create(jobId, id, (n) => this.space.ensure(n));
       for await (const chunk of chunks) await writer.write(chunk);
       const { size, sha256 } = await writer.finish();
+      // A client that cancelled can look like a clean end of stream for a moment: check again before committing.
+      if (isCancelled()) throw new Error('the client cancelled the save');
       manifest = { format: 1, id, job_id: jobId, step: header.step, timestamp_ms: Number(id.slice(0, 13)), size, sha256, metrics: { ...header.metrics } };
       await this.localStore.commit(manifest);
     } catch (err) {

@@ -28,7 +28,7 @@ export function checkpointService(t: CallTracker, mgr: CheckpointManager): Untyp
       }
       const h = first.value.header;
       const header: SaveHeader = { jobId: h.job_id, step: Number(h.step), metrics: h.metrics ?? {}, sync: h.sync };
-      return mgr.save(header, dataChunks(it, () => call.cancelled));
+      return mgr.save(header, dataChunks(it, () => call.cancelled), () => call.cancelled);
     }),
     LoadLatest: serverStream<LoadRequestMsg, LoadResponseMsg>(t, 'Checkpoints.LoadLatest', (req, send) =>
       mgr.load(req.job_id, '', { info: (info) => send({ info }), data: (data) => send({ data }) }),
@@ -53,8 +53,13 @@ export function checkpointService(t: CallTracker, mgr: CheckpointManager): Untyp
 async function* dataChunks(it: AsyncIterator<SaveRequestMsg>, cancelled: () => boolean): AsyncGenerator<Buffer> {
   for (;;) {
     const r = await it.next();
+    if (r.done) {
+      // A cancel (RST_STREAM) ends the read side first and flags the call a moment later.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (cancelled()) throw new Error('the client cancelled the save');
+      return;
+    }
     if (cancelled()) throw new Error('the client cancelled the save');
-    if (r.done) return;
     if (r.value.payload !== 'data') throw invalidArgument('only the first SaveRequest may carry a header');
     if (r.value.data && r.value.data.length > 0) yield r.value.data;
   }

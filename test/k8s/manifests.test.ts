@@ -168,7 +168,8 @@ describe('Dockerfile: the same steps as CI, and the entrypoint the DaemonSet run
   });
   test('the entrypoint is the package\'s bin and the default command the DaemonSet\'s', () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-    assert.match(dockerfile, new RegExp(`ENTRYPOINT \\["node", "/app/${pkg.bin.tiercache}"\\]`));
+    // The V8 heap flag every launcher passes (see src/cli/main.ts).
+    assert.match(dockerfile, new RegExp(`ENTRYPOINT \\["node", "--initial-old-space-size=64", "/app/${pkg.bin.tiercache}"\\]`));
     assert.match(dockerfile, /CMD \["daemon", "--config", "\/etc\/tiercache\/config.yaml"\]/);
     assert.ok(existsSync(join(REPO_ROOT, '.dockerignore')));
   });
