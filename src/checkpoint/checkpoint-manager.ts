@@ -10,13 +10,17 @@
 //   byte is sent, so a client never receives a torn checkpoint.
 // - Per job, persist commits, retention and deletes run under one lock.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { backendUnavailable, invalidArgument, notFound, TiercacheError, ErrorCodes } from '../errors';
 import type { Backend } from '../backend/types';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
+import { fsyncDir, mkdirDurable } from './atomic-file';
 import { BackendStore } from './backend-store';
+import { HandoffDir } from './handoff-dir';
 import { CheckpointMetrics } from './checkpoint-metrics';
 import type { Pace } from './data-file';
 import { IdGenerator, byNewest, checkCheckpointId, checkJobId } from './ids';
@@ -31,6 +35,8 @@ import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, ty
 
 export interface CheckpointManagerOptions {
   readonly localDir: string;
+  /** Where local clients drop files for hand-off saves. */
+  readonly handoffDir?: string;
   readonly backend: Backend & { localPath(path: string): Promise<string> };
   readonly root: string;
   readonly maxCheckpoints: number;
@@ -62,6 +68,7 @@ export class CheckpointManager {
   private readonly lock = new KeyedLock();
   private readonly loader: CheckpointLoader;
   private readonly saveStarted = new Map<string, number>();
+  private readonly handoff: HandoffDir;
   private readonly opts: CheckpointManagerOptions;
   private readonly now: () => number;
 
@@ -69,6 +76,7 @@ export class CheckpointManager {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.localStore = new LocalStore(opts.localDir, opts.log);
+    this.handoff = new HandoffDir(opts.handoffDir ?? join(opts.localDir, '..', 'handoff'), opts.log);
     this.backendStore = new BackendStore({ backend: opts.backend, root: opts.root, log: opts.log, pace: opts.pace });
     this.ids = new IdGenerator(this.now, () => randomBytes(4).toString('hex'));
     this.persister = new Persister({
@@ -110,6 +118,7 @@ export class CheckpointManager {
 
   /** Recovers after a crash: removes partials, re-queues complete local copies not yet on the backend. */
   async start(): Promise<void> {
+    await this.handoff.start();
     const { complete, partialsRemoved } = await this.localStore.scan();
     this.metrics.counters.partialsCleaned += partialsRemoved;
     complete.sort((a, b) => -byNewest(a.id, b.id));
@@ -137,17 +146,14 @@ export class CheckpointManager {
   }
 
   async stop(): Promise<void> {
+    this.handoff.stop();
     await this.persister.stop();
   }
 
   /** Phase 1 (and phase 2 with sync): stores `chunks` as a new checkpoint of `header.jobId`. */
   async save(header: SaveHeader, chunks: AsyncIterable<Buffer>, isCancelled: () => boolean = () => false): Promise<CheckpointInfo> {
     const started = this.now();
-    const jobId = checkJobId(header.jobId);
-    if (!Number.isSafeInteger(header.step) || header.step < 0) throw invalidArgument(`invalid step ${header.step}`);
-    for (const [k, v] of Object.entries(header.metrics)) {
-      if (!Number.isFinite(v)) throw invalidArgument(`metric ${JSON.stringify(k)} must be a finite number, got ${v}`);
-    }
+    const jobId = checkHeader(header);
     const id = this.ids.next(jobId, header.step);
     let writer: CheckpointWriter | undefined;
     let manifest: Manifest;
@@ -157,14 +163,55 @@ export class CheckpointManager {
       const { size, sha256 } = await writer.finish();
       // A client that cancelled can look like a clean end of stream for a moment: check again before committing.
       if (isCancelled()) throw new Error('the client cancelled the save');
-      manifest = { format: 1, id, job_id: jobId, step: header.step, timestamp_ms: Number(id.slice(0, 13)), size, sha256, metrics: { ...header.metrics } };
+      manifest = manifestOf(header, jobId, id, size, sha256);
       await this.localStore.commit(manifest);
     } catch (err) {
       await writer?.abort();
-      this.metrics.counters.saveFailures++;
-      if (getErrorCode(err) !== ErrorCodes.NO_SPACE) this.opts.log.warn('checkpoint save failed', { job: jobId, id, err: getErrorMessage(err) });
+      this.saveFailed(jobId, id, err);
       throw err;
     }
+    return this.saved(header, manifest, started);
+  }
+
+  /**
+   * Phase 1 of a hand-off save: takes over the file the client wrote in the
+   * hand-off directory (a rename), so the save costs the client's own local
+   * write. The client's SHA-256 is recorded and checked when persisting.
+   */
+  async adopt(header: SaveHeader, handoffName: string, clientSha256: string, isCancelled: () => boolean = () => false): Promise<CheckpointInfo> {
+    const started = this.now();
+    const jobId = checkHeader(header);
+    if (clientSha256 !== '' && !/^[0-9a-f]{64}$/.test(clientSha256)) {
+      throw invalidArgument(`invalid sha256 ${JSON.stringify(clientSha256)}: 64 lowercase hex digits expected`);
+    }
+    const id = this.ids.next(jobId, header.step);
+    let manifest: Manifest;
+    try {
+      await mkdirDurable(this.localStore.checkpointDir(jobId, id));
+      const dataPath = this.localStore.dataPath(jobId, id);
+      const size = await this.handoff.take(handoffName, dataPath);
+      await this.space.ensure(0);
+      const sha256 = clientSha256 || (await sha256OfFile(dataPath));
+      await fsyncDir(this.localStore.checkpointDir(jobId, id));
+      if (isCancelled()) throw new Error('the client cancelled the save');
+      manifest = manifestOf(header, jobId, id, size, sha256);
+      await this.localStore.commit(manifest);
+    } catch (err) {
+      await fsp.rm(this.localStore.checkpointDir(jobId, id), { recursive: true, force: true }).catch(() => {});
+      this.saveFailed(jobId, id, err);
+      throw err;
+    }
+    return this.saved(header, manifest, started);
+  }
+
+  private saveFailed(jobId: string, id: string, err: unknown): void {
+    this.metrics.counters.saveFailures++;
+    if (getErrorCode(err) !== ErrorCodes.NO_SPACE) this.opts.log.warn('checkpoint save failed', { job: jobId, id, err: getErrorMessage(err) });
+  }
+
+  /** After the local commit: account, queue for persisting, and wait for it with sync. */
+  private async saved(header: SaveHeader, manifest: Manifest, started: number): Promise<CheckpointInfo> {
+    const { job_id: jobId, id } = manifest;
     this.addLocal(manifest, false);
     this.metrics.counters.saves++;
     this.metrics.counters.bytesSaved += manifest.size;
@@ -336,4 +383,23 @@ export class CheckpointManager {
     }
     return out;
   }
+}
+
+function checkHeader(header: SaveHeader): string {
+  const jobId = checkJobId(header.jobId);
+  if (!Number.isSafeInteger(header.step) || header.step < 0) throw invalidArgument(`invalid step ${header.step}`);
+  for (const [k, v] of Object.entries(header.metrics)) {
+    if (!Number.isFinite(v)) throw invalidArgument(`metric ${JSON.stringify(k)} must be a finite number, got ${v}`);
+  }
+  return jobId;
+}
+
+function manifestOf(header: SaveHeader, jobId: string, id: string, size: number, sha256: string): Manifest {
+  return { format: 1, id, job_id: jobId, step: header.step, timestamp_ms: Number(id.slice(0, 13)), size, sha256, metrics: { ...header.metrics } };
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
 }

@@ -9,7 +9,7 @@ import type { CheckpointInfo, SaveHeader } from './types';
 
 interface SaveRequestMsg {
   payload?: 'header' | 'data';
-  header?: { job_id: string; step: number; metrics: Record<string, number>; sync: boolean };
+  header?: { job_id: string; step: number; metrics: Record<string, number>; sync: boolean; handoff_file?: string; sha256?: string };
   data?: Buffer;
 }
 interface LoadRequestMsg {
@@ -28,6 +28,12 @@ export function checkpointService(t: CallTracker, mgr: CheckpointManager): Untyp
       }
       const h = first.value.header;
       const header: SaveHeader = { jobId: h.job_id, step: Number(h.step), metrics: h.metrics ?? {}, sync: h.sync };
+      if (h.handoff_file) {
+        for await (const _ of dataChunks(it, () => call.cancelled)) {
+          throw invalidArgument('a hand-off save (handoff_file) carries no data messages');
+        }
+        return mgr.adopt(header, h.handoff_file, h.sha256 ?? '', () => call.cancelled);
+      }
       return mgr.save(header, dataChunks(it, () => call.cancelled), () => call.cancelled);
     }),
     LoadLatest: serverStream<LoadRequestMsg, LoadResponseMsg>(t, 'Checkpoints.LoadLatest', (req, send) =>

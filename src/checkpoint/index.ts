@@ -22,6 +22,7 @@ export function attachCheckpoints(daemon: Daemon): CheckpointManager | undefined
   const c = daemon.config;
   const mgr = new CheckpointManager({
     localDir: c.checkpointDir,
+    handoffDir: c.checkpointHandoffDir,
     backend: backend as typeof backend & { localPath(path: string): Promise<string> },
     root: c.checkpointRoot,
     maxCheckpoints: c.maxCheckpoints,

@@ -2,18 +2,28 @@
 // stream (client-streaming, a header then 1 MiB data messages, written only as
 // fast as the daemon takes them), load as a Readable, list, delete.
 
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { status, type ClientReadableStream, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { chunksOf } from './chunker';
 import { TiercacheClientError } from './errors';
 import type { CheckpointDownload, CheckpointInfo, CheckpointSource, SaveOptions } from './types';
 
+/** 1 MiB writes of a hand-off save kept in flight at once. */
+const HANDOFF_WRITES_IN_FLIGHT = 8;
+
 /** What the checkpoints client needs from TiercacheClient. */
 export interface CheckpointsTransport {
   unary<T>(service: 'Checkpoints', method: string, req: unknown): Promise<T>;
+  /** The daemon's hand-off directory when this process can write it (local daemon), else undefined. */
+  handoffDir(): Promise<string | undefined>;
   rawClient(service: 'Checkpoints'): unknown;
   metadata(): Metadata;
   toClientError(err: unknown): TiercacheClientError;
+  /** A client-streaming call with these messages; resolves with the answer. */
+  unaryStream<T>(service: 'Checkpoints', method: string, messages: unknown[]): Promise<T>;
 }
 
 interface LoadMessage {
@@ -34,6 +44,68 @@ export class CheckpointsClient {
 
   /** Saves a checkpoint; resolves with its info once the daemon has it (persisted, with sync). */
   async save(jobId: string, source: CheckpointSource, opts: SaveOptions = {}): Promise<CheckpointInfo> {
+    const mode = opts.transport ?? 'auto';
+    if (mode !== 'stream') {
+      const dir = await this.t.handoffDir();
+      if (dir) return this.saveByHandoff(dir, jobId, source, opts);
+      if (mode === 'handoff') {
+        throw new TiercacheClientError(status.FAILED_PRECONDITION, 'hand-off saves need the daemon on this machine and its hand-off directory writable');
+      }
+    }
+    return this.saveByStream(jobId, source, opts);
+  }
+
+  /**
+   * Writes the checkpoint into the daemon's hand-off directory (hashing as it
+   * goes, fsync at the end) and has the daemon take the file over.
+   */
+  private async saveByHandoff(dir: string, jobId: string, source: CheckpointSource, opts: SaveOptions): Promise<CheckpointInfo> {
+    const name = `${/^[A-Za-z0-9]/.test(jobId) ? '' : 'j'}${jobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}-${Date.now()}-${randomBytes(6).toString('hex')}.ckpt`;
+    const path = join(dir, name);
+    const hash = createHash('sha256');
+    const fh = await open(path, 'wx', 0o644);
+    // Writes run on libuv's pool, several at once, while this thread hashes:
+    // the save costs about the slower of the two, not their sum.
+    const inflight: Array<Promise<void>> = [];
+    try {
+      let position = 0;
+      for await (const chunk of chunksOf(source)) {
+        const at = position;
+        position += chunk.length;
+        inflight.push(
+          fh.write(chunk, 0, chunk.length, at).then(({ bytesWritten }) => {
+            if (bytesWritten !== chunk.length) throw new Error(`short write to ${path}`);
+          }),
+        );
+        hash.update(chunk);
+        if (inflight.length >= HANDOFF_WRITES_IN_FLIGHT) await inflight.shift();
+      }
+      await Promise.all(inflight.splice(0));
+      await fh.sync();
+    } catch (err) {
+      await Promise.allSettled(inflight);
+      await fh.close().catch(() => {});
+      await rm(path, { force: true });
+      throw err;
+    }
+    await fh.close();
+    const header = {
+      job_id: jobId,
+      step: opts.step ?? 0,
+      metrics: { ...opts.metrics },
+      sync: opts.sync ?? false,
+      handoff_file: name,
+      sha256: hash.digest('hex'),
+    };
+    try {
+      return await this.t.unaryStream<CheckpointInfo>('Checkpoints', 'Save', [{ header }]);
+    } finally {
+      // Taken over (renamed away) on success; ours to remove otherwise.
+      await rm(path, { force: true });
+    }
+  }
+
+  private async saveByStream(jobId: string, source: CheckpointSource, opts: SaveOptions): Promise<CheckpointInfo> {
     const raw = this.t.rawClient('Checkpoints') as Record<string, SaveMethod>;
     let call!: ClientWritableStream<unknown>;
     const answer = new Promise<{ err: ServiceError | null; res?: CheckpointInfo }>((resolve) => {

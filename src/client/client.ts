@@ -3,7 +3,8 @@
 // address, and surfaces failures as TiercacheClientError with the gRPC code.
 // Checkpoints live on `client.checkpoints` (see checkpoints.ts).
 
-import { existsSync } from 'node:fs';
+import { existsSync, constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { credentials, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
@@ -72,6 +73,47 @@ export class TiercacheClient {
 
   private where(): string {
     return this.socket ?? this.target;
+  }
+
+  private handoff: Promise<string | undefined> | undefined;
+
+  /**
+   * The daemon's checkpoint hand-off directory, when this process talks to a
+   * daemon on this machine (Unix socket) and can write there; asked once.
+   */
+  handoffDir(): Promise<string | undefined> {
+    this.handoff ??= (async () => {
+      if (!this.socket) return undefined;
+      try {
+        const res = await this.unary<{ json: string }>('Admin', 'Config', {});
+        const dir = (JSON.parse(res.json) as { checkpointHandoffDir?: string }).checkpointHandoffDir;
+        if (!dir) return undefined;
+        await access(dir, fsConstants.W_OK);
+        return dir;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.handoff;
+  }
+
+  /** A client-streaming call that sends `messages` then half-closes; resolves with the answer. */
+  unaryStream<T>(service: keyof typeof services, method: string, messages: unknown[]): Promise<T> {
+    return new Promise<T>((resolvePromise, reject) => {
+      try {
+        this.checkSocket();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const c = this.client(service) as unknown as Record<string, (md: Metadata, cb: Callback<unknown>) => { write(m: unknown): boolean; end(): void }>;
+      const call = c[method]!.call(c, this.metadata(), (err, res) => {
+        if (err) reject(fromServiceError(err, this.where()));
+        else resolvePromise(res as T);
+      });
+      for (const m of messages) call.write(m);
+      call.end();
+    });
   }
 
   /** Any failure of a call on this client as a TiercacheClientError naming the endpoint. */

@@ -78,6 +78,13 @@ export interface SaveOptions {
   readonly metrics?: Readonly<Record<string, number>>;
   /** Resolve only once the checkpoint is persisted on the backend. */
   readonly sync?: boolean;
+  /**
+   * How the bytes reach the daemon. 'handoff': written by this process into
+   * the daemon's hand-off directory and taken over by a rename (a save costs
+   * one local write; needs the daemon on this machine, over its Unix socket).
+   * 'stream': sent over gRPC. 'auto' (default): hand-off when possible.
+   */
+  readonly transport?: 'auto' | 'handoff' | 'stream';
 }
 
 /** Source of a checkpoint's bytes. */

@@ -201,6 +201,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     historyMaxAgeMs: num('history-max-age'),
     checkpointRoot,
     checkpointDir: resolve(cwd, str('checkpoint-dir') ?? join(stateDir, 'checkpoints')),
+    checkpointHandoffDir: resolve(cwd, str('checkpoint-handoff-dir') ?? join(stateDir, 'handoff')),
     maxCheckpoints: num('max-checkpoints'),
     peers,
     advertise,

@@ -41,6 +41,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'history-max-age', kind: 'duration', default: '24h', help: 'access-history rows older than this are deleted' },
   { key: 'checkpoint-root', kind: 'string', default: 'checkpoints', help: 'checkpoints are persisted under this backend path' },
   { key: 'checkpoint-dir', kind: 'string', help: 'local checkpoint staging directory on the SSD (default <state-dir>/checkpoints)' },
+  { key: 'checkpoint-handoff-dir', kind: 'string', help: 'where local clients drop checkpoint files for a zero-copy save; same filesystem as checkpoint-dir for a rename (default <state-dir>/handoff)' },
   { key: 'max-checkpoints', kind: 'int', default: 3, min: 1, max: 1000, help: 'checkpoints kept per job' },
   { key: 'peers', kind: 'string', help: 'peer daemons: host:port,host:port or dns:///NAME:PORT (a headless Service)' },
   { key: 'advertise', kind: 'hostport', help: 'this daemon\'s peer address (default $POD_IP with the --listen port)' },

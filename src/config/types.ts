@@ -30,6 +30,7 @@ export interface Config {
   readonly historyMaxAgeMs: number;
   readonly checkpointRoot: string;
   readonly checkpointDir: string;
+  readonly checkpointHandoffDir: string;
   readonly maxCheckpoints: number;
   readonly peers: string | undefined;
   readonly advertise: string | undefined;

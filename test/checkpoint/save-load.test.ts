@@ -93,7 +93,7 @@ describe('Checkpoints service', () => {
         throw new Error('training process died');
       })(),
     );
-    await assert.rejects(saveCheckpoint(c, { jobId: 'cut', step: 1 }, source), /training process died/);
+    await assert.rejects(saveCheckpoint(c, { jobId: 'cut', step: 1, transport: 'stream' }, source), /training process died/);
     await eventually(() => checkpointDirs(localRoot(), 'cut').length === 0, 5_000, 'partial removed');
     assert.deepEqual(await listCheckpoints(c, 'cut'), []);
   });

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtiercache/v1/checkpoint.proto\x12\x0ctiercache.v1\"\xa0\x01\n\nSaveHeader\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x04\x12\x36\n\x07metrics\x18\x03 \x03(\x0b\x32%.tiercache.v1.SaveHeader.MetricsEntry\x12\x0c\n\x04sync\x18\x04 \x01(\x08\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"T\n\x0bSaveRequest\x12*\n\x06header\x18\x01 \x01(\x0b\x32\x18.tiercache.v1.SaveHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\xf7\x01\n\x0e\x43heckpointInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x04\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x03\x12\x0c\n\x04size\x18\x06 \x01(\x04\x12\x0e\n\x06sha256\x18\x07 \x01(\t\x12:\n\x07metrics\x18\x08 \x03(\x0b\x32).tiercache.v1.CheckpointInfo.MetricsEntry\x12\r\n\x05state\x18\t \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\")\n\x0bLoadRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"W\n\x0cLoadResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1c.tiercache.v1.CheckpointInfoH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\x1d\n\x0bListRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"A\n\x0cListResponse\x12\x31\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32\x1c.tiercache.v1.CheckpointInfo\"+\n\rDeleteRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"!\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\x32\xdc\x02\n\x0b\x43heckpoints\x12\x41\n\x04Save\x12\x19.tiercache.v1.SaveRequest\x1a\x1c.tiercache.v1.CheckpointInfo(\x01\x12\x45\n\nLoadLatest\x12\x19.tiercache.v1.LoadRequest\x1a\x1a.tiercache.v1.LoadResponse0\x01\x12?\n\x04Load\x12\x19.tiercache.v1.LoadRequest\x1a\x1a.tiercache.v1.LoadResponse0\x01\x12=\n\x04List\x12\x19.tiercache.v1.ListRequest\x1a\x1a.tiercache.v1.ListResponse\x12\x43\n\x06\x44\x65lete\x12\x1b.tiercache.v1.DeleteRequest\x1a\x1c.tiercache.v1.DeleteResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtiercache/v1/checkpoint.proto\x12\x0ctiercache.v1\"\xc6\x01\n\nSaveHeader\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x04\x12\x36\n\x07metrics\x18\x03 \x03(\x0b\x32%.tiercache.v1.SaveHeader.MetricsEntry\x12\x0c\n\x04sync\x18\x04 \x01(\x08\x12\x14\n\x0chandoff_file\x18\x05 \x01(\t\x12\x0e\n\x06sha256\x18\x06 \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"T\n\x0bSaveRequest\x12*\n\x06header\x18\x01 \x01(\x0b\x32\x18.tiercache.v1.SaveHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\xf7\x01\n\x0e\x43heckpointInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\x04\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x03\x12\x0c\n\x04size\x18\x06 \x01(\x04\x12\x0e\n\x06sha256\x18\x07 \x01(\t\x12:\n\x07metrics\x18\x08 \x03(\x0b\x32).tiercache.v1.CheckpointInfo.MetricsEntry\x12\r\n\x05state\x18\t \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\")\n\x0bLoadRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"W\n\x0cLoadResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1c.tiercache.v1.CheckpointInfoH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"\x1d\n\x0bListRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"A\n\x0cListResponse\x12\x31\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32\x1c.tiercache.v1.CheckpointInfo\"+\n\rDeleteRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\"!\n\x0e\x44\x65leteResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\x32\xdc\x02\n\x0b\x43heckpoints\x12\x41\n\x04Save\x12\x19.tiercache.v1.SaveRequest\x1a\x1c.tiercache.v1.CheckpointInfo(\x01\x12\x45\n\nLoadLatest\x12\x19.tiercache.v1.LoadRequest\x1a\x1a.tiercache.v1.LoadResponse0\x01\x12?\n\x04Load\x12\x19.tiercache.v1.LoadRequest\x1a\x1a.tiercache.v1.LoadResponse0\x01\x12=\n\x04List\x12\x19.tiercache.v1.ListRequest\x1a\x1a.tiercache.v1.ListResponse\x12\x43\n\x06\x44\x65lete\x12\x1b.tiercache.v1.DeleteRequest\x1a\x1c.tiercache.v1.DeleteResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tiercache.v1.checkpoint_pb2', globals())
@@ -26,27 +26,27 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CHECKPOINTINFO_METRICSENTRY._options = None
   _CHECKPOINTINFO_METRICSENTRY._serialized_options = b'8\001'
   _SAVEHEADER._serialized_start=48
-  _SAVEHEADER._serialized_end=208
-  _SAVEHEADER_METRICSENTRY._serialized_start=162
-  _SAVEHEADER_METRICSENTRY._serialized_end=208
-  _SAVEREQUEST._serialized_start=210
-  _SAVEREQUEST._serialized_end=294
-  _CHECKPOINTINFO._serialized_start=297
-  _CHECKPOINTINFO._serialized_end=544
-  _CHECKPOINTINFO_METRICSENTRY._serialized_start=162
-  _CHECKPOINTINFO_METRICSENTRY._serialized_end=208
-  _LOADREQUEST._serialized_start=546
-  _LOADREQUEST._serialized_end=587
-  _LOADRESPONSE._serialized_start=589
-  _LOADRESPONSE._serialized_end=676
-  _LISTREQUEST._serialized_start=678
-  _LISTREQUEST._serialized_end=707
-  _LISTRESPONSE._serialized_start=709
-  _LISTRESPONSE._serialized_end=774
-  _DELETEREQUEST._serialized_start=776
-  _DELETEREQUEST._serialized_end=819
-  _DELETERESPONSE._serialized_start=821
-  _DELETERESPONSE._serialized_end=854
-  _CHECKPOINTS._serialized_start=857
-  _CHECKPOINTS._serialized_end=1205
+  _SAVEHEADER._serialized_end=246
+  _SAVEHEADER_METRICSENTRY._serialized_start=200
+  _SAVEHEADER_METRICSENTRY._serialized_end=246
+  _SAVEREQUEST._serialized_start=248
+  _SAVEREQUEST._serialized_end=332
+  _CHECKPOINTINFO._serialized_start=335
+  _CHECKPOINTINFO._serialized_end=582
+  _CHECKPOINTINFO_METRICSENTRY._serialized_start=200
+  _CHECKPOINTINFO_METRICSENTRY._serialized_end=246
+  _LOADREQUEST._serialized_start=584
+  _LOADREQUEST._serialized_end=625
+  _LOADRESPONSE._serialized_start=627
+  _LOADRESPONSE._serialized_end=714
+  _LISTREQUEST._serialized_start=716
+  _LISTREQUEST._serialized_end=745
+  _LISTRESPONSE._serialized_start=747
+  _LISTRESPONSE._serialized_end=812
+  _DELETEREQUEST._serialized_start=814
+  _DELETEREQUEST._serialized_end=857
+  _DELETERESPONSE._serialized_start=859
+  _DELETERESPONSE._serialized_end=892
+  _CHECKPOINTS._serialized_start=895
+  _CHECKPOINTS._serialized_end=1243
 # @@protoc_insertion_point(module_scope)

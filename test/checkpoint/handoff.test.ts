@@ -1,0 +1,95 @@
+// Hand-off saves: the client writes its checkpoint into the daemon's
+// hand-off directory and the daemon takes the file over, so a save costs one
+// local write. What users care about: the same checkpoint as a streamed save,
+// nothing left behind, and no way to make the daemon adopt what it should not.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { TestDaemon, pseudoRandomBytes, eventually } from '../helpers/daemon';
+import type { TiercacheClient } from '../../src/client/client';
+import { listCheckpoints, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { MiB, checkpointStats, failure, sha256 } from './fixtures';
+
+describe('hand-off saves', () => {
+  const d = new TestDaemon();
+  let c: TiercacheClient;
+  const handoff = () => join(d.stateDir, 'handoff');
+
+  before(async () => {
+    await d.start();
+    c = d.client();
+  });
+  after(async () => {
+    c?.close();
+    await d.cleanup();
+  });
+
+  it('offers a sticky, world-writable hand-off directory', () => {
+    assert.equal(statSync(handoff()).mode & 0o7777, 0o1777);
+  });
+
+  it('saves through the hand-off directory by default, with the same result as a streamed save', async () => {
+    const data = pseudoRandomBytes(9 * MiB + 17, 5);
+    const viaHandoff = await saveCheckpoint(c, { jobId: 'h', step: 1, metrics: { loss: 0.5 }, transport: 'handoff' }, data);
+    const viaStream = await saveCheckpoint(c, { jobId: 'h', step: 2, transport: 'stream' }, data);
+    const viaDefault = await saveCheckpoint(c, { jobId: 'h', step: 3 }, Readable.from([data.subarray(0, MiB), data.subarray(MiB)]));
+    for (const info of [viaHandoff, viaStream, viaDefault]) {
+      assert.equal(info.size, data.length);
+      assert.equal(info.sha256, sha256(data));
+      assert.equal(info.state, 'LOCAL');
+    }
+    assert.deepEqual(viaHandoff.metrics, { loss: 0.5 });
+    assert.deepEqual(readdirSync(handoff()), [], 'the file was taken over, nothing is left behind');
+    const got = await readCheckpoint(loadLatestCheckpoint(c, 'h'));
+    assert.equal(got.info.step, 3);
+    assert.ok(got.data.equals(data));
+    await eventually(async () => (await checkpointStats(c))['pending_persist'] === 0, 10_000, 'persisted');
+    assert.equal((await listCheckpoints(c, 'h'))[0]!.state, 'PERSISTED');
+  });
+
+  it('leaves nothing behind when the source fails half-way', async () => {
+    const source = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(MiB, 1);
+        throw new Error('training process died');
+      })(),
+    );
+    await assert.rejects(saveCheckpoint(c, { jobId: 'h-cut', step: 1, transport: 'handoff' }, source), /training process died/);
+    assert.deepEqual(readdirSync(handoff()), []);
+    assert.deepEqual(await listCheckpoints(c, 'h-cut'), []);
+  });
+
+  it('refuses hand-off names that are paths, symlinks, hard links or missing, and keeps running', async () => {
+    const outside = join(d.dir, 'secret.bin');
+    writeFileSync(outside, 'not for the daemon');
+    symlinkSync(outside, join(handoff(), 'link.ckpt'));
+    linkSync(outside, join(handoff(), 'hard.ckpt'));
+    const cases: Array<[string, string, RegExp]> = [
+      ['../secret.bin', 'INVALID_ARGUMENT', /invalid handoff_file/],
+      ['link.ckpt', 'INVALID_ARGUMENT', /not a regular file/],
+      ['hard.ckpt', 'INVALID_ARGUMENT', /2 links/],
+      ['nope.ckpt', 'NOT_FOUND', /hand-off file/],
+    ];
+    for (const [name, code, message] of cases) {
+      const r = await failure(c.unaryStream('Checkpoints', 'Save', [{ header: { job_id: 'evil', step: 1, metrics: {}, sync: false, handoff_file: name, sha256: '' } }]));
+      assert.equal(r.code, code, name);
+      assert.match(r.message, message);
+    }
+    assert.deepEqual(await listCheckpoints(c, 'evil'), []);
+    assert.equal(statSync(outside).nlink, 2, 'the file outside was not moved');
+  });
+
+  it('drops a hand-off checkpoint whose bytes do not match the sha256 the client gave, when persisting', async () => {
+    writeFileSync(join(handoff(), 'lie.ckpt'), Buffer.alloc(1000, 7));
+    const info = await c.unaryStream<{ id: string; state: string }>('Checkpoints', 'Save', [
+      { header: { job_id: 'lie', step: 1, metrics: {}, sync: false, handoff_file: 'lie.ckpt', sha256: sha256(Buffer.alloc(1000, 8)) } },
+    ]);
+    assert.equal(info.state, 'LOCAL');
+    await eventually(async () => (await listCheckpoints(c, 'lie')).length === 0, 10_000, 'the corrupt checkpoint to be dropped');
+    const r = await failure(readCheckpoint(loadLatestCheckpoint(c, 'lie')));
+    assert.equal(r.code, 'NOT_FOUND');
+  });
+});
