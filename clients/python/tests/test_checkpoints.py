@@ -3,6 +3,7 @@ them: bytes, a file object, and a writer that pickle/torch.save write into."""
 
 import hashlib
 import io
+import os
 import pickle
 
 import tiercache
@@ -49,10 +50,28 @@ class Checkpoints(DaemonTestCase):
         with self.client.load_latest_checkpoint("py-job") as f:
             self.assertEqual((f.info.id, f.read()), (b.id, second))
 
+    def test_hand_off_and_stream_make_the_same_checkpoint(self):
+        data = pseudo_random_bytes(3 * MiB + 11, 4)
+        handoff = self.client.handoff_dir()
+        self.assertIsNotNone(handoff, "the daemon runs on this machine: its hand-off directory is writable")
+        h = self.unless_unimplemented("Checkpoints.Save", lambda: self.client.save_checkpoint("py-both", data, step=1, transport="handoff"))
+        s = self.client.save_checkpoint("py-both", data, step=2, transport="stream")
+        self.assertEqual((h.size, h.sha256), (s.size, s.sha256))
+        self.assertEqual(h.sha256, hashlib.sha256(data).hexdigest())
+        self.assertEqual(os.listdir(handoff), [], "the hand-off file was taken over")
+        with self.client.load_checkpoint("py-both", h.id) as f:
+            self.assertEqual(f.read(), data)
+        with self.assertRaises(RuntimeError):
+            with self.client.checkpoint_writer("py-both", step=3, transport="handoff") as w:
+                w.write(b"x" * MiB)
+                raise RuntimeError("training crashed mid-save")
+        self.assertEqual(os.listdir(handoff), [], "an abandoned hand-off leaves nothing behind")
+        self.assertEqual(len(self.client.list_checkpoints("py-both")), 2)
+
     def test_an_exception_in_the_writer_leaves_no_checkpoint(self):
         before = self.unless_unimplemented("Checkpoints.List", lambda: self.client.list_checkpoints("py-abort"))
         with self.assertRaises(RuntimeError):
-            with self.client.checkpoint_writer("py-abort", step=1) as w:
+            with self.client.checkpoint_writer("py-abort", step=1, transport="stream") as w:
                 w.write(pseudo_random_bytes(3 * MiB, 3))
                 raise RuntimeError("training crashed mid-save")
         # A later save completing means the daemon has long seen the cancellation of the first.

@@ -7,7 +7,7 @@ response classes of the same generated module. Adding a method to proto/ and
 regenerating is all it takes.
 """
 
-from ._proto import cache_pb2, checkpoint_pb2
+from ._proto import admin_pb2, cache_pb2, checkpoint_pb2
 
 _KINDS = {
     (False, False): "unary_unary",
@@ -40,3 +40,7 @@ def cache_stub(channel):
 
 def checkpoints_stub(channel):
     return Stub(channel, checkpoint_pb2, "Checkpoints")
+
+
+def admin_stub(channel):
+    return Stub(channel, admin_pb2, "Admin")

@@ -1,6 +1,8 @@
 """Checkpoints from the Python side.
 
-Saving is client-streaming: a header message, then the bytes in 1 MiB
+With the daemon on this machine, a save is a hand-off: HandoffCheckpointWriter
+writes the file into the daemon's hand-off directory and the daemon takes it
+over (one local write). Otherwise saving is client-streaming: a header message, then the bytes in 1 MiB
 messages. CheckpointWriter is a writable file object (for torch.save) feeding
 that stream through a small bounded queue that grpc's sending thread drains
 only as fast as the daemon takes messages, so a slow daemon slows the writer
@@ -15,8 +17,11 @@ needs a seekable file.
 
 import hashlib
 import io
+import os
 import queue
+import secrets
 import tempfile
+import time
 
 import grpc
 
@@ -180,6 +185,100 @@ class CheckpointWriter(io.RawIOBase):
 
     def __del__(self):
         # Never commit a checkpoint nobody closed: it may be half-written.
+        try:
+            self.abort()
+        except Exception:
+            pass
+
+
+class HandoffCheckpointWriter(io.RawIOBase):
+    """Writable file object that writes the checkpoint straight into the daemon's
+    hand-off directory (hashing as it goes); commit fsyncs it and has the daemon
+    take the file over, so the save costs this one local write."""
+
+    def __init__(self, client, handoff_dir, job_id, step=0, metrics=None, sync=False):
+        super().__init__()
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in job_id)[:120] or "job"
+        if not safe[0].isalnum():
+            safe = "j" + safe
+        self._name = "%s-%d-%s.ckpt" % (safe, int(time.time() * 1000), secrets.token_hex(6))
+        self._path = os.path.join(handoff_dir, self._name)
+        self.name = self._path
+        self.info = None
+        self._client = client
+        self._header = (job_id, step, metrics, sync)
+        self._hash = hashlib.sha256()
+        self._written = 0
+        self._f = open(self._path, "xb", buffering=0)
+
+    def writable(self):
+        return True
+
+    def tell(self):
+        return self._written
+
+    def write(self, b):
+        if self.closed:
+            raise ValueError("write to closed checkpoint writer")
+        view = memoryview(b).cast("B")
+        n = 0
+        while n < len(view):
+            n += self._f.write(view[n:])
+        self._hash.update(view)
+        self._written += n
+        return n
+
+    def commit(self):
+        """fsyncs the file and has the daemon take it over; returns the info."""
+        if self.info is not None:
+            return self.info
+        if self.closed:
+            raise ValueError("checkpoint writer was abandoned")
+        try:
+            os.fsync(self._f.fileno())
+            self._f.close()
+            job_id, step, metrics, sync = self._header
+            req = header_request(job_id, step, metrics, sync)
+            req.header.handoff_file = self._name
+            req.header.sha256 = self._hash.hexdigest()
+            try:
+                res = self._client._checkpoints.Save(iter([req]), metadata=self._client._metadata)
+            except grpc.RpcError as e:
+                raise self._client._error(e) from None
+            self.info = CheckpointInfo.from_pb(res)
+        finally:
+            self._remove()
+        super().close()
+        return self.info
+
+    def abort(self):
+        """Drops the file; nothing reaches the daemon."""
+        if self.closed:
+            return
+        self._remove()
+        super().close()
+
+    def _remove(self):
+        try:
+            self._f.close()
+        except Exception:
+            pass
+        try:
+            os.unlink(self._path)
+        except FileNotFoundError:
+            pass
+
+    def close(self):
+        if not self.closed:
+            self.commit()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def __del__(self):
         try:
             self.abort()
         except Exception:

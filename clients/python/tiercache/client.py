@@ -7,13 +7,15 @@ A Client must not be shared across fork(): create one per process (the torch
 Dataset does this for DataLoader workers).
 """
 
+import json
 import os
 
 import grpc
 
 from . import checkpoints as _ckpt
 from ._proto import cache_pb2, checkpoint_pb2
-from ._rpc import cache_stub, checkpoints_stub
+from ._proto import admin_pb2
+from ._rpc import admin_stub, cache_stub, checkpoints_stub
 from .errors import TiercacheError, from_rpc_error
 from .files import DEFAULT_BUFFER_SIZE, open_file
 from .types import CheckpointInfo, FileInfo, PlanResult, PrefetchResult, WarmupProgress
@@ -43,6 +45,8 @@ class Client:
         self._channel = grpc.insecure_channel("unix:" + self.socket, options=CHANNEL_OPTIONS)
         self._cache = cache_stub(self._channel)
         self._checkpoints = checkpoints_stub(self._channel)
+        self._admin = admin_stub(self._channel)
+        self._handoff = None
 
     def close(self):
         self._channel.close()
@@ -132,19 +136,42 @@ class Client:
 
     # -- checkpoints -------------------------------------------------------
 
-    def checkpoint_writer(self, job_id, step=0, metrics=None, sync=False):
+    def handoff_dir(self):
+        """The daemon's checkpoint hand-off directory if this process can write it, else None (asked once)."""
+        if self._handoff is None:
+            try:
+                cfg = json.loads(self._unary(self._admin.Config, admin_pb2.ConfigRequest()).json)
+                d = cfg.get("checkpointHandoffDir") or ""
+                self._handoff = d if d and os.access(d, os.W_OK) else ""
+            except TiercacheError:
+                self._handoff = ""
+        return self._handoff or None
+
+    def checkpoint_writer(self, job_id, step=0, metrics=None, sync=False, transport="auto"):
         """A writable file object; use it in `with` (commits on success, cancels on an exception).
 
         The info of the saved checkpoint is on `.info` after the `with` block.
+        transport: "handoff" writes straight into the daemon's hand-off directory
+        and the daemon takes the file over (a save costs one local write; needs
+        the daemon on this machine); "stream" sends the bytes over gRPC; "auto"
+        (default) hands off when it can.
         """
+        if transport not in ("auto", "handoff", "stream"):
+            raise ValueError("transport must be auto, handoff or stream, not %r" % (transport,))
+        if transport != "stream":
+            d = self.handoff_dir()
+            if d:
+                return _ckpt.HandoffCheckpointWriter(self, d, job_id, step=step, metrics=metrics, sync=sync)
+            if transport == "handoff":
+                raise TiercacheError("FAILED_PRECONDITION", "hand-off saves need the daemon on this machine and its hand-off directory writable")
         return _ckpt.CheckpointWriter(self, job_id, step=step, metrics=metrics, sync=sync)
 
-    def save_checkpoint(self, job_id, data, step=0, metrics=None, sync=False):
+    def save_checkpoint(self, job_id, data, step=0, metrics=None, sync=False, transport="auto"):
         """Saves bytes, a binary file object or an iterable of bytes; returns the CheckpointInfo.
 
         sync=True answers only once the checkpoint is persisted on the backend.
         """
-        with self.checkpoint_writer(job_id, step=step, metrics=metrics, sync=sync) as w:
+        with self.checkpoint_writer(job_id, step=step, metrics=metrics, sync=sync, transport=transport) as w:
             for chunk in _ckpt.chunks_of(data):
                 w.write(chunk)
         return w.info
