@@ -64,16 +64,26 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 async function writeFileFsync(path: string, data: Buffer, pace?: (n: number) => Promise<void>): Promise<void> {
   const fh = await fsp.open(path, 'w');
   try {
-    for (let off = 0; off < data.length; off += CHUNK) {
-      const part = data.subarray(off, off + CHUNK);
-      if (pace) await pace(part.length);
-      await fh.write(part, 0, part.length, off);
+    if (!pace) {
+      // The plainest local write: one call for all the bytes, then fsync.
+      await fh.writeFile(data);
+    } else {
+      for (let off = 0; off < data.length; off += CHUNK) {
+        const part = data.subarray(off, off + CHUNK);
+        await pace(part.length);
+        await fh.write(part, 0, part.length, off);
+      }
     }
     await fh.sync();
   } finally {
     await fh.close();
   }
   await fsp.rm(path);
+}
+
+/** Lets the disk finish write-back and deletions of the previous step. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 }
 
 async function drainPersists(c: TiercacheClient): Promise<void> {
@@ -94,7 +104,7 @@ async function loadAll(c: TiercacheClient, job: string): Promise<number> {
 export async function run(): Promise<BenchResult[]> {
   const mib = envNum('BENCH_CHECKPOINT_MIB', 256);
   const kills = envNum('BENCH_CHECKPOINT_KILLS', 100);
-  const reps = envNum('BENCH_CHECKPOINT_REPS', 3);
+  const reps = envNum('BENCH_CHECKPOINT_REPS', 5);
   const bwText = process.env['BENCH_CHECKPOINT_BACKEND_BW'] ?? '200MiB';
   const bandwidth = parseSize(bwText);
   const emulate = ['--emulate-backend-latency', LATENCY, '--emulate-backend-bandwidth', bwText];
@@ -113,10 +123,27 @@ export async function run(): Promise<BenchResult[]> {
     const saveT: number[] = [];
     const localT: number[] = [];
     const slowT: number[] = [];
+    // Each timing starts from a settled disk (the previous write's deletion
+    // and write-back done), and the order alternates, so neither side pays
+    // for the other's leftovers.
     for (let i = 0; i < reps; i++) {
-      localT.push(await timed(() => writeFileFsync(localFile, data)));
-      saveT.push(await timed(() => saveCheckpoint(c, { jobId: 'bench', step: i }, data)));
-      await drainPersists(c);
+      const local = async () => {
+        await settle();
+        localT.push(await timed(() => writeFileFsync(localFile, data)));
+      };
+      const save = async () => {
+        await settle();
+        saveT.push(await timed(() => saveCheckpoint(c, { jobId: 'bench', step: i }, data)));
+        await drainPersists(c);
+      };
+      if (i % 2 === 0) {
+        await local();
+        await save();
+      } else {
+        await save();
+        await local();
+      }
+      await settle();
       slowT.push(await timed(() => writeFileFsync(backendFile, data, (n) => slow.emulatedDelay(n))));
     }
     const save = median(saveT);

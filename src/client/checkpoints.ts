@@ -3,11 +3,11 @@
 // fast as the daemon takes them), load as a Readable, list, delete.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { status, type ClientReadableStream, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { chunksOf } from './chunker';
+import { SAVE_CHUNK_SIZE, chunksOf } from './chunker';
 import { TiercacheClientError } from './errors';
 import type { CheckpointDownload, CheckpointInfo, CheckpointSource, SaveOptions } from './types';
 
@@ -62,28 +62,11 @@ export class CheckpointsClient {
   private async saveByHandoff(dir: string, jobId: string, source: CheckpointSource, opts: SaveOptions): Promise<CheckpointInfo> {
     const name = `${/^[A-Za-z0-9]/.test(jobId) ? '' : 'j'}${jobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}-${Date.now()}-${randomBytes(6).toString('hex')}.ckpt`;
     const path = join(dir, name);
-    const hash = createHash('sha256');
     const fh = await open(path, 'wx', 0o644);
-    // Writes run on libuv's pool, several at once, while this thread hashes:
-    // the save costs about the slower of the two, not their sum.
-    const inflight: Array<Promise<void>> = [];
+    let sha256: string;
     try {
-      let position = 0;
-      for await (const chunk of chunksOf(source)) {
-        const at = position;
-        position += chunk.length;
-        inflight.push(
-          fh.write(chunk, 0, chunk.length, at).then(({ bytesWritten }) => {
-            if (bytesWritten !== chunk.length) throw new Error(`short write to ${path}`);
-          }),
-        );
-        hash.update(chunk);
-        if (inflight.length >= HANDOFF_WRITES_IN_FLIGHT) await inflight.shift();
-      }
-      await Promise.all(inflight.splice(0));
-      await fh.sync();
+      sha256 = source instanceof Uint8Array ? await writeBytesDurably(fh, asBuffer(source)) : await writeChunksDurably(fh, chunksOf(source));
     } catch (err) {
-      await Promise.allSettled(inflight);
       await fh.close().catch(() => {});
       await rm(path, { force: true });
       throw err;
@@ -95,7 +78,7 @@ export class CheckpointsClient {
       metrics: { ...opts.metrics },
       sync: opts.sync ?? false,
       handoff_file: name,
-      sha256: hash.digest('hex'),
+      sha256,
     };
     try {
       return await this.t.unaryStream<CheckpointInfo>('Checkpoints', 'Save', [{ header }]);
@@ -245,4 +228,63 @@ export async function readCheckpoint(load: Promise<CheckpointDownload>): Promise
   const parts: Buffer[] = [];
   for await (const c of stream) parts.push(c as Buffer);
   return { info, data: Buffer.concat(parts) };
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Bytes hashed between yields to the event loop, so completed writes can be followed up. */
+const HASH_SLICE = 8 * 1024 * 1024;
+
+/**
+ * Writes a buffer and fsyncs it while hashing it: every write is queued to
+ * libuv's pool at once, the fsync follows the last write, and the hash runs
+ * here in slices meanwhile. The save costs about the slower of (write +
+ * fsync) and the hash, not their sum. Returns the hex SHA-256.
+ */
+async function writeBytesDurably(fh: FileHandle, buf: Buffer): Promise<string> {
+  const writes: Array<Promise<void>> = [];
+  for (let p = 0; p < buf.length; p += SAVE_CHUNK_SIZE) {
+    const n = Math.min(SAVE_CHUNK_SIZE, buf.length - p);
+    writes.push(
+      fh.write(buf, p, n, p).then(({ bytesWritten }) => {
+        if (bytesWritten !== n) throw new Error('short write of a hand-off checkpoint');
+      }),
+    );
+  }
+  const durable = Promise.all(writes).then(() => fh.sync());
+  durable.catch(() => {});
+  const hash = createHash('sha256');
+  for (let p = 0; p < buf.length; p += HASH_SLICE) {
+    hash.update(buf.subarray(p, p + HASH_SLICE));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await durable;
+  return hash.digest('hex');
+}
+
+/** The same for a stream of chunks: a bounded number of writes in flight while this thread hashes. */
+async function writeChunksDurably(fh: FileHandle, chunks: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash('sha256');
+  const inflight: Array<Promise<void>> = [];
+  try {
+    let position = 0;
+    for await (const chunk of chunks) {
+      const at = position;
+      position += chunk.length;
+      inflight.push(
+        fh.write(chunk, 0, chunk.length, at).then(({ bytesWritten }) => {
+          if (bytesWritten !== chunk.length) throw new Error('short write of a hand-off checkpoint');
+        }),
+      );
+      hash.update(chunk);
+      if (inflight.length >= HANDOFF_WRITES_IN_FLIGHT) await inflight.shift();
+    }
+    await Promise.all(inflight.splice(0));
+  } finally {
+    await Promise.allSettled(inflight);
+  }
+  await fh.sync();
+  return hash.digest('hex');
 }
