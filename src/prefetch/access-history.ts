@@ -10,8 +10,10 @@ import type { AccessRow } from './types';
 
 const FLUSH_INTERVAL_MS = 1000;
 const PRUNE_INTERVAL_MS = 60_000;
-/** Buffered rows at most between flushes. */
+/** Buffered rows at most between flushes; past this, new rows are dropped and counted. */
 const MAX_BUFFERED = 200_000;
+/** Rows per transaction of the background flush (a few ms each). */
+const FLUSH_BATCH = 2000;
 
 export class AccessHistory {
   readonly dbPath: string;
@@ -25,6 +27,8 @@ export class AccessHistory {
   private readonly now: () => number;
   private flushTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private slicing = false;
+  private closed = false;
 
   constructor(dbPath: string, opts: { maxRows: number; maxAgeMs: number; logger: Logger; now?: () => number }) {
     this.dbPath = dbPath;
@@ -52,25 +56,46 @@ export class AccessHistory {
   }
 
   start(): void {
-    this.flushTimer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.flushTimer = setInterval(() => this.flushInSlices(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
   }
 
-  /** Hot path: one array push. */
+  /** Hot path: one array push (or a counted drop when the writer is far behind). */
   record(row: AccessRow): void {
     if (this.buffer.length >= MAX_BUFFERED) {
-      this.buffer.shift();
       this.droppedRows++;
+      return;
     }
     this.buffer.push(row);
   }
 
+  /** Writes everything buffered now (analysis, shutdown). */
   flush(): number {
-    if (this.buffer.length === 0) return 0;
-    const rows = this.buffer;
-    this.buffer = [];
+    let n = 0;
+    while (this.buffer.length > 0) n += this.writeBatch();
+    return n;
+  }
+
+  /**
+   * Background flush: one transaction of at most FLUSH_BATCH rows per turn of
+   * the event loop, so reads are never held up for more than a few ms.
+   */
+  private flushInSlices(): void {
+    if (this.buffer.length === 0 || this.slicing) return;
+    this.slicing = true;
+    const step = (): void => {
+      this.writeBatch();
+      if (this.buffer.length > 0 && !this.closed) setImmediate(step);
+      else this.slicing = false;
+    };
+    step();
+  }
+
+  private writeBatch(): number {
+    const rows = this.buffer.length <= FLUSH_BATCH ? this.buffer : this.buffer.slice(0, FLUSH_BATCH);
+    this.buffer = rows === this.buffer ? [] : this.buffer.slice(FLUSH_BATCH);
     try {
       this.db.transaction(() => {
         for (const r of rows) this.insert.run(r);
@@ -96,6 +121,7 @@ export class AccessHistory {
   }
 
   close(): void {
+    this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.flush();
