@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TiercacheClient } from '../src/client/client';
-import { LruPolicy } from '../src/cache/policy';
+import { AdmissionPolicy, LruPolicy } from '../src/cache/policy';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { TestDaemon, log, now, percentile, startBareServer, stopProc } from './harness';
 import type { BenchResult } from './types';
@@ -219,6 +219,59 @@ async function warmVsCold(): Promise<BenchResult[]> {
   }
 }
 
+/** A skewed (Zipf) block trace through the tier's policy and through LRU, same capacity. */
+function zipfVsLru(): BenchResult[] {
+  const out: BenchResult[] = [];
+  const n = 20_000;
+  const capacity = 1000;
+  for (const s of [0.8, 1.0]) {
+    const cdf: number[] = [];
+    let total = 0;
+    for (let i = 0; i < n; i++) total += 1 / Math.pow(i + 1, s);
+    let acc = 0;
+    for (let i = 0; i < n; i++) cdf.push((acc += 1 / Math.pow(i + 1, s) / total));
+    const r = rng(11);
+    const policies = [new AdmissionPolicy({ capacityBytes: capacity, typicalEntryBytes: 1 }), new LruPolicy({ capacityBytes: capacity, typicalEntryBytes: 1 })];
+    const hits = [0, 0];
+    const accesses = 300_000;
+    for (let a = 0; a < accesses; a++) {
+      const u = r();
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (cdf[m]! < u) lo = m + 1;
+        else hi = m;
+      }
+      const k = `z${lo}`;
+      policies.forEach((p, i) => {
+        p.recordAccess(k);
+        if (p.has(k)) {
+          hits[i]!++;
+          p.touch(k);
+          return;
+        }
+        const v = p.admit(k, 1);
+        if (v) {
+          for (const x of v) p.remove(x);
+          p.insert(k, 1);
+        }
+      });
+    }
+    out.push({
+      name: `Zipf s=${s} block trace, cache = 5% of ${n} blocks`,
+      metric: 'hit ratio',
+      value: hits[0]! / accesses,
+      baseline: hits[1]! / accesses,
+      baselineName: 'LRU of the same size',
+      ratio: hits[0]! / hits[1]!,
+      target: '>= 1x (at least as good as LRU)',
+      note: 'the tiers\' admission policy and LRU on the same trace',
+    });
+  }
+  return out;
+}
+
 export async function run(): Promise<BenchResult[]> {
-  return [...(await hotPath()), ...(await reshuffledEpochs()), ...(await warmVsCold())];
+  return [...(await hotPath()), ...(await reshuffledEpochs()), ...zipfVsLru(), ...(await warmVsCold())];
 }
