@@ -20,11 +20,21 @@ export function daemonHelp(): string {
     'Runs the node cache daemon. Options may also be set in a YAML file (same keys);',
     'flags win over the file. Sizes: 4096, 512MiB, 10GiB. Durations: 500ms, 30s, 1h.',
     '',
-    '  --config FILE                     YAML config file',
+    `  ${'--config FILE'.padEnd(40)} YAML config file`,
   ];
+  const PLACEHOLDER: Record<string, string> = {
+    size: 'SIZE',
+    duration: 'DURATION',
+    int: 'N',
+    ratio: 'RATIO',
+    string: 'VALUE',
+    bool: 'true|false',
+    hostport: 'HOST:PORT',
+  };
   for (const o of OPTIONS) {
-    const d = o.default === undefined ? '' : ` [${o.default}]`;
-    lines.push(`  --${o.key.padEnd(32)} ${o.help}${d}`);
+    const d = o.default === undefined || o.default === '' ? '' : ` [${o.default}]`;
+    const arg = o.kind === 'enum' ? o.values!.join('|') : PLACEHOLDER[o.kind]!;
+    lines.push(`  ${`--${o.key} ${arg}`.padEnd(40)} ${o.help}${d}`);
   }
   lines.push('', 'Bench only: --emulate-backend-latency DURATION, --emulate-backend-bandwidth SIZE (per second)');
   return lines.join('\n') + '\n';
