@@ -155,6 +155,7 @@ export class Daemon {
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
     if (c.listen) this.tcpPort = await bind(this.server, c.listen);
+    raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     if (c.memoryCacheTtlMs > 0) {
       this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
@@ -211,6 +212,34 @@ export class Daemon {
     this.store.disk.close();
     await this.backend.close?.();
     this.log.info('daemon stopped', { ms: Date.now() - started });
+  }
+}
+
+/**
+ * grpc-js applies 'grpc-node.flow_control_window' to client connections only
+ * (grpc/grpc-node PR #3058 adds the server side), so a server's receive
+ * window stays at HTTP/2's 64 KiB and client uploads (checkpoint saves) wait
+ * for a WINDOW_UPDATE every 64 KiB. Raise it on every session the server
+ * accepts. This reaches into grpc-js's private map of HTTP/2 servers; if that
+ * changes, uploads are slower but nothing breaks.
+ */
+function raiseReceiveWindow(server: Server, windowBytes: number, log: Logger): void {
+  const servers = (server as unknown as { http2Servers?: Map<NodeJS.EventEmitter, unknown> }).http2Servers;
+  if (!(servers instanceof Map)) {
+    log.debug('cannot raise the HTTP/2 receive window: grpc-js internals changed');
+    return;
+  }
+  for (const h2 of servers.keys()) {
+    if ((h2 as { tiercacheWindow?: boolean }).tiercacheWindow) continue;
+    (h2 as { tiercacheWindow?: boolean }).tiercacheWindow = true;
+    h2.on('session', (session: import('node:http2').ServerHttp2Session) => {
+      try {
+        session.setLocalWindowSize(windowBytes);
+        session.settings({ initialWindowSize: windowBytes });
+      } catch (err) {
+        log.debug('raising the HTTP/2 receive window failed', { err: String(err) });
+      }
+    });
   }
 }
 
