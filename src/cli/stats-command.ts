@@ -70,6 +70,18 @@ export function formatStats(s: Row): string {
         readSplit(d);
     }
   }
+  const p = s['prefetch'] as Row | undefined;
+  if (p) {
+    out +=
+      `\nprefetch: ${p['prefetched_blocks']} blocks prefetched, ${p['prefetch_hits']} read (hit ratio ${pct(p['prefetch_hit_ratio'])}), ` +
+      `${p['wasted_prefetches']} evicted unread; queue ${p['queue_depth']}, ${p['dropped_tasks']} dropped, ${formatBytes(Number(p['inflight_bytes']))} in flight\n`;
+  }
+  const ck = s['checkpoints'] as Row | undefined;
+  if (ck) {
+    out +=
+      `checkpoints: ${ck['saves']} saved (${formatBytes(Number(ck['bytes_saved']))}), ${ck['loads']} loaded, ` +
+      `${ck['failures']} failures (${pct(ck['failure_ratio'])}), ${ck['pending_persist']} pending persist, ${formatBytes(Number(ck['local_bytes']))} on the SSD\n`;
+  }
   out += `\nbackend: ${s['backend_reads']} reads, ${formatBytes(Number(s['backend_bytes_read']))} read, ${s['backend_errors']} errors\n`;
   return out;
 }

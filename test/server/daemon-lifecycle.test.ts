@@ -123,6 +123,9 @@ describe('CLI', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout.toString(), /TIER\s+STATE\s+CAPACITY/);
     assert.match(r.stdout.toString(), /memory\s+normal\s+64\.0 MiB/);
+    r = await runCli(['cache', 'stats', `--socket=${d.socket}`]);
+    assert.match(r.stdout.toString(), /prefetch: \d+ blocks prefetched/);
+    assert.match(r.stdout.toString(), /checkpoints: \d+ saved/);
     r = await runCli(['cache', 'stats', '--type=all', '--json', `--socket=${d.socket}`]);
     const s = JSON.parse(r.stdout.toString());
     for (const k of ['memory', 'ssd', 'distributed', 'backend_bytes_read', 'backend_reads']) assert.ok(k in s, k);
