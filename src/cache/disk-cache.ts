@@ -23,6 +23,17 @@ const FLUSH_INTERVAL_MS = 500;
 
 export type DiskState = 'normal' | 'unstable' | 'down' | 'disabled';
 
+/**
+ * Another user of the SSD budget (the checkpoint manager's local copies):
+ * its bytes count against ssd-cache-size, and what it can give back (local
+ * copies of persisted checkpoints) goes before any cache block.
+ */
+export interface SharedBudget {
+  bytes(): number;
+  /** Frees up to `bytes`; resolves to what was freed. */
+  reclaim(bytes: number): Promise<number>;
+}
+
 interface DiskEntry {
   readonly file: string;
   readonly id: BlockId;
@@ -62,6 +73,7 @@ export class DiskCache {
   private readonly now: () => number;
   private readonly statfs: (dir: string) => { free: number; total: number };
   private consecutiveErrors = 0;
+  private shared: SharedBudget | undefined;
   private downUntil = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -86,6 +98,23 @@ export class DiskCache {
     this.recover();
     this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
+  }
+
+  shareBudget(shared: SharedBudget): void {
+    this.shared = shared;
+  }
+
+  /** Evicts least recently used blocks until `bytes` are freed (a checkpoint needs the room); returns bytes freed. */
+  reclaim(bytes: number): number {
+    let freed = 0;
+    for (const k of [...this.policy.lruKeys()]) {
+      if (freed >= bytes) break;
+      const e = this.entries.get(k);
+      if (!e) continue;
+      this.evictKey(k);
+      freed += e.size;
+    }
+    return freed;
   }
 
   get enabled(): boolean {
@@ -149,6 +178,7 @@ export class DiskCache {
     if (!this.enabled || this.state === 'down') return false;
     const key = blockKey(id);
     if (this.entries.has(key)) return true;
+    if (this.shared) await this.fitShared(data.length);
     // Prefetched blocks were fetched because they will be read soon: admit them.
     const victims = this.policy.admit(key, data.length, { force: origin === 'prefetch' });
     if (victims === null) {
@@ -223,6 +253,28 @@ export class DiskCache {
   close(): void {
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.store?.close();
+  }
+
+  /**
+   * Shrinks the blocks' share of the budget by what others hold, after
+   * letting them give back what they can (persisted checkpoints' local copies).
+   */
+  private async fitShared(size: number): Promise<void> {
+    const shared = this.shared!;
+    const over = this.policy.usedBytes + size + shared.bytes() - this.opts.capacityBytes;
+    if (over > 0) {
+      try {
+        await shared.reclaim(over);
+      } catch (err) {
+        this.log.warn('reclaiming shared SSD space failed', { err: getErrorMessage(err) });
+      }
+    }
+    this.policy.capacityBytes = Math.max(0, this.opts.capacityBytes - shared.bytes());
+    // Blocks beyond the shrunk share go now, least recently used first.
+    for (const k of [...this.policy.lruKeys()]) {
+      if (this.policy.usedBytes <= this.policy.capacityBytes) break;
+      this.evictKey(k);
+    }
   }
 
   /** Evicts least recently used blocks until `size` more bytes fit above the free-space floor. */

@@ -35,7 +35,8 @@ interface Entry {
 }
 
 export class AdmissionPolicy {
-  readonly capacityBytes: number;
+  /** Byte budget; lowered while others share the tier's disk budget (see DiskCache). */
+  capacityBytes: number;
   private readonly margin: number;
   private readonly sketch: FrequencySketch;
   /** key -> entry; iteration order is LRU first, MRU last. */

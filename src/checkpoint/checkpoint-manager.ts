@@ -37,6 +37,8 @@ export interface CheckpointManagerOptions {
   readonly localDir: string;
   /** Where local clients drop files for hand-off saves. */
   readonly handoffDir?: string;
+  /** Frees SSD cache blocks on the same disk when a checkpoint needs the room. */
+  readonly evictCache?: (bytes: number) => number;
   readonly backend: Backend & { localPath(path: string): Promise<string> };
   readonly root: string;
   readonly maxCheckpoints: number;
@@ -96,6 +98,7 @@ export class CheckpointManager {
       freeRatio: opts.freeRatio,
       statfs: opts.statfs,
       evictable: () => spaceVictims(this.localCopies()),
+      evictCache: opts.evictCache,
       evict: async (e) => {
         this.opts.log.info('dropping the local copy of a persisted checkpoint for space', { job: e.jobId, id: e.id });
         this.metrics.counters.spaceEvictions++;
@@ -374,6 +377,24 @@ export class CheckpointManager {
   private async removeLocal(jobId: string, id: string): Promise<void> {
     this.forgetLocal(jobId, id);
     await this.localStore.remove(jobId, id);
+  }
+
+  /** Bytes of local checkpoint copies on the SSD (they count against the SSD budget). */
+  get localBytes(): number {
+    return this.localBytesTotal;
+  }
+
+  /** Drops local copies of persisted checkpoints, oldest first, until `bytes` are freed; resolves to bytes freed. */
+  async reclaimPersistedLocal(bytes: number): Promise<number> {
+    let freed = 0;
+    for (const e of spaceVictims(this.localCopies())) {
+      if (freed >= bytes) break;
+      this.opts.log.info('dropping the local copy of a persisted checkpoint for the SSD cache budget', { job: e.jobId, id: e.id });
+      this.metrics.counters.spaceEvictions++;
+      await this.removeLocal(e.jobId, e.id);
+      freed += e.size;
+    }
+    return freed;
   }
 
   private localCopies(): Array<{ jobId: string; id: string; size: number; persisted: boolean }> {

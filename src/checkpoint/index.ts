@@ -23,6 +23,7 @@ export function attachCheckpoints(daemon: Daemon): CheckpointManager | undefined
   const mgr = new CheckpointManager({
     localDir: c.checkpointDir,
     handoffDir: c.checkpointHandoffDir,
+    evictCache: (bytes) => daemon.store.disk.reclaim(bytes),
     backend: backend as typeof backend & { localPath(path: string): Promise<string> },
     root: c.checkpointRoot,
     maxCheckpoints: c.maxCheckpoints,
@@ -32,6 +33,8 @@ export function attachCheckpoints(daemon: Daemon): CheckpointManager | undefined
     // An emulated slow backend (bench flags) slows checkpoint copies too.
     pace: backend.emulatedDelay ? (n) => backend.emulatedDelay!(n) : undefined,
   });
+  // Local copies count against the SSD budget, and persisted ones go before cache blocks.
+  daemon.store.disk.shareBudget({ bytes: () => mgr.localBytes, reclaim: (n) => mgr.reclaimPersistedLocal(n) });
   daemon.provideService('Checkpoints', checkpointService(daemon.callTracker, mgr));
   daemon.attach({ name: 'checkpoints', start: () => mgr.start(), stop: () => mgr.stop() });
   daemon.stats.register('checkpoints', () => mgr.metrics.statsSection());

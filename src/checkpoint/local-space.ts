@@ -32,6 +32,8 @@ export interface LocalSpaceOptions {
   /** Local copies that may go, oldest first (PERSISTED ones only). */
   readonly evictable: () => Evictable[];
   readonly evict: (e: Evictable) => Promise<void>;
+  /** Last resort before NO_SPACE: cache blocks on the same disk give way to a checkpoint. */
+  readonly evictCache?: (bytes: number) => number;
 }
 
 export class LocalSpace {
@@ -58,6 +60,10 @@ export class LocalSpace {
         fs = this.statfs(this.opts.dir);
         if (fs.free - bytes >= floor) break;
       }
+    }
+    if (fs.free - bytes < floor && this.opts.evictCache) {
+      this.opts.evictCache(floor - (fs.free - bytes));
+      fs = this.statfs(this.opts.dir);
     }
     if (fs.free < bytes) {
       throw noSpace(
