@@ -17,6 +17,7 @@
 // checkpoint persister's writes and backend loads. The direct-write baseline
 // paces its writes through the same ThrottledBackend.emulatedDelay().
 
+import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,9 +82,10 @@ async function writeFileFsync(path: string, data: Buffer, pace?: (n: number) => 
   await fsp.rm(path);
 }
 
-/** Lets the disk finish write-back and deletions of the previous step. */
+/** Lets the disk finish write-back and deletions of the previous step (sync(1), then a pause). */
 async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  execFileSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 async function drainPersists(c: TiercacheClient): Promise<void> {
