@@ -7,7 +7,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { status, type ClientReadableStream, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { SAVE_CHUNK_SIZE, chunksOf } from './chunker';
+import { SAVE_CHUNK_SIZE, asBuffer, chunksOf } from './chunker';
 import { TiercacheClientError } from './errors';
 import type { CheckpointDownload, CheckpointInfo, CheckpointSource, SaveOptions } from './types';
 
@@ -228,10 +228,6 @@ export async function readCheckpoint(load: Promise<CheckpointDownload>): Promise
   const parts: Buffer[] = [];
   for await (const c of stream) parts.push(c as Buffer);
   return { info, data: Buffer.concat(parts) };
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Bytes hashed between yields to the event loop, so completed writes can be followed up. */

@@ -10,7 +10,8 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
-function asBuffer(b: Uint8Array): Buffer {
+/** A Uint8Array as a Buffer over the same memory (no copy). */
+export function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 

@@ -99,18 +99,9 @@ export class TiercacheClient {
 
   /** A client-streaming call that sends `messages` then half-closes; resolves with the answer. */
   unaryStream<T>(service: keyof typeof services, method: string, messages: unknown[]): Promise<T> {
-    return new Promise<T>((resolvePromise, reject) => {
-      try {
-        this.checkSocket();
-      } catch (err) {
-        reject(err);
-        return;
-      }
+    return this.answered<T>((cb) => {
       const c = this.client(service) as unknown as Record<string, (md: Metadata, cb: Callback<unknown>) => { write(m: unknown): boolean; end(): void }>;
-      const call = c[method]!.call(c, this.metadata(), (err, res) => {
-        if (err) reject(fromServiceError(err, this.where()));
-        else resolvePromise(res as T);
-      });
+      const call = c[method]!.call(c, this.metadata(), cb);
       for (const m of messages) call.write(m);
       call.end();
     });
@@ -129,23 +120,29 @@ export class TiercacheClient {
 
   /** Calls a unary method; rejects with TiercacheClientError. */
   unary<T>(service: keyof typeof services, method: string, req: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.answered<T>((cb) => {
+      const c = this.client(service) as unknown as Record<string, UnaryMethod>;
+      const fn = c[method];
+      if (!fn) throw new Error(`no method ${service}.${method}`);
+      fn.call(c, req, this.metadata(), { deadline: Date.now() + timeoutMs }, cb);
+    });
+  }
+
+  /**
+   * A call that answers once: the socket is checked first, and the answer or
+   * the failure (as TiercacheClientError) settles the promise.
+   */
+  private answered<T>(start: (cb: Callback<unknown>) => void): Promise<T> {
     return new Promise<T>((resolvePromise, reject) => {
       try {
         this.checkSocket();
+        start((err, res) => {
+          if (err) reject(fromServiceError(err, this.where()));
+          else resolvePromise(res as T);
+        });
       } catch (err) {
         reject(err);
-        return;
       }
-      const c = this.client(service) as unknown as Record<string, UnaryMethod>;
-      const fn = c[method];
-      if (!fn) {
-        reject(new Error(`no method ${service}.${method}`));
-        return;
-      }
-      fn.call(c, req, this.metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(fromServiceError(err, this.where()));
-        else resolvePromise(res as T);
-      });
     });
   }
 

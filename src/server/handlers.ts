@@ -30,26 +30,31 @@ function logFailure(t: CallTracker, method: string, err: unknown, status: { code
   else t.log.debug('call refused', { method, code: status.code, details: status.details });
 }
 
+/** Runs a call that answers once (unary, client-streaming), counted for the drain. */
+function answer<Res>(t: CallTracker, method: string, run: () => Promise<Res>, cb: sendUnaryData<Res>): void {
+  if (t.closing) return cb(toGrpcError(shuttingDown()));
+  t.inflight++;
+  run().then(
+    (res) => {
+      t.inflight--;
+      cb(null, res);
+    },
+    (err: unknown) => {
+      t.inflight--;
+      const status = toGrpcError(err);
+      logFailure(t, method, err, status);
+      cb(status);
+    },
+  );
+}
+
 export function unary<Req, Res>(
   t: CallTracker,
   method: string,
   fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): UntypedHandleCall {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    if (t.closing) return cb(toGrpcError(shuttingDown()));
-    t.inflight++;
-    fn(call.request, call).then(
-      (res) => {
-        t.inflight--;
-        cb(null, res);
-      },
-      (err: unknown) => {
-        t.inflight--;
-        const status = toGrpcError(err);
-        logFailure(t, method, err, status);
-        cb(status);
-      },
-    );
+    answer(t, method, () => fn(call.request, call), cb);
   };
 }
 
@@ -97,20 +102,7 @@ export function clientStream<Req, Res>(
   fn: (call: ServerReadableStream<Req, Res>) => Promise<Res>,
 ): UntypedHandleCall {
   return (call: ServerReadableStream<Req, Res>, cb: sendUnaryData<Res>) => {
-    if (t.closing) return cb(toGrpcError(shuttingDown()));
-    t.inflight++;
-    fn(call).then(
-      (res) => {
-        t.inflight--;
-        cb(null, res);
-      },
-      (err: unknown) => {
-        t.inflight--;
-        const status = toGrpcError(err);
-        logFailure(t, method, err, status);
-        cb(status);
-      },
-    );
+    answer(t, method, () => fn(call), cb);
   };
 }
 
