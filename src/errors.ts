@@ -18,9 +18,7 @@ export const ErrorCodes = {
   UNAUTHENTICATED: 'TC_UNAUTHENTICATED',
   UNIMPLEMENTED: 'TC_UNIMPLEMENTED',
   SOCKET_IN_USE: 'TC_SOCKET_IN_USE',
-  QUEUE_FULL: 'TC_QUEUE_FULL',
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
-  ALREADY_EXISTS: 'TC_ALREADY_EXISTS',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
 } as const;
@@ -71,7 +69,6 @@ export const socketInUse = (path: string): TiercacheError =>
     ErrorCodes.SOCKET_IN_USE,
     `another tiercache daemon is already serving on ${path}; stop it or pass a different --socket`,
   );
-export const queueFull = (what: string): TiercacheError => new TiercacheError(ErrorCodes.QUEUE_FULL, `${what} queue is full`);
 export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
@@ -91,9 +88,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_UNAUTHENTICATED: status.UNAUTHENTICATED,
   TC_UNIMPLEMENTED: status.UNIMPLEMENTED,
   TC_SOCKET_IN_USE: status.FAILED_PRECONDITION,
-  TC_QUEUE_FULL: status.RESOURCE_EXHAUSTED,
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
-  TC_ALREADY_EXISTS: status.ALREADY_EXISTS,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
 };
