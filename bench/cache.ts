@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TiercacheClient } from '../src/client/client';
 import { AdmissionPolicy, LruPolicy } from '../src/cache/policy';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
+import { lookUp, seededRandom, shuffled, zipfSampler } from '../test/helpers/workloads';
 import { TestDaemon, log, now, percentile, startBareServer, stopProc } from './harness';
 import type { BenchResult } from './types';
 
@@ -96,11 +97,6 @@ async function hotPath(): Promise<BenchResult[]> {
   return out;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32);
-}
-
 /** Reshuffled epochs through the real daemon (memory tier only), and the same trace through an LRU policy. */
 async function reshuffledEpochs(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
@@ -117,33 +113,18 @@ async function reshuffledEpochs(): Promise<BenchResult[]> {
     await d.start();
     const c = d.client();
     const lru = new LruPolicy({ capacityBytes: cacheBytes, typicalEntryBytes: blockSize });
-    const r = rng(99);
+    const r = seededRandom(99);
     let steadyHits = 0;
     let steadyLookups = 0;
     let lruHits = 0;
     try {
       log(`reshuffled epochs, f = ${f}: ${files} files of ${blockSize / 1024} KiB`);
       for (let epoch = 0; epoch < 6; epoch++) {
-        const order = Array.from({ length: files }, (_, i) => i);
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = Math.floor(r() * (i + 1));
-          [order[i], order[j]] = [order[j]!, order[i]!];
-        }
+        const order = shuffled(Array.from({ length: files }, (_, i) => i), r);
         const before = (await c.stats('memory')) as { memory: { hits: number; misses: number } };
         for (const i of order) {
           await c.read(`ds/s${String(i).padStart(5, '0')}.bin`, 0, blockSize);
-          const k = `k${i}`;
-          lru.recordAccess(k);
-          const hit = lru.has(k);
-          if (hit) lru.touch(k);
-          else {
-            const v = lru.admit(k, blockSize);
-            if (v) {
-              for (const x of v) lru.remove(x);
-              lru.insert(k, blockSize);
-            }
-          }
-          if (epoch >= 2 && hit) lruHits++;
+          if (lookUp(lru, `k${i}`, blockSize) && epoch >= 2) lruHits++;
         }
         const after = (await c.stats('memory')) as { memory: { hits: number; misses: number } };
         if (epoch >= 2) {
@@ -225,37 +206,14 @@ function zipfVsLru(): BenchResult[] {
   const n = 20_000;
   const capacity = 1000;
   for (const s of [0.8, 1.0]) {
-    const cdf: number[] = [];
-    let total = 0;
-    for (let i = 0; i < n; i++) total += 1 / Math.pow(i + 1, s);
-    let acc = 0;
-    for (let i = 0; i < n; i++) cdf.push((acc += 1 / Math.pow(i + 1, s) / total));
-    const r = rng(11);
+    const draw = zipfSampler(n, s, seededRandom(11));
     const policies = [new AdmissionPolicy({ capacityBytes: capacity, typicalEntryBytes: 1 }), new LruPolicy({ capacityBytes: capacity, typicalEntryBytes: 1 })];
     const hits = [0, 0];
     const accesses = 300_000;
     for (let a = 0; a < accesses; a++) {
-      const u = r();
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const m = (lo + hi) >> 1;
-        if (cdf[m]! < u) lo = m + 1;
-        else hi = m;
-      }
-      const k = `z${lo}`;
+      const k = `z${draw()}`;
       policies.forEach((p, i) => {
-        p.recordAccess(k);
-        if (p.has(k)) {
-          hits[i]!++;
-          p.touch(k);
-          return;
-        }
-        const v = p.admit(k, 1);
-        if (v) {
-          for (const x of v) p.remove(x);
-          p.insert(k, 1);
-        }
+        if (lookUp(p, k)) hits[i]!++;
       });
     }
     out.push({

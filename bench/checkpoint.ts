@@ -28,19 +28,10 @@ import { PosixBackend } from '../src/backend/posix-backend';
 import { ThrottledBackend } from '../src/backend/throttled-backend';
 import { TiercacheClientError } from '../src/client/errors';
 import type { TiercacheClient } from '../src/client/client';
+import type { BenchResult } from './types';
 import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint } from '../src/client/checkpoints';
 import { parseDuration, parseSize } from '../src/util/units';
 import { TestDaemon, pseudoRandomBytes } from '../test/helpers/daemon';
-
-export interface BenchResult {
-  name: string;
-  metric: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  target?: string;
-  note?: string;
-}
 
 const MiB = 1024 * 1024;
 const CHUNK = 4 * MiB;

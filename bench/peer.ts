@@ -11,16 +11,7 @@ import { join } from 'node:path';
 import { PeerCluster } from '../test/helpers/peer-cluster';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import type { TiercacheClient } from '../src/client/client';
-
-export interface BenchResult {
-  name: string;
-  metric: string;
-  value: number;
-  baseline: number;
-  ratio: number;
-  target?: string;
-  note?: string;
-}
+import type { BenchResult } from './types';
 
 const MiB = 1024 * 1024;
 const NODES = 3;

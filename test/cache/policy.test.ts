@@ -6,40 +6,10 @@ import assert from 'node:assert/strict';
 import { AdmissionPolicy, LruPolicy } from '../../src/cache/policy';
 import { FrequencySketch } from '../../src/cache/frequency-sketch';
 import { SingleFlight } from '../../src/cache/single-flight';
+import { lookUp, seededRandom, shuffled, zipfSampler } from '../helpers/workloads';
 
 /** Every key hashes to its own numeric suffix: counters are then exact. */
 const exactHash = (key: string, seed: number) => Number(key.slice(1)) * 4 + seed;
-
-function access(p: AdmissionPolicy, key: string, size = 1): boolean {
-  p.recordAccess(key);
-  if (p.has(key)) {
-    p.touch(key);
-    return true;
-  }
-  const victims = p.admit(key, size);
-  if (victims) {
-    for (const v of victims) p.remove(v);
-    p.insert(key, size);
-  }
-  return false;
-}
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function shuffled<T>(a: T[], r: () => number): T[] {
-  const b = [...a];
-  for (let i = b.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [b[i], b[j]] = [b[j]!, b[i]!];
-  }
-  return b;
-}
 
 describe('FrequencySketch', () => {
   it('counts exactly without collisions and halves on aging', () => {
@@ -58,22 +28,22 @@ describe('FrequencySketch', () => {
 describe('AdmissionPolicy', () => {
   it('admits freely while there is room', () => {
     const p = new AdmissionPolicy({ capacityBytes: 3, typicalEntryBytes: 1, hash: exactHash });
-    for (const k of ['k1', 'k2', 'k3']) assert.equal(access(p, k), false);
+    for (const k of ['k1', 'k2', 'k3']) assert.equal(lookUp(p, k), false);
     assert.deepEqual([...p.lruKeys()], ['k1', 'k2', 'k3']);
   });
 
   it('keeps a newcomer out unless it beats the LRU victim by more than the margin', () => {
     const p = new AdmissionPolicy({ capacityBytes: 2, typicalEntryBytes: 1, hash: exactHash });
-    access(p, 'k1');
-    access(p, 'k2');
+    lookUp(p, 'k1');
+    lookUp(p, 'k2');
     // k3 seen once: frequency 1 vs victim k1 at 1 -> rejected.
-    access(p, 'k3');
+    lookUp(p, 'k3');
     assert.equal(p.has('k3'), false);
     // Second sight: 2 vs 1, not more than 1 + margin(1) -> rejected.
-    access(p, 'k3');
+    lookUp(p, 'k3');
     assert.equal(p.has('k3'), false);
     // Third: 3 > 1 + 1 -> admitted over k1 (the LRU entry).
-    access(p, 'k3');
+    lookUp(p, 'k3');
     assert.equal(p.has('k3'), true);
     assert.equal(p.has('k1'), false);
     assert.equal(p.has('k2'), true);
@@ -81,9 +51,9 @@ describe('AdmissionPolicy', () => {
 
   it('never evicts protected keys', () => {
     const p = new AdmissionPolicy({ capacityBytes: 1, typicalEntryBytes: 1, hash: exactHash });
-    access(p, 'k1');
+    lookUp(p, 'k1');
     p.protect('k1', true);
-    for (let i = 0; i < 10; i++) access(p, 'k2');
+    for (let i = 0; i < 10; i++) lookUp(p, 'k2');
     assert.equal(p.has('k1'), true);
     assert.equal(p.has('k2'), false);
   });
@@ -99,15 +69,15 @@ describe('AdmissionPolicy', () => {
       const items = Array.from({ length: Math.round(cap / f) }, (_, i) => `b${i}`);
       const adm = new AdmissionPolicy({ capacityBytes: cap, typicalEntryBytes: 1 });
       const lru = new LruPolicy({ capacityBytes: cap, typicalEntryBytes: 1 });
-      const r = rng(42);
+      const r = seededRandom(42);
       let admHits = 0;
       let lruHits = 0;
       let steadyAccesses = 0;
       for (let epoch = 0; epoch < 6; epoch++) {
         const order = shuffled(items, r);
         for (const k of order) {
-          const a = access(adm, k);
-          const l = access(lru, k);
+          const a = lookUp(adm, k);
+          const l = lookUp(lru, k);
           if (epoch >= 2) {
             steadyAccesses++;
             if (a) admHits++;
@@ -125,28 +95,15 @@ describe('AdmissionPolicy', () => {
 
   it('does at least as well as LRU on a Zipf workload', () => {
     const n = 5000;
-    const weights = Array.from({ length: n }, (_, i) => 1 / Math.pow(i + 1, 0.9));
-    const total = weights.reduce((a, b) => a + b);
-    const cdf: number[] = [];
-    let acc = 0;
-    for (const w of weights) cdf.push((acc += w / total));
-    const r = rng(7);
+    const draw = zipfSampler(n, 0.9, seededRandom(7));
     const adm = new AdmissionPolicy({ capacityBytes: 250, typicalEntryBytes: 1 });
     const lru = new LruPolicy({ capacityBytes: 250, typicalEntryBytes: 1 });
     let a = 0;
     let l = 0;
     for (let i = 0; i < 60_000; i++) {
-      const u = r();
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const m = (lo + hi) >> 1;
-        if (cdf[m]! < u) lo = m + 1;
-        else hi = m;
-      }
-      const k = `z${lo}`;
-      if (access(adm, k)) a++;
-      if (access(lru, k)) l++;
+      const k = `z${draw()}`;
+      if (lookUp(adm, k)) a++;
+      if (lookUp(lru, k)) l++;
     }
     assert.ok(a >= l, `admission ${a} hits < LRU ${l}`);
   });
@@ -154,14 +111,14 @@ describe('AdmissionPolicy', () => {
   it('lets a new dataset displace a finished one within a few epochs', () => {
     const cap = 200;
     const p = new AdmissionPolicy({ capacityBytes: cap, typicalEntryBytes: 1 });
-    const r = rng(3);
+    const r = seededRandom(3);
     const a = Array.from({ length: 400 }, (_, i) => `a${i}`);
     const b = Array.from({ length: 400 }, (_, i) => `b${i}`);
-    for (let e = 0; e < 5; e++) for (const k of shuffled(a, r)) access(p, k);
+    for (let e = 0; e < 5; e++) for (const k of shuffled(a, r)) lookUp(p, k);
     let hits = 0;
     for (let e = 0; e < 6; e++) {
       hits = 0;
-      for (const k of shuffled(b, r)) if (access(p, k)) hits++;
+      for (const k of shuffled(b, r)) if (lookUp(p, k)) hits++;
     }
     assert.ok(hits / b.length >= 0.45, `new dataset hit ratio ${hits / b.length}`);
   });
