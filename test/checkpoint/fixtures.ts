@@ -1,27 +1,16 @@
 // Shared helpers of the checkpoint tests.
 
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TiercacheClient } from '../../src/client/client';
-import { TiercacheClientError } from '../../src/client/errors';
 import type { CheckpointInfo } from '../../src/client/checkpoints';
 
 export const MiB = 1024 * 1024;
 
 export const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** The gRPC status name and message of a call that must fail. */
-export async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TiercacheClientError, `expected a TiercacheClientError, got ${String(err)}`);
-    return { code: err.codeName, message: err.details };
-  }
-  assert.fail('expected the call to fail');
-}
+export { failure } from '../helpers/daemon';
 
 export async function checkpointStats(c: TiercacheClient): Promise<Record<string, number>> {
   return ((await c.stats('all')) as { checkpoints: Record<string, number> }).checkpoints;

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import assert from 'node:assert/strict';
 import { TiercacheClient } from '../../src/client/client';
+import { TiercacheClientError } from '../../src/client/errors';
 
 export const REPO_ROOT = join(__dirname, '../../..');
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
@@ -152,4 +154,15 @@ export async function eventually(fn: () => boolean | Promise<boolean>, ms = 10_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The gRPC status name and message of a call that must fail with a TiercacheClientError. */
+export async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TiercacheClientError, `expected a TiercacheClientError, got ${String(err)}`);
+    return { code: err.codeName, message: err.details };
+  }
+  assert.fail('expected the call to fail');
 }

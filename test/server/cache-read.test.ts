@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync, symlinkSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { TestDaemon, pseudoRandomBytes, eventually } from '../helpers/daemon';
+import { TestDaemon, pseudoRandomBytes, eventually, failure } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
-import { TiercacheClientError } from '../../src/client/errors';
 
 const MiB = 1024 * 1024;
 
@@ -24,16 +23,6 @@ async function streamAll(c: TiercacheClient, path: string, offset = 0, length = 
   const parts: Buffer[] = [];
   for await (const ch of c.readChunks(path, offset, length)) parts.push(ch.data);
   return Buffer.concat(parts);
-}
-
-async function grpcCode(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TiercacheClientError, `expected a TiercacheClientError, got ${String(err)}`);
-    return { code: err.codeName, message: err.details };
-  }
-  assert.fail('expected the call to fail');
 }
 
 describe('Cache service', () => {
@@ -118,7 +107,7 @@ describe('Cache service', () => {
     ];
     for (const [p, code] of attempts) {
       for (const call of [c.read(p, 0, 1), c.stat(p), streamAll(c, p)]) {
-        const r = await grpcCode(call);
+        const r = await failure(call);
         assert.equal(r.code, code, `${JSON.stringify(p)}: ${r.message}`);
         assert.ok(r.message.includes(p.replace('\0', '\u0000')) || r.message.includes(JSON.stringify(p)), r.message);
       }
@@ -128,20 +117,20 @@ describe('Cache service', () => {
   });
 
   it('gives clear errors for impossible ranges, oversized reads and missing files', async () => {
-    let r = await grpcCode(c.read('data.bin', file.length + 1, 1));
+    let r = await failure(c.read('data.bin', file.length + 1, 1));
     assert.equal(r.code, 'OUT_OF_RANGE');
     assert.match(r.message, /past the end of data\.bin/);
-    r = await grpcCode(c.read('data.bin', 0, 2 ** 40));
+    r = await failure(c.read('data.bin', 0, 2 ** 40));
     assert.equal(r.code, 'RESOURCE_EXHAUSTED');
     assert.match(r.message, /max-read-size.*ReadStream/);
-    r = await grpcCode(c.read('nope/missing.bin', 0, 1));
+    r = await failure(c.read('nope/missing.bin', 0, 1));
     assert.equal(r.code, 'NOT_FOUND');
     assert.match(r.message, /nope\/missing\.bin/);
-    r = await grpcCode(c.read('dir', 0, 1));
+    r = await failure(c.read('dir', 0, 1));
     assert.equal(r.code, 'FAILED_PRECONDITION');
-    r = await grpcCode(c.read('', 0, 1));
+    r = await failure(c.read('', 0, 1));
     assert.equal(r.code, 'INVALID_ARGUMENT');
-    r = await grpcCode(c.stats('bogus' as 'all'));
+    r = await failure(c.stats('bogus' as 'all'));
     assert.equal(r.code, 'INVALID_ARGUMENT');
     assert.ok(d.alive);
   });
@@ -167,7 +156,7 @@ describe('Cache service', () => {
   });
 
   it('answers UNIMPLEMENTED with a message for services this build lacks', async () => {
-    const r = await grpcCode(c.unary('Peer', 'GetBlock', { path: 'x', version: '', index: 0 }));
+    const r = await failure(c.unary('Peer', 'GetBlock', { path: 'x', version: '', index: 0 }));
     assert.ok(['UNIMPLEMENTED', 'UNAUTHENTICATED'].includes(r.code), r.code);
     assert.ok(r.message.length > 0);
     void status;
