@@ -13,6 +13,7 @@ import { blockKey, type BlockId } from '../cache/types';
 import type { Config } from '../config/types';
 import { ErrorCodes, TiercacheError, fileChanged } from '../errors';
 import type { Logger } from '../log';
+import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
 import { AccessHistory } from './access-history';
 import { PlanTracker } from './plan-tracker';
@@ -325,20 +326,14 @@ export class PrefetchEngine {
   /** Stats in parallel (each is a round trip on a remote filesystem); missing files and directories are left out. */
   private async statAll(paths: readonly string[]): Promise<BackendStat[]> {
     const stats: Array<BackendStat | undefined> = new Array(paths.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        const i = next++;
-        try {
-          const s = await this.store.stat(paths[i]!);
-          stats[i] = s.isDir ? undefined : s;
-        } catch (err) {
-          if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) continue;
-          throw err;
-        }
+    await forEachConcurrently(paths.length, PLAN_STAT_CONCURRENCY, async (i) => {
+      try {
+        const s = await this.store.stat(paths[i]!);
+        stats[i] = s.isDir ? undefined : s;
+      } catch (err) {
+        if (!(err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND)) throw err;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PLAN_STAT_CONCURRENCY, paths.length) }, worker));
+    });
     return stats.filter((s): s is BackendStat => s !== undefined);
   }
 

@@ -5,6 +5,7 @@
 import type { BackendStat } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
+import { forEachConcurrently } from '../util/concurrency';
 import { formatBytes } from '../util/units';
 import type { WarmupProgress } from '../client/types';
 
@@ -39,13 +40,14 @@ export async function warmup(
   for await (const st of store.backend.list(req.prefix, req.recursive)) files.push(st);
   const bytesTotal = files.reduce((a, f) => a + f.size, 0);
   const capacity = store.disk.enabled ? store.disk.snapshot().capacityBytes : store.mem.snapshot().capacityBytes;
+  // Cached bytes per file, looked up once (a pass over every block's key).
+  const cached = files.map((f) => cachedBytes(store, f));
   let bytesCached = 0;
   let filesCached = 0;
-  for (const f of files) {
-    const c = cachedBytes(store, f);
-    bytesCached += c;
-    if (c === f.size) filesCached++;
-  }
+  files.forEach((f, i) => {
+    bytesCached += cached[i]!;
+    if (cached[i] === f.size) filesCached++;
+  });
   const base: WarmupProgress = {
     files_done: filesCached,
     files_total: files.length,
@@ -82,11 +84,10 @@ export async function warmup(
   const p: WarmupProgress = { ...base, files_total: selected.length, bytes_total: selectedBytes, message };
   p.bytes_done = 0;
   p.files_done = 0;
-  for (const f of selected) {
-    const c = cachedBytes(store, f);
-    p.bytes_done += c;
-    if (c === f.size) p.files_done++;
-  }
+  selected.forEach((f, i) => {
+    p.bytes_done += cached[i]!;
+    if (cached[i] === f.size) p.files_done++;
+  });
   await send({ ...p });
   const started = performance.now();
   const initialDone = p.bytes_done;
@@ -101,23 +102,19 @@ export async function warmup(
       tasks.push({ st: f, index: i, bytes: Math.min(store.blockSize, f.size - i * store.blockSize), last: j === missing.length - 1 }),
     );
   }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const t = tasks[next++]!;
-      await store.prefetchBlock(t.st, t.index);
-      p.bytes_done += t.bytes;
-      if (t.last) p.files_done++;
-      const now = performance.now();
-      p.bytes_per_second = ((p.bytes_done - initialDone) / Math.max(1, now - started)) * 1000;
-      if (now - lastSent >= PROGRESS_INTERVAL_MS) {
-        lastSent = now;
-        p.message = '';
-        await send({ ...p });
-      }
+  await forEachConcurrently(tasks.length, concurrency, async (k) => {
+    const t = tasks[k]!;
+    await store.prefetchBlock(t.st, t.index);
+    p.bytes_done += t.bytes;
+    if (t.last) p.files_done++;
+    const now = performance.now();
+    p.bytes_per_second = ((p.bytes_done - initialDone) / Math.max(1, now - started)) * 1000;
+    if (now - lastSent >= PROGRESS_INTERVAL_MS) {
+      lastSent = now;
+      p.message = '';
+      await send({ ...p });
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  });
   let cachedAfter = 0;
   for (const f of files) cachedAfter += cachedBytes(store, f);
   await send({ ...p, bytes_cached: cachedAfter, message: message || 'warm-up complete', done: true });
