@@ -70,7 +70,33 @@ def chunks_of(source, size=CHUNK_SIZE):
         yield bytes(pending)
 
 
-class CheckpointWriter(io.RawIOBase):
+class _SaveWriter(io.RawIOBase):
+    """What every checkpoint writer shares: closing commits, leaving a `with`
+    block by an exception aborts, and a writer dropped unclosed aborts (never
+    commit a checkpoint nobody closed: it may be half-written). Subclasses
+    provide commit() and abort(), and call _mark_closed() when done."""
+
+    def _mark_closed(self):
+        io.RawIOBase.close(self)
+
+    def close(self):
+        if not self.closed:
+            self.commit()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def __del__(self):
+        try:
+            self.abort()
+        except Exception:
+            pass
+
+
+class CheckpointWriter(_SaveWriter):
     """Writable file object whose bytes become a checkpoint; see Client.checkpoint_writer."""
 
     def __init__(self, client, job_id, step=0, metrics=None, sync=False):
@@ -153,7 +179,7 @@ class CheckpointWriter(io.RawIOBase):
         except BaseException:
             self.abort()
             raise
-        super().close()
+        self._mark_closed()
         return self.info
 
     def abort(self):
@@ -171,27 +197,10 @@ class CheckpointWriter(io.RawIOBase):
             self._queue.put_nowait(_ABORT)
         except queue.Full:
             pass
-        super().close()
-
-    def close(self):
-        if not self.closed:
-            self.commit()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
-
-    def __del__(self):
-        # Never commit a checkpoint nobody closed: it may be half-written.
-        try:
-            self.abort()
-        except Exception:
-            pass
+        self._mark_closed()
 
 
-class HandoffCheckpointWriter(io.RawIOBase):
+class HandoffCheckpointWriter(_SaveWriter):
     """Writable file object that writes the checkpoint straight into the daemon's
     hand-off directory (hashing as it goes); commit fsyncs it and has the daemon
     take the file over, so the save costs this one local write."""
@@ -248,7 +257,7 @@ class HandoffCheckpointWriter(io.RawIOBase):
             self.info = CheckpointInfo.from_pb(res)
         finally:
             self._remove()
-        super().close()
+        self._mark_closed()
         return self.info
 
     def abort(self):
@@ -256,7 +265,7 @@ class HandoffCheckpointWriter(io.RawIOBase):
         if self.closed:
             return
         self._remove()
-        super().close()
+        self._mark_closed()
 
     def _remove(self):
         try:
@@ -266,22 +275,6 @@ class HandoffCheckpointWriter(io.RawIOBase):
         try:
             os.unlink(self._path)
         except FileNotFoundError:
-            pass
-
-    def close(self):
-        if not self.closed:
-            self.commit()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
-
-    def __del__(self):
-        try:
-            self.abort()
-        except Exception:
             pass
 
 
