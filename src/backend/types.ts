@@ -47,3 +47,39 @@ export interface Backend {
    */
   emulatedDelay?(bytes: number): Promise<void>;
 }
+
+/**
+ * Write operations a backend offers for checkpoints and the writable
+ * checkpoint directory (issue 11 folds this into Backend; an object store
+ * implements it as well as a POSIX mount does). Paths are validated like
+ * reads. Parent "directories" are implied: a POSIX backend creates them, an
+ * object store has none.
+ */
+export interface BackendWriteOptions {
+  /** Total bytes when known up front (an object store picks single PUT vs multipart by it). */
+  readonly sizeHint?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WritableBackend {
+  /**
+   * Writes a whole object from `body`. It appears at `path` complete or not
+   * at all, replacing any previous object there (POSIX: a temporary name in
+   * the same directory, fsync, rename, fsync the directory; S3: one PUT or a
+   * multipart upload completed only after every part). Returns its new stat.
+   */
+  write(path: string, body: AsyncIterable<Uint8Array>, opts?: BackendWriteOptions): Promise<BackendStat>;
+  /** Removes a file. An absent file is not an error (idempotent, as S3 DeleteObject). */
+  delete(path: string): Promise<void>;
+  /**
+   * Moves a file, replacing `to` (POSIX rename; S3 CopyObject then
+   * DeleteObject, so `to` is complete before `from` goes).
+   */
+  rename(from: string, to: string): Promise<void>;
+  /**
+   * Removes what a crashed writer left under `prefix` (POSIX: temporary
+   * `.tmp-*` files of write(); S3: multipart uploads never completed).
+   * Returns how many it removed. Called at start-up.
+   */
+  cleanupIncomplete(prefix: string): Promise<number>;
+}
