@@ -4,7 +4,7 @@
 
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream } from '@grpc/grpc-js';
 import { once } from 'node:events';
-import { serviceDefinition, CHANNEL_OPTIONS } from '../src/server/proto';
+import { serviceDefinition, CHANNEL_OPTIONS } from '../src/protocol/load';
 
 const [socket, sizeArg, chunkArg] = process.argv.slice(2);
 const size = Number(sizeArg);

@@ -49,18 +49,18 @@ interface Round {
 
 async function counters(c: TiercacheClient): Promise<NodeCounters> {
   const s = await c.stats('all');
-  const d = s['distributed'] as Record<string, number | boolean>;
-  const mem = s['memory'] as Record<string, number>;
-  if (d['enabled']) {
+  const d = s.distributed;
+  const mem = s.memory;
+  if (d?.enabled) {
     return {
-      backendBytes: Number(s['backend_bytes_read']),
-      local: Number(d['blocks_read_local']),
-      peer: Number(d['blocks_read_from_peers']),
-      backend: Number(d['blocks_read_from_backend']),
+      backendBytes: Number(s.backend_bytes_read),
+      local: Number(d.blocks_read_local),
+      peer: Number(d.blocks_read_from_peers),
+      backend: Number(d.blocks_read_from_backend),
     };
   }
   // No peers: memory is the only local tier here (SSD tier disabled), and only clients read it.
-  return { backendBytes: Number(s['backend_bytes_read']), local: mem['hits']!, peer: 0, backend: mem['misses']! };
+  return { backendBytes: Number(s.backend_bytes_read), local: mem?.hits ?? 0, peer: 0, backend: mem?.misses ?? 0 };
 }
 
 function shuffled(n: number, seed: number): number[] {

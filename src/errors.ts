@@ -21,6 +21,7 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
+  CANCELLED: 'TC_CANCELLED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -73,6 +74,14 @@ export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
+/** The client went away (cancelled its call): not a daemon failure, answered CANCELLED and logged at debug. */
+export const cancelled = (what: string): TiercacheError =>
+  new TiercacheError(ErrorCodes.CANCELLED, `${what} was cancelled by the client`);
+
+/** The one way to test what an error is: its stable code (TC_* for ours, errno strings for Node's). */
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof TiercacheError && err.code === code;
+}
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_CONFIG: status.FAILED_PRECONDITION,
@@ -91,6 +100,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
+  TC_CANCELLED: status.CANCELLED,
 };
 
 /** The one mapping from anything thrown to a gRPC status a person can act on. */

@@ -3,7 +3,7 @@
 
 import { promises as fsp, constants as fsc, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { backendUnavailable, fileChanged, invalidPath, notFound, pathEscapesRoot, isDirectory } from '../errors';
+import { ErrorCodes, backendUnavailable, fileChanged, hasCode, invalidPath, notFound, pathEscapesRoot, isDirectory } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import type { Backend, BackendCounters, BackendStat } from './types';
@@ -118,7 +118,7 @@ export class PosixBackend implements Backend {
           st = await this.stat(child);
         } catch (err) {
           // Vanished, or a symlink out of the root: not part of the listing.
-          if (getErrorCode(err) === 'TC_NOT_FOUND' || getErrorCode(err) === 'TC_PATH_ESCAPES_ROOT') continue;
+          if (hasCode(err, ErrorCodes.NOT_FOUND) || hasCode(err, ErrorCodes.PATH_ESCAPES_ROOT)) continue;
           throw err;
         }
         if (st.isDir) {

@@ -7,7 +7,7 @@
 
 import type { Backend, BackendStat } from '../backend/types';
 import { normalizeRequestPath } from '../backend/path-guard';
-import { ErrorCodes, TiercacheError, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
+import { ErrorCodes, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
 import type { Logger } from '../log';
 import { formatBytes } from '../util/units';
 import type { DiskCache } from './disk-cache';
@@ -295,7 +295,7 @@ export class CachedStore {
   async evict(path: string): Promise<number> {
     const rel = normalizeRequestPath(path);
     const stat = await this.backend.stat(rel).catch((err: unknown) => {
-      if (err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND) return undefined;
+      if (hasCode(err, ErrorCodes.NOT_FOUND)) return undefined;
       throw err;
     });
     if (stat?.isDir) throw isDirectory(rel);
@@ -367,7 +367,7 @@ export class CachedStore {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof TiercacheError) || err.code !== ErrorCodes.FILE_CHANGED) throw err;
+      if (!hasCode(err, ErrorCodes.FILE_CHANGED)) throw err;
       this.invalidate(normalizeRequestPath(path));
       return fn();
     }

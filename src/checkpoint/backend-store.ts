@@ -7,7 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataLoss } from '../errors';
+import { ErrorCodes, dataLoss, hasCode } from '../errors';
 import type { Backend } from '../backend/types';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
@@ -52,7 +52,7 @@ export class BackendStore {
     try {
       return await this.opts.backend.localPath(rel);
     } catch (err) {
-      if (getErrorCode(err) === 'TC_NOT_FOUND') return undefined;
+      if (hasCode(err, ErrorCodes.NOT_FOUND)) return undefined;
       throw err;
     }
   }
@@ -133,7 +133,7 @@ export class BackendStore {
         if (st.size !== m.size) throw new Error(`data is ${st.size} bytes, manifest says ${m.size}`);
         complete.push(m);
       } catch (err) {
-        if (getErrorCode(err) === 'TC_NOT_FOUND') continue; // deleted while we listed
+        if (hasCode(err, ErrorCodes.NOT_FOUND)) continue; // deleted while we listed
         this.opts.log.warn('ignoring a backend checkpoint that does not verify', { job: jobId, id, err: getErrorMessage(err) });
       }
     }

@@ -6,7 +6,7 @@
 // and kept there as a PERSISTED local copy for the next load.
 
 import type { FileHandle } from 'node:fs/promises';
-import { dataLoss, ErrorCodes, notFound } from '../errors';
+import { dataLoss, ErrorCodes, hasCode, notFound } from '../errors';
 import { SingleFlight } from '../cache/single-flight';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
@@ -116,8 +116,8 @@ export class CheckpointLoader {
         seen.bad = true;
         return false;
       }
-      if (getErrorCode(err) === 'ENOENT' || getErrorCode(err) === ErrorCodes.NOT_FOUND) return false; // deleted meanwhile
-      if (getErrorCode(err) !== ErrorCodes.NO_SPACE) {
+      if (getErrorCode(err) === 'ENOENT' || hasCode(err, ErrorCodes.NOT_FOUND)) return false; // deleted meanwhile
+      if (!hasCode(err, ErrorCodes.NO_SPACE)) {
         this.opts.log.warn('cannot stage a backend checkpoint locally; streaming it from the backend', {
           job: c.job_id,
           id: c.id,
@@ -133,7 +133,7 @@ export class CheckpointLoader {
       await this.verify(fh, manifest, true);
     } catch (err) {
       await fh?.close().catch(() => {});
-      if (getErrorCode(err) === 'ENOENT' || getErrorCode(err) === ErrorCodes.NOT_FOUND) return false;
+      if (getErrorCode(err) === 'ENOENT' || hasCode(err, ErrorCodes.NOT_FOUND)) return false;
       seen.bad = true;
       this.opts.log.warn('a backend checkpoint copy does not verify', { job: c.job_id, id: c.id, err: getErrorMessage(err) });
       return false;

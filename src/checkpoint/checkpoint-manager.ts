@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backendUnavailable, invalidArgument, notFound, TiercacheError, ErrorCodes } from '../errors';
+import { backendUnavailable, cancelled, invalidArgument, notFound, hasCode, TiercacheError, ErrorCodes } from '../errors';
 import type { Backend } from '../backend/types';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
@@ -165,7 +165,7 @@ export class CheckpointManager {
       for await (const chunk of chunks) await writer.write(chunk);
       const { size, sha256 } = await writer.finish();
       // A client that cancelled can look like a clean end of stream for a moment: check again before committing.
-      if (isCancelled()) throw new Error('the client cancelled the save');
+      if (isCancelled()) throw cancelled('the checkpoint save');
       manifest = manifestOf(header, jobId, id, size, sha256);
       await this.localStore.commit(manifest);
     } catch (err) {
@@ -196,7 +196,7 @@ export class CheckpointManager {
       await this.space.ensure(0);
       const sha256 = clientSha256 || (await sha256OfFile(dataPath));
       await fsyncDir(this.localStore.checkpointDir(jobId, id));
-      if (isCancelled()) throw new Error('the client cancelled the save');
+      if (isCancelled()) throw cancelled('the checkpoint save');
       manifest = manifestOf(header, jobId, id, size, sha256);
       await this.localStore.commit(manifest);
     } catch (err) {
@@ -209,7 +209,10 @@ export class CheckpointManager {
 
   private saveFailed(jobId: string, id: string, err: unknown): void {
     this.metrics.counters.saveFailures++;
-    if (getErrorCode(err) !== ErrorCodes.NO_SPACE) this.opts.log.warn('checkpoint save failed', { job: jobId, id, err: getErrorMessage(err) });
+    // NO_SPACE and CANCELLED are answered to the client (and a cancel logged once, at debug, by the call adapter).
+    if (!hasCode(err, ErrorCodes.NO_SPACE) && !hasCode(err, ErrorCodes.CANCELLED)) {
+      this.opts.log.warn('checkpoint save failed', { job: jobId, id, err: getErrorMessage(err) });
+    }
   }
 
   /** After the local commit: account, queue for persisting, and wait for it with sync. */
@@ -297,7 +300,7 @@ export class CheckpointManager {
       try {
         await this.backendStore.persist(fh, m, signal);
       } catch (err) {
-        if (getErrorCode(err) !== ErrorCodes.DATA_LOSS) throw err;
+        if (!hasCode(err, ErrorCodes.DATA_LOSS)) throw err;
         this.opts.log.error('a local checkpoint is corrupt and cannot be persisted; dropping it', { job: key.jobId, id: key.id });
         this.metrics.counters.corruptLocal++;
         await this.removeLocal(key.jobId, key.id);

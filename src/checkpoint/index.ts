@@ -3,7 +3,7 @@
 
 import type { Daemon } from '../server/daemon';
 import { CheckpointManager } from './checkpoint-manager';
-import { checkpointService } from './checkpoint-service';
+import { checkpointService } from '../server/checkpoint-service';
 import type { CheckpointMetricsView } from './types';
 
 const views = new WeakMap<Daemon, CheckpointMetricsView>();

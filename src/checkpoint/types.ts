@@ -28,18 +28,8 @@ export interface Manifest {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
-/** CheckpointInfo of the proto (snake_case, as proto-loader sees it). */
-export interface CheckpointInfo {
-  id: string;
-  job_id: string;
-  step: number;
-  path: string;
-  timestamp_ms: number;
-  size: number;
-  sha256: string;
-  metrics: Record<string, number>;
-  state: CheckpointState;
-}
+/** CheckpointInfo of the proto, as generated (state is a CheckpointState). */
+export type { CheckpointInfo } from '../protocol/types';
 
 export interface SaveHeader {
   readonly jobId: string;

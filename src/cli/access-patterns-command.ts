@@ -2,7 +2,7 @@
 // learnt from its access history, and the prefetch strategy it derives.
 
 import { formatBytes } from '../util/units';
-import type { PatternJson as Pattern } from '../prefetch/analysis';
+import type { AccessPattern as Pattern } from '../protocol/types';
 import { clientFor, parse, parseNonNegInt, SOCKET_OPTION, type Io } from './io';
 
 export const PATTERNS_HELP = `Usage: tiercache access-patterns [PREFIX] [--limit N] [--json] [--socket PATH]
@@ -22,7 +22,7 @@ export async function runAccessPatterns(argv: string[], io: Io): Promise<number>
   if (values['help']) return void io.stdout.write(PATTERNS_HELP), 0;
   const client = clientFor(values as { socket?: string }, io);
   try {
-    const res = await client.unary<{ patterns: Pattern[]; history_rows: number }>('Admin', 'AccessPatterns', {
+    const res = await client.unary('Admin', 'AccessPatterns', {
       prefix: positionals[0] ?? '',
       limit: parseNonNegInt('limit', values['limit'] as string | undefined, 30),
     });

@@ -30,7 +30,7 @@ export async function runWarmup(argv: string[], io: Io): Promise<number> {
   let bar: SingleBar | undefined;
   let last: Progress | undefined;
   try {
-    for await (const p of client.serverStream<Progress>('Cache', 'Warmup', req)) {
+    for await (const p of client.serverStream('Cache', 'Warmup', req)) {
       last = p;
       if (values['json']) {
         io.stdout.write(JSON.stringify(p) + '\n');

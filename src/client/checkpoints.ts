@@ -6,34 +6,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { status, type ClientReadableStream, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { status, type ClientWritableStream, type ServiceError } from '@grpc/grpc-js';
 import { SAVE_CHUNK_SIZE, asBuffer, chunksOf } from './chunker';
 import { TiercacheClientError } from './errors';
+import type { LoadRequestIn, LoadResponse, SaveRequestIn } from '../protocol/types';
+import type { TiercacheClient } from './client';
 import type { CheckpointDownload, CheckpointInfo, CheckpointSource, SaveOptions } from './types';
 
 /** 1 MiB writes of a hand-off save kept in flight at once. */
 const HANDOFF_WRITES_IN_FLIGHT = 8;
 
-/** What the checkpoints client needs from TiercacheClient. */
-export interface CheckpointsTransport {
-  unary<T>(service: 'Checkpoints', method: string, req: unknown): Promise<T>;
-  /** The daemon's hand-off directory when this process can write it (local daemon), else undefined. */
-  handoffDir(): Promise<string | undefined>;
-  rawClient(service: 'Checkpoints'): unknown;
-  metadata(): Metadata;
-  toClientError(err: unknown): TiercacheClientError;
-  /** A client-streaming call with these messages; resolves with the answer. */
-  unaryStream<T>(service: 'Checkpoints', method: string, messages: unknown[]): Promise<T>;
-}
+/** What the checkpoints client needs from TiercacheClient (typed by the generated Checkpoints client). */
+export type CheckpointsTransport = Pick<TiercacheClient, 'unary' | 'handoffDir' | 'rawClient' | 'metadata' | 'toClientError' | 'unaryStream'>;
 
-interface LoadMessage {
-  payload?: 'info' | 'data';
-  info?: CheckpointInfo | null;
-  data?: Buffer;
-}
 
-type SaveMethod = (md: Metadata, cb: (err: ServiceError | null, res?: CheckpointInfo) => void) => ClientWritableStream<unknown>;
-type LoadMethod = (req: unknown, md: Metadata) => ClientReadableStream<LoadMessage>;
 
 export class CheckpointsClient {
   private readonly t: CheckpointsTransport;
@@ -89,15 +75,15 @@ export class CheckpointsClient {
   }
 
   private async saveByStream(jobId: string, source: CheckpointSource, opts: SaveOptions): Promise<CheckpointInfo> {
-    const raw = this.t.rawClient('Checkpoints') as Record<string, SaveMethod>;
-    let call!: ClientWritableStream<unknown>;
+    const raw = this.t.rawClient('Checkpoints');
+    let call!: ClientWritableStream<SaveRequestIn>;
     const answer = new Promise<{ err: ServiceError | null; res?: CheckpointInfo }>((resolve) => {
-      call = raw['Save']!.call(raw, this.t.metadata(), (err, res) => resolve({ err, res }));
+      call = raw.Save(this.t.metadata(), (err, res) => resolve({ err, res }));
     });
     let answered = false;
     void answer.then(() => (answered = true));
     // Waits for room in the call's buffer, or for the daemon to answer early (a refusal).
-    const send = async (msg: unknown): Promise<void> => {
+    const send = async (msg: SaveRequestIn): Promise<void> => {
       if (call.write(msg) || answered) return;
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -136,20 +122,20 @@ export class CheckpointsClient {
 
   /** Newest first. */
   async list(jobId: string): Promise<CheckpointInfo[]> {
-    const res = await this.t.unary<{ checkpoints: CheckpointInfo[] }>('Checkpoints', 'List', { job_id: jobId });
+    const res = await this.t.unary('Checkpoints', 'List', { job_id: jobId });
     return res.checkpoints;
   }
 
   async delete(jobId: string, id: string): Promise<boolean> {
-    const res = await this.t.unary<{ deleted: boolean }>('Checkpoints', 'Delete', { job_id: jobId, id });
+    const res = await this.t.unary('Checkpoints', 'Delete', { job_id: jobId, id });
     return res.deleted;
   }
 
-  private async download(method: 'Load' | 'LoadLatest', req: unknown): Promise<CheckpointDownload> {
-    const raw = this.t.rawClient('Checkpoints') as Record<string, LoadMethod>;
-    const call = raw[method]!.call(raw, req, this.t.metadata());
-    const it = call[Symbol.asyncIterator]() as AsyncIterator<LoadMessage>;
-    let first: IteratorResult<LoadMessage>;
+  private async download(method: 'Load' | 'LoadLatest', req: LoadRequestIn): Promise<CheckpointDownload> {
+    const raw = this.t.rawClient('Checkpoints');
+    const call = method === 'Load' ? raw.Load(req, this.t.metadata()) : raw.LoadLatest(req, this.t.metadata());
+    const it = call[Symbol.asyncIterator]() as AsyncIterator<LoadResponse>;
+    let first: IteratorResult<LoadResponse>;
     try {
       first = await it.next();
     } catch (err) {

@@ -8,13 +8,15 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { credentials, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { services, CHANNEL_OPTIONS } from '../server/proto';
+import { services, CHANNEL_OPTIONS, type ServiceName } from '../protocol/load';
+import type { ServiceClients, StreamMessage, StreamRequest, UnaryRequest, UnaryResponse } from '../protocol/types';
 import { CheckpointsClient } from './checkpoints';
 import { DaemonUnreachableError, fromServiceError, type TiercacheClientError } from './errors';
 import type {
   ByteRange,
   ClientOptions,
   FileInfo,
+  StatsResponse,
   PlanResult,
   PrefetchResult,
   WarmupOptions,
@@ -26,6 +28,9 @@ export type { ClientOptions, FileInfo } from './types';
 export const DEFAULT_SOCKET = './.tiercache/tiercache.sock';
 
 type Callback<T> = (err: ServiceError | null, res?: T) => void;
+/** Method names of a service's generated client (both spellings grpc-js offers). */
+type MethodOf<S extends ServiceName> = Extract<keyof ServiceClients[S], string>;
+// The generated clients overload each method; a call is made through this one shape.
 type UnaryMethod = (req: unknown, md: Metadata, opts: { deadline: number }, cb: Callback<unknown>) => void;
 type StreamMethod = (req: unknown, md: Metadata) => ClientReadableStream<unknown>;
 
@@ -54,7 +59,7 @@ export class TiercacheClient {
     this.checkpoints = new CheckpointsClient(this);
   }
 
-  private client(name: keyof typeof services): Client {
+  private client(name: ServiceName): Client {
     let c = this.clients.get(name);
     if (!c) {
       const Ctor = services[name];
@@ -85,7 +90,7 @@ export class TiercacheClient {
     this.handoff ??= (async () => {
       if (!this.socket) return undefined;
       try {
-        const res = await this.unary<{ json: string }>('Admin', 'Config', {});
+        const res = await this.unary('Admin', 'Config', {});
         const dir = (JSON.parse(res.json) as { checkpointHandoffDir?: string }).checkpointHandoffDir;
         if (!dir) return undefined;
         await access(dir, fsConstants.W_OK);
@@ -98,7 +103,7 @@ export class TiercacheClient {
   }
 
   /** A client-streaming call that sends `messages` then half-closes; resolves with the answer. */
-  unaryStream<T>(service: keyof typeof services, method: string, messages: unknown[]): Promise<T> {
+  unaryStream<T>(service: ServiceName, method: string, messages: unknown[]): Promise<T> {
     return this.answered<T>((cb) => {
       const c = this.client(service) as unknown as Record<string, (md: Metadata, cb: Callback<unknown>) => { write(m: unknown): boolean; end(): void }>;
       const call = c[method]!.call(c, this.metadata(), cb);
@@ -119,8 +124,13 @@ export class TiercacheClient {
   }
 
   /** Calls a unary method; rejects with TiercacheClientError. */
-  unary<T>(service: keyof typeof services, method: string, req: unknown, timeoutMs = this.timeoutMs): Promise<T> {
-    return this.answered<T>((cb) => {
+  unary<S extends ServiceName, M extends MethodOf<S>>(
+    service: S,
+    method: M,
+    req: UnaryRequest<ServiceClients[S], M>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<UnaryResponse<ServiceClients[S], M>> {
+    return this.answered((cb) => {
       const c = this.client(service) as unknown as Record<string, UnaryMethod>;
       const fn = c[method];
       if (!fn) throw new Error(`no method ${service}.${method}`);
@@ -147,12 +157,16 @@ export class TiercacheClient {
   }
 
   /** Async iterator over a server stream; errors become TiercacheClientError. */
-  async *serverStream<T>(service: keyof typeof services, method: string, req: unknown): AsyncGenerator<T> {
+  async *serverStream<S extends ServiceName, M extends MethodOf<S>>(
+    service: S,
+    method: M,
+    req: StreamRequest<ServiceClients[S], M>,
+  ): AsyncGenerator<StreamMessage<ServiceClients[S], M>> {
     this.checkSocket();
     const c = this.client(service) as unknown as Record<string, StreamMethod>;
     const call = c[method]!.call(c, req, this.metadata());
     try {
-      for await (const msg of call) yield msg as T;
+      for await (const msg of call) yield msg as StreamMessage<ServiceClients[S], M>;
     } catch (err) {
       throw fromServiceError(err, this.where());
     } finally {
@@ -160,23 +174,24 @@ export class TiercacheClient {
     }
   }
 
-  rawClient(service: keyof typeof services): Client {
+  /** The generated client of a service, for calls the helpers above do not cover (client streams). */
+  rawClient<S extends ServiceName>(service: S): ServiceClients[S] {
     this.checkSocket();
-    return this.client(service);
+    return this.client(service) as ServiceClients[S];
   }
 
   stat(path: string): Promise<FileInfo> {
-    return this.unary<FileInfo>('Cache', 'Stat', { path });
+    return this.unary('Cache', 'Stat', { path });
   }
 
   async read(path: string, offset = 0, length = 0): Promise<Buffer> {
-    const res = await this.unary<{ data: Buffer }>('Cache', 'Read', { path, offset, length });
+    const res = await this.unary('Cache', 'Read', { path, offset, length });
     return res.data;
   }
 
   /** Chunks of [offset, offset+length) (length 0 = to the end), as they arrive. */
   async *readChunks(path: string, offset = 0, length = 0): AsyncGenerator<{ offset: number; data: Buffer }> {
-    yield* this.serverStream<{ offset: number; data: Buffer }>('Cache', 'ReadStream', { path, offset, length });
+    yield* this.serverStream('Cache', 'ReadStream', { path, offset, length });
   }
 
   /** The file (or a range of it) as a Node Readable with back-pressure. */
@@ -191,7 +206,7 @@ export class TiercacheClient {
   }
 
   async evict(path: string): Promise<number> {
-    const res = await this.unary<{ blocks_evicted: number }>('Cache', 'Evict', { path });
+    const res = await this.unary('Cache', 'Evict', { path });
     return res.blocks_evicted;
   }
 
@@ -203,12 +218,12 @@ export class TiercacheClient {
       if (typeof t === 'string') paths.push(t);
       else ranges.push({ path: t.path, offset: t.offset ?? 0, length: t.length ?? 0 });
     }
-    return this.unary<PrefetchResult>('Cache', 'Prefetch', { paths, ranges, priority });
+    return this.unary('Cache', 'Prefetch', { paths, ranges, priority });
   }
 
   /** Loads a prefix into the cache; yields progress until a message with done=true. */
   warmup(prefix: string, opts: WarmupOptions = {}): AsyncGenerator<WarmupProgress> {
-    return this.serverStream<WarmupProgress>('Cache', 'Warmup', {
+    return this.serverStream('Cache', 'Warmup', {
       prefix,
       recursive: opts.recursive ?? true,
       check_only: opts.checkOnly ?? false,
@@ -217,10 +232,10 @@ export class TiercacheClient {
 
   /** Tells the daemon the order in which `job` will read files in `epoch`. */
   submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<PlanResult> {
-    return this.unary<PlanResult>('Cache', 'SubmitPlan', { job, epoch, paths });
+    return this.unary('Cache', 'SubmitPlan', { job, epoch, paths: [...paths] });
   }
 
-  stats(type: 'memory' | 'ssd' | 'distributed' | 'all' = 'all'): Promise<Record<string, unknown>> {
+  stats(type: 'memory' | 'ssd' | 'distributed' | 'all' = 'all'): Promise<StatsResponse> {
     return this.unary('Admin', 'Stats', { type });
   }
 

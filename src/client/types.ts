@@ -2,6 +2,17 @@
 // proto's (snake_case), as the daemon sends them; uint64 fields arrive as numbers.
 
 import type { Readable } from 'node:stream';
+import type { CheckpointInfo } from '../protocol/types';
+
+// The wire messages, as generated from proto/ (see src/protocol/types.ts).
+export type {
+  CheckpointInfo,
+  FileInfo,
+  PlanResponse as PlanResult,
+  PrefetchResponse as PrefetchResult,
+  StatsResponse,
+  WarmupProgress,
+} from '../protocol/types';
 
 export interface ClientOptions {
   /** Unix socket path; default $TIERCACHE_SOCKET, else ./.tiercache/tiercache.sock. */
@@ -14,12 +25,6 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
 }
 
-export interface FileInfo {
-  path: string;
-  size: number;
-  mtime_ms: number;
-  is_dir: boolean;
-}
 
 /** Part of a file; length 0 = to the end. */
 export interface ByteRange {
@@ -28,12 +33,6 @@ export interface ByteRange {
   length?: number;
 }
 
-export interface PrefetchResult {
-  /** Blocks queued for fetching (already cached blocks are not counted). */
-  blocks_queued: number;
-  /** Blocks dropped because the prefetch queue was full. */
-  blocks_dropped: number;
-}
 
 export interface WarmupOptions {
   /** Include subdirectories (default true). */
@@ -42,36 +41,8 @@ export interface WarmupOptions {
   readonly checkOnly?: boolean;
 }
 
-export interface WarmupProgress {
-  files_done: number;
-  files_total: number;
-  bytes_done: number;
-  bytes_total: number;
-  bytes_per_second: number;
-  bytes_cached: number;
-  cache_capacity_bytes: number;
-  message: string;
-  done: boolean;
-}
 
-export interface PlanResult {
-  files_accepted: number;
-  bytes_planned: number;
-}
 
-export interface CheckpointInfo {
-  id: string;
-  job_id: string;
-  step: number;
-  /** Path on the backend, relative to its root. */
-  path: string;
-  timestamp_ms: number;
-  size: number;
-  sha256: string;
-  metrics: Record<string, number>;
-  /** LOCAL (on this node's SSD) or PERSISTED (on the backend). */
-  state: string;
-}
 
 export interface SaveOptions {
   readonly step?: number;

@@ -4,7 +4,7 @@
 // which is reported as "not available", not as a failure.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { status, type ClientWritableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { TiercacheClient } from '../client/client';
 import { TiercacheClientError, fromServiceError } from '../client/errors';
 import { getErrorMessage } from '../util/errors-message';
@@ -14,16 +14,11 @@ const CHUNK = 1024 * 1024;
 const CALL_TIMEOUT_MS = 120_000;
 export const NOT_AVAILABLE = 'checkpoints: not available in this daemon';
 
-type SaveMethod = (
-  md: Metadata,
-  opts: { deadline: number },
-  cb: (err: ServiceError | null, res?: { id: string }) => void,
-) => ClientWritableStream<unknown>;
 
 function save(c: TiercacheClient, jobId: string, data: Buffer): Promise<{ id: string }> {
   return new Promise((resolve, reject) => {
-    const raw = c.rawClient('Checkpoints') as unknown as { Save: SaveMethod };
-    const call = raw.Save.call(raw, c.metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, res) => {
+    const raw = c.rawClient('Checkpoints');
+    const call = raw.Save(c.metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (err, res) => {
       if (err) reject(fromServiceError(err, c.target));
       else resolve(res!);
     });
@@ -43,7 +38,7 @@ function save(c: TiercacheClient, jobId: string, data: Buffer): Promise<{ id: st
 
 async function restore(c: TiercacheClient, jobId: string): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const msg of c.serverStream<{ data?: Buffer; info?: unknown }>('Checkpoints', 'LoadLatest', { job_id: jobId })) {
+  for await (const msg of c.serverStream('Checkpoints', 'LoadLatest', { job_id: jobId })) {
     if (msg.data) parts.push(msg.data);
   }
   return Buffer.concat(parts);

@@ -72,7 +72,7 @@ export class Diagnosis {
     const startedAt = new Date();
     const t0 = performance.now();
     // Reached before any progress line, so a daemon that is down gives one line: the error.
-    const config = JSON.parse((await c.unary<{ json: string }>('Admin', 'Config', {}, CONFIG_TIMEOUT_MS)).json) as DaemonConfig &
+    const config = JSON.parse((await c.unary('Admin', 'Config', {}, CONFIG_TIMEOUT_MS)).json) as DaemonConfig &
       Record<string, unknown>;
     const before = await c.stats('all');
     this.say(`daemon ${String(before['version'])} at ${c.socket ?? c.target}: config and stats read`);

@@ -3,6 +3,7 @@
 // are judged only with enough activity behind them, as the alerts are.
 
 import { THRESHOLDS, judge, type ThresholdName, type Verdict } from '../metrics/thresholds';
+import type { StatsResponseIn, TierStatsIn } from '../protocol/types';
 import type { CheckpointResult, Judgement, RandomReadResult, ThroughputResult } from './types';
 
 /** Lookups below which a hit ratio says nothing (the alert asks for 1000 in 15 minutes). */
@@ -10,7 +11,6 @@ export const MIN_LOOKUPS = 1000;
 /** Prefetched blocks below which the prefetch hit ratio is not judged. */
 export const MIN_PREFETCHED = 100;
 
-type Row = Record<string, unknown>;
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 function judged(figure: string, name: ThresholdName, value: number, note?: string): Judgement {
@@ -29,7 +29,7 @@ export interface Measured {
   readonly random: RandomReadResult;
   readonly checkpoints: CheckpointResult;
   /** Admin.Stats taken before the tests: the node's own history. */
-  readonly stats: Row;
+  readonly stats: StatsResponseIn;
 }
 
 export function judgeAll(m: Measured): Judgement[] {
@@ -47,10 +47,10 @@ export function judgeAll(m: Measured): Judgement[] {
     out.push(judged('checkpoint save and restore test', 'checkpointFailureRatio', 1, ck.error));
   }
 
-  const mem = (m.stats['memory'] ?? {}) as Row;
-  const ssd = (m.stats['ssd'] ?? {}) as Row;
-  const lookups = num(mem['hits']) + num(mem['misses']);
-  const ratio = lookups === 0 ? 0 : (num(mem['hits']) + num(ssd['hits'])) / lookups;
+  const mem: TierStatsIn = m.stats.memory ?? {};
+  const ssd: TierStatsIn = m.stats.ssd ?? {};
+  const lookups = num(mem.hits) + num(mem.misses);
+  const ratio = lookups === 0 ? 0 : (num(mem.hits) + num(ssd.hits)) / lookups;
   const hitFigure = 'cache hit ratio since start (memory + SSD hits / lookups)';
   out.push(
     lookups >= MIN_LOOKUPS
@@ -58,25 +58,25 @@ export function judgeAll(m: Measured): Judgement[] {
       : notJudged(hitFigure, 'cacheHitRatio', ratio, `only ${lookups} lookups so far (${MIN_LOOKUPS} needed to judge)`),
   );
 
-  const uptime = num(m.stats['uptime_seconds']);
+  const uptime = num(m.stats.uptime_seconds);
   for (const [name, tier] of [['memory', mem], ['ssd', ssd]] as const) {
-    if (tier['name'] === undefined || uptime <= 0) continue;
-    out.push(judged(`${name} evictions per second (average since start)`, 'evictionsPerSecond', num(tier['evictions']) / uptime));
+    if (tier.name === undefined || uptime <= 0) continue;
+    out.push(judged(`${name} evictions per second (average since start)`, 'evictionsPerSecond', num(tier.evictions) / uptime));
   }
 
-  const pf = m.stats['prefetch'] as Row | undefined;
+  const pf = m.stats.prefetch;
   if (!pf) out.push(notJudged('prefetch hit ratio', 'prefetchHitRatio', 0, 'the prefetch engine is not attached to this daemon'));
-  else if (num(pf['prefetched_blocks']) < MIN_PREFETCHED) {
-    out.push(notJudged('prefetch hit ratio', 'prefetchHitRatio', num(pf['prefetch_hit_ratio']), `only ${num(pf['prefetched_blocks'])} blocks prefetched so far`));
-  } else out.push(judged('prefetch hit ratio', 'prefetchHitRatio', num(pf['prefetch_hit_ratio'])));
+  else if (num(pf.prefetched_blocks) < MIN_PREFETCHED) {
+    out.push(notJudged('prefetch hit ratio', 'prefetchHitRatio', num(pf.prefetch_hit_ratio), `only ${num(pf.prefetched_blocks)} blocks prefetched so far`));
+  } else out.push(judged('prefetch hit ratio', 'prefetchHitRatio', num(pf.prefetch_hit_ratio)));
 
-  const cs = m.stats['checkpoints'] as Row | undefined;
+  const cs = m.stats.checkpoints;
   if (cs) {
-    const ops = num(cs['saves']) + num(cs['loads']) + num(cs['failures']);
+    const ops = num(cs.saves) + num(cs.loads) + num(cs.failures);
     const figure = 'checkpoint failure ratio since start';
     out.push(
       ops > 0
-        ? judged(figure, 'checkpointFailureRatio', num(cs['failures']) / ops)
+        ? judged(figure, 'checkpointFailureRatio', num(cs.failures) / ops)
         : notJudged(figure, 'checkpointFailureRatio', 0, 'no checkpoint operations yet'),
     );
   }

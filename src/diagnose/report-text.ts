@@ -2,7 +2,7 @@
 // with the alert thresholds, and what the node and the daemon look like.
 
 import { formatBytes } from '../util/units';
-import { formatStats } from '../cli/stats-command';
+import { formatStats } from '../client/stats-text';
 import type { DiagnoseReport, Judgement } from './types';
 
 const mbps = (bps: number) => `${(bps / 1e6).toFixed(1)} MB/s`;

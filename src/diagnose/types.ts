@@ -3,6 +3,7 @@
 // applies to carry a verdict from src/metrics/thresholds.ts.
 
 import type { ThresholdName, Verdict } from '../metrics/thresholds';
+import type { StatsResponse } from '../protocol/types';
 
 export interface DiagnoseOptions {
   /** Bytes of the test file written into the backend. */
@@ -122,7 +123,7 @@ export interface DiagnoseReport {
     checkpoints: CheckpointResult;
     fio: FioResult;
   };
-  stats: { before: Record<string, unknown>; after: Record<string, unknown> };
+  stats: { before: StatsResponse; after: StatsResponse };
   metrics_endpoint: MetricsEndpointCheck;
   judgements: Judgement[];
   overall: Verdict;

@@ -2,14 +2,13 @@
 // a deadline, and the standard grpc.health.v1 Check. Peer and Health share
 // one channel (grpc-js shares subchannels between clients with equal options).
 
-import { credentials, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, services } from '../server/proto';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { CHANNEL_OPTIONS, services } from '../protocol/load';
+import type { HealthCheckResponse, HealthClient, PeerClient } from '../protocol/types';
 import { PEER_TOKEN_METADATA, type BlockRequest, type BlockResponse, type PeerConnection } from './types';
 
 /** Name a peer's health is checked under (the daemon marks it SERVING). */
 export const PEER_HEALTH_SERVICE = 'tiercache.v1.Peer';
-
-type Unary = (req: unknown, md: Metadata, opts: { deadline: number }, cb: (err: ServiceError | null, res?: unknown) => void) => void;
 
 export interface GrpcPeerConnectionOptions {
   readonly address: string;
@@ -21,8 +20,8 @@ export interface GrpcPeerConnectionOptions {
 
 export class GrpcPeerConnection implements PeerConnection {
   readonly address: string;
-  private readonly peer: Client;
-  private readonly health: Client;
+  private readonly peer: PeerClient;
+  private readonly health: HealthClient;
   private readonly token: string;
 
   constructor(opts: GrpcPeerConnectionOptions) {
@@ -40,12 +39,13 @@ export class GrpcPeerConnection implements PeerConnection {
   getBlock(req: BlockRequest, timeoutMs: number): Promise<BlockResponse> {
     const md = new Metadata();
     md.set(PEER_TOKEN_METADATA, this.token);
-    return call<BlockResponse>(this.peer, 'GetBlock', req, md, timeoutMs);
+    return answered<BlockResponse>((cb) => this.peer.GetBlock(req, md, { deadline: Date.now() + timeoutMs }, cb));
   }
 
   async check(timeoutMs: number): Promise<boolean> {
     try {
-      const res = await call<{ status: string }>(this.health, 'Check', { service: PEER_HEALTH_SERVICE }, new Metadata(), timeoutMs);
+      const deadline = Date.now() + timeoutMs;
+      const res = await answered<HealthCheckResponse>((cb) => this.health.Check({ service: PEER_HEALTH_SERVICE }, new Metadata(), { deadline }, cb));
       return res.status === 'SERVING';
     } catch {
       return false;
@@ -58,12 +58,12 @@ export class GrpcPeerConnection implements PeerConnection {
   }
 }
 
-function call<T>(client: Client, method: string, req: unknown, md: Metadata, timeoutMs: number): Promise<T> {
+/** A unary call's callback as a promise. */
+function answered<T>(start: (cb: (err: ServiceError | null, res?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const fn = (client as unknown as Record<string, Unary>)[method]!;
-    fn.call(client, req, md, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    start((err, res) => {
       if (err) reject(err);
-      else resolve(res as T);
+      else resolve(res!);
     });
   });
 }

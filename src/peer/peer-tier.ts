@@ -16,7 +16,7 @@ import { parsePeerSpec, resolvePeers, systemResolver, type PeerSpec, type Resolv
 import { GrpcPeerConnection } from './grpc-peer-connection';
 import { Membership } from './membership';
 import { PeerFetcher } from './peer-fetcher';
-import { peerService } from './peer-service';
+import { peerService } from '../server/peer-service';
 import { PeerToken } from './peer-token';
 import { newPeerCounters, type PeerConnection, type PeerCounters } from './types';
 

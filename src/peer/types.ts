@@ -1,6 +1,10 @@
 // Contracts of the distributed tier: peers, their states, the connection to
 // one peer, and the counters the stats and metrics read.
 
+import type { BlockRequest, BlockResponse } from '../protocol/types';
+
+export type { BlockRequest, BlockResponse };
+
 /** Metadata key that carries the shared peer token on every Peer call. */
 export const PEER_TOKEN_METADATA = 'x-tiercache-peer-token';
 
@@ -22,18 +26,6 @@ export interface PeerView {
   readonly consecutiveFailures: number;
 }
 
-export interface BlockRequest {
-  readonly path: string;
-  readonly version: string;
-  readonly index: number;
-  readonly block_size: number;
-}
-
-export interface BlockResponse {
-  readonly data: Buffer;
-  readonly checksum: number;
-  readonly version: string;
-}
 
 /** The connection to one remote peer (gRPC in the daemon, fakes in tests). */
 export interface PeerConnection {

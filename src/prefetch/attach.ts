@@ -6,19 +6,8 @@ import { invalidArgument } from '../errors';
 import { normalizeRequestPath } from '../backend/path-guard';
 import { PrefetchEngine } from './prefetch-engine';
 import { DEFAULT_PRIORITY } from './types';
-import { warmup, type WarmupRequest, type WarmupProgress } from './warmup';
+import { warmup } from './warmup';
 
-interface PrefetchRequest {
-  paths: string[];
-  ranges: Array<{ path: string; offset: number; length: number }>;
-  priority: number;
-}
-
-interface PlanRequest {
-  job: string;
-  epoch: number;
-  paths: string[];
-}
 
 /** Largest plan accepted, in files. */
 const MAX_PLAN_FILES = 10_000_000;
@@ -31,8 +20,7 @@ export function attachPrefetch(daemon: Daemon): PrefetchEngine {
   });
   daemon.stats.register('prefetch', () => engine.snapshot());
   daemon.prefetchApi = {
-    async prefetch(raw) {
-      const req = raw as PrefetchRequest;
+    async prefetch(req) {
       if (req.paths.length === 0 && req.ranges.length === 0) throw invalidArgument('give paths or ranges to prefetch');
       const priority = req.priority || DEFAULT_PRIORITY.explicit;
       let queued = 0;
@@ -51,11 +39,10 @@ export function attachPrefetch(daemon: Daemon): PrefetchEngine {
       }
       return { blocks_queued: queued, blocks_dropped: dropped };
     },
-    async warmup(raw, send) {
-      await warmup(daemon.store, raw as WarmupRequest, send as (p: WarmupProgress) => Promise<void>, daemon.config.prefetchWorkers * 2);
+    async warmup(req, send) {
+      await warmup(daemon.store, req, send, daemon.config.prefetchWorkers * 2);
     },
-    async submitPlan(raw, job) {
-      const req = raw as PlanRequest;
+    async submitPlan(req, job) {
       if (req.paths.length === 0) throw invalidArgument('a plan needs at least one path');
       if (req.paths.length > MAX_PLAN_FILES) throw invalidArgument(`a plan holds at most ${MAX_PLAN_FILES} paths, got ${req.paths.length}`);
       const paths = req.paths.map((p) => normalizeRequestPath(p));

@@ -11,7 +11,7 @@ import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
 import { blockKey, type BlockId } from '../cache/types';
 import type { Config } from '../config/types';
-import { ErrorCodes, TiercacheError, fileChanged } from '../errors';
+import { ErrorCodes, hasCode, fileChanged } from '../errors';
 import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
@@ -21,7 +21,8 @@ import { PrefetchQueue } from './prefetch-queue';
 import { StreamTracker, WalkTracker, dirListing, type DirListing } from './stream-tracker';
 import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
-import type { AnalyzeTask, ReadBlockTask } from './worker';
+import type { AccessPatternsResponse } from '../protocol/types';
+import type { AnalyzeTask, ReadBlockTask, analyze as analyzeInWorker } from './worker';
 
 /** Files fetched ahead of an ordered directory walk. */
 const NEXT_FILES = 4;
@@ -263,7 +264,7 @@ export class PrefetchEngine {
     } catch (err) {
       if (tracked) this.outstanding.delete(t.key);
       this.counters.failedTasks++;
-      if (err instanceof TiercacheError && err.code === ErrorCodes.FILE_CHANGED) {
+      if (hasCode(err, ErrorCodes.FILE_CHANGED)) {
         this.store.invalidate(t.stat.path);
         this.queue.removeWhere((q) => q.stat.path === t.stat.path && q.stat.version === t.stat.version);
       } else if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
@@ -298,10 +299,10 @@ export class PrefetchEngine {
 
   // --- analysis ---
 
-  async analyze(prefix: string, limit: number): Promise<{ patterns: unknown[]; history_rows: number }> {
+  async analyze(prefix: string, limit: number): Promise<AccessPatternsResponse> {
     this.history.flush();
     const task: AnalyzeTask = { dbPath: this.history.dbPath, prefix, limit, maxRows: ANALYSIS_ROWS };
-    const r = (await this.pool.run(task, { name: 'analyze' })) as { patterns: unknown[]; rows: number };
+    const r = (await this.pool.run(task, { name: 'analyze' })) as ReturnType<typeof analyzeInWorker>;
     return { patterns: r.patterns, history_rows: r.rows };
   }
 
@@ -331,7 +332,7 @@ export class PrefetchEngine {
         const s = await this.store.stat(paths[i]!);
         stats[i] = s.isDir ? undefined : s;
       } catch (err) {
-        if (!(err instanceof TiercacheError && err.code === ErrorCodes.NOT_FOUND)) throw err;
+        if (!(hasCode(err, ErrorCodes.NOT_FOUND))) throw err;
       }
     });
     return stats.filter((s): s is BackendStat => s !== undefined);

@@ -7,19 +7,11 @@ import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
 import { forEachConcurrently } from '../util/concurrency';
 import { formatBytes } from '../util/units';
-import type { WarmupProgress } from '../client/types';
-
-export type { WarmupProgress };
+import type { WarmupProgress, WarmupRequest } from '../protocol/types';
 
 /** Share of the cache a warm-up may fill. */
 const FILL_RATIO = 0.95;
 const PROGRESS_INTERVAL_MS = 200;
-
-export interface WarmupRequest {
-  prefix: string;
-  recursive: boolean;
-  check_only: boolean;
-}
 
 function cachedBytes(store: CachedStore, st: BackendStat): number {
   let n = 0;

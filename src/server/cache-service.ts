@@ -1,26 +1,32 @@
 // tiercache.v1.Cache over the CachedStore. Prefetch, Warmup and SubmitPlan
 // are delegated to the prefetch engine when one is attached.
 
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument, unimplemented } from '../errors';
+import type {
+  CacheHandlers,
+  EvictRequest,
+  EvictResponse,
+  FileInfo,
+  PlanRequest,
+  PlanResponse,
+  PrefetchRequest,
+  PrefetchResponse,
+  ReadChunk,
+  ReadRequest,
+  ReadResponse,
+  StatRequest,
+  WarmupProgress,
+  WarmupRequest,
+} from '../protocol/types';
 import { clientSafeNumber } from './numbers';
 import { jobOf, serverStream, unary, type CallTracker } from './handlers';
 
-interface PathRequest {
-  path: string;
-}
-interface ReadRequest {
-  path: string;
-  offset: number;
-  length: number;
-}
-
 /** What the prefetch engine offers the Cache service (see src/prefetch/). */
 export interface PrefetchApi {
-  prefetch(req: unknown, job: string): Promise<unknown>;
-  warmup(req: unknown, send: (msg: unknown) => Promise<void>, job: string): Promise<void>;
-  submitPlan(req: unknown, job: string): Promise<unknown>;
+  prefetch(req: PrefetchRequest, job: string): Promise<PrefetchResponse>;
+  warmup(req: WarmupRequest, send: (msg: WarmupProgress) => Promise<void>, job: string): Promise<void>;
+  submitPlan(req: PlanRequest, job: string): Promise<PlanResponse>;
 }
 
 export function cacheService(
@@ -28,17 +34,17 @@ export function cacheService(
   store: CachedStore,
   streamChunkSize: number,
   prefetch: () => PrefetchApi | undefined,
-): UntypedServiceImplementation {
+): CacheHandlers {
   const requirePath = (p: string): string => {
     if (p === '') throw invalidArgument('path is required');
     return p;
   };
   return {
-    Stat: unary(t, 'Stat', async (req: PathRequest) => {
+    Stat: unary<StatRequest, FileInfo>(t, 'Stat', async (req) => {
       const s = await store.stat(req.path);
       return { path: s.path, size: s.size, mtime_ms: s.mtimeMs, is_dir: s.isDir };
     }),
-    Read: unary(t, 'Read', async (req: ReadRequest, call) => {
+    Read: unary<ReadRequest, ReadResponse>(t, 'Read', async (req, call) => {
       const data = await store.read(
         requirePath(req.path),
         clientSafeNumber('offset', req.offset),
@@ -47,7 +53,7 @@ export function cacheService(
       );
       return { data };
     }),
-    ReadStream: serverStream(t, 'ReadStream', async (req: ReadRequest, send, call) => {
+    ReadStream: serverStream<ReadRequest, ReadChunk>(t, 'ReadStream', async (req, send, call) => {
       const job = jobOf(call);
       for await (const chunk of store.stream(
         requirePath(req.path),
@@ -59,20 +65,20 @@ export function cacheService(
         await send(chunk);
       }
     }),
-    Evict: unary(t, 'Evict', async (req: PathRequest) => ({
+    Evict: unary<EvictRequest, EvictResponse>(t, 'Evict', async (req) => ({
       blocks_evicted: await store.evict(requirePath(req.path)),
     })),
-    Prefetch: unary(t, 'Prefetch', async (req: unknown, call) => {
+    Prefetch: unary<PrefetchRequest, PrefetchResponse>(t, 'Prefetch', async (req, call) => {
       const p = prefetch();
       if (!p) throw unimplemented('Cache.Prefetch', 'the prefetch engine is disabled');
       return p.prefetch(req, jobOf(call));
     }),
-    Warmup: serverStream(t, 'Warmup', async (req: unknown, send, call) => {
+    Warmup: serverStream<WarmupRequest, WarmupProgress>(t, 'Warmup', async (req, send, call) => {
       const p = prefetch();
       if (!p) throw unimplemented('Cache.Warmup', 'the prefetch engine is disabled');
-      await p.warmup(req, send as (m: unknown) => Promise<void>, jobOf(call));
+      await p.warmup(req, send, jobOf(call));
     }),
-    SubmitPlan: unary(t, 'SubmitPlan', async (req: unknown, call) => {
+    SubmitPlan: unary<PlanRequest, PlanResponse>(t, 'SubmitPlan', async (req, call) => {
       const p = prefetch();
       if (!p) throw unimplemented('Cache.SubmitPlan', 'the prefetch engine is disabled');
       return p.submitPlan(req, jobOf(call));

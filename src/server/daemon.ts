@@ -19,7 +19,7 @@ import { ConfigError, unimplemented, toGrpcError } from '../errors';
 import { adminService, type AccessPatternsApi } from './admin-service';
 import { cacheService, type PrefetchApi } from './cache-service';
 import { HealthState } from './health-service';
-import { serviceDefinition, CHANNEL_OPTIONS } from './proto';
+import { serviceDefinition, CHANNEL_OPTIONS } from '../protocol/load';
 import { prepareSocket, setSocketMode } from './socket';
 import { StatsRegistry } from './stats';
 import type { CallTracker } from './handlers';

@@ -1,14 +1,17 @@
 // Small adapters between grpc-js handlers and async functions: every error
 // goes through toGrpcError(), and in-flight calls are counted for the drain.
 
-import type {
-  sendUnaryData,
-  ServerUnaryCall,
-  ServerWritableStream,
-  ServerReadableStream,
-  UntypedHandleCall,
+import {
+  status as grpcStatus,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServerReadableStream,
 } from '@grpc/grpc-js';
-import { toGrpcError, shuttingDown } from '../errors';
+import { ErrorCodes, cancelled as cancelledError, hasCode, toGrpcError, shuttingDown } from '../errors';
 import type { Logger } from '../log';
 
 export interface CallTracker {
@@ -24,9 +27,10 @@ export function jobOf(call: { metadata: { get(k: string): unknown[] }; getPeer()
   return call.getPeer();
 }
 
+/** The one log line of a failed call: daemon faults at error, client mistakes and cancels at debug. */
 function logFailure(t: CallTracker, method: string, err: unknown, status: { code?: number; details?: string }): void {
-  // Client mistakes are answered, not logged as daemon errors.
-  if (status.code === 13 /* INTERNAL */) t.log.error('call failed', { method, err: String(err), stack: (err as Error)?.stack });
+  if (status.code === grpcStatus.INTERNAL) t.log.error('call failed', { method, err: String(err), stack: (err as Error)?.stack });
+  else if (status.code === grpcStatus.CANCELLED) t.log.debug('call cancelled by the client', { method });
   else t.log.debug('call refused', { method, code: status.code, details: status.details });
 }
 
@@ -52,7 +56,7 @@ export function unary<Req, Res>(
   t: CallTracker,
   method: string,
   fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
-): UntypedHandleCall {
+): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
     answer(t, method, () => fn(call.request, call), cb);
   };
@@ -63,7 +67,7 @@ export function serverStream<Req, Res>(
   t: CallTracker,
   method: string,
   fn: (req: Req, send: (msg: Res) => Promise<void>, call: ServerWritableStream<Req, Res>) => Promise<void>,
-): UntypedHandleCall {
+): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
     if (t.closing) {
       call.emit('error', toGrpcError(shuttingDown()));
@@ -73,10 +77,10 @@ export function serverStream<Req, Res>(
     let cancelled = false;
     call.on('cancelled', () => (cancelled = true));
     const send = async (msg: Res): Promise<void> => {
-      if (cancelled) throw new CancelledError();
+      if (cancelled) throw cancelledError(method);
       if (!call.write(msg)) {
         await waitWritable(call);
-        if (cancelled) throw new CancelledError();
+        if (cancelled) throw cancelledError(method);
       }
     };
     fn(call.request, send, call).then(
@@ -86,7 +90,11 @@ export function serverStream<Req, Res>(
       },
       (err: unknown) => {
         t.inflight--;
-        if (err instanceof CancelledError || cancelled) return;
+        // The client is gone: nothing to answer; one debug line.
+        if (cancelled || hasCode(err, ErrorCodes.CANCELLED)) {
+          t.log.debug('call cancelled by the client', { method });
+          return;
+        }
         const status = toGrpcError(err);
         logFailure(t, method, err, status);
         call.emit('error', status);
@@ -100,7 +108,7 @@ export function clientStream<Req, Res>(
   t: CallTracker,
   method: string,
   fn: (call: ServerReadableStream<Req, Res>) => Promise<Res>,
-): UntypedHandleCall {
+): handleClientStreamingCall<Req, Res> {
   return (call: ServerReadableStream<Req, Res>, cb: sendUnaryData<Res>) => {
     answer(t, method, () => fn(call), cb);
   };
@@ -119,11 +127,4 @@ function waitWritable(call: NodeJS.EventEmitter): Promise<void> {
     call.on('cancelled', done);
     call.on('close', done);
   });
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('call cancelled by the client');
-    this.name = 'CancelledError';
-  }
 }

@@ -1,13 +1,14 @@
 // grpc.health.v1.Health, so Kubernetes' native gRPC probes and peers can
 // check the daemon. "" is the daemon as a whole; services answer by full name.
 
-import { status as grpcStatus, type ServerUnaryCall, type sendUnaryData, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status as grpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
+import type { HealthCheckRequest, HealthCheckResponse, HealthHandlers } from '../protocol/types';
 
 export type ServingStatus = 'SERVING' | 'NOT_SERVING';
 
 export class HealthState {
   private readonly statuses = new Map<string, ServingStatus>();
-  private readonly watchers = new Set<{ service: string; call: ServerWritableStream<unknown, unknown> }>();
+  private readonly watchers = new Set<{ service: string; call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse> }>();
 
   set(service: string, status: ServingStatus): void {
     this.statuses.set(service, status);
@@ -21,9 +22,9 @@ export class HealthState {
     this.watchers.clear();
   }
 
-  implementation(): UntypedServiceImplementation {
+  implementation(): HealthHandlers {
     return {
-      Check: (call: ServerUnaryCall<{ service: string }, unknown>, cb: sendUnaryData<unknown>) => {
+      Check: (call, cb) => {
         const s = this.statuses.get(call.request.service);
         if (s === undefined) {
           cb({ code: grpcStatus.NOT_FOUND, details: `unknown service ${JSON.stringify(call.request.service)}` });
@@ -31,10 +32,10 @@ export class HealthState {
         }
         cb(null, { status: s });
       },
-      Watch: (call: ServerWritableStream<{ service: string }, unknown>) => {
+      Watch: (call) => {
         const service = call.request.service;
         call.write({ status: this.statuses.get(service) ?? 'SERVICE_UNKNOWN' });
-        const w = { service, call: call as ServerWritableStream<unknown, unknown> };
+        const w = { service, call };
         this.watchers.add(w);
         call.on('cancelled', () => this.watchers.delete(w));
       },

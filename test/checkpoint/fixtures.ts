@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import type { TiercacheClient } from '../../src/client/client';
+import type { CheckpointStats } from '../../src/protocol/types';
 import type { CheckpointInfo } from '../../src/client/checkpoints';
 
 export const MiB = 1024 * 1024;
@@ -12,8 +14,10 @@ export const sha256 = (b: Buffer): string => createHash('sha256').update(b).dige
 
 export { failure } from '../helpers/daemon';
 
-export async function checkpointStats(c: TiercacheClient): Promise<Record<string, number>> {
-  return ((await c.stats('all')) as { checkpoints: Record<string, number> }).checkpoints;
+export async function checkpointStats(c: TiercacheClient): Promise<CheckpointStats> {
+  const s = (await c.stats('all')).checkpoints;
+  assert.ok(s, 'the daemon reports a checkpoints section');
+  return s;
 }
 
 /** Checkpoint directories under <root>/<job>, and whether each has its manifest. */

@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { PeerCluster } from '../helpers/peer-cluster';
 import { eventually, pseudoRandomBytes, runCli } from '../helpers/daemon';
-import { CHANNEL_OPTIONS, services } from '../../src/server/proto';
+import { CHANNEL_OPTIONS, services } from '../../src/protocol/load';
 import { versionOf } from '../../src/backend/posix-backend';
 import type { TiercacheClient } from '../../src/client/client';
 

@@ -4,12 +4,12 @@
 // block comes from this node's tiers or the backend, never from another peer.
 
 import { crc32 } from 'node:zlib';
-import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { CachedStore } from '../cache/cached-store';
 import { ConfigError, invalidArgument, isDirectory, outOfRange, unauthenticated, versionMismatch } from '../errors';
-import { unary, type CallTracker } from '../server/handlers';
-import type { PeerToken } from './peer-token';
-import { PEER_TOKEN_METADATA, type BlockRequest, type BlockResponse, type PeerCounters } from './types';
+import { unary, type CallTracker } from './handlers';
+import type { PeerToken } from '../peer/peer-token';
+import { PEER_TOKEN_METADATA, type PeerCounters } from '../peer/types';
+import type { BlockRequest, BlockResponse, PeerHandlers } from '../protocol/types';
 
 export interface PeerServiceOptions {
   readonly tracker: CallTracker;
@@ -18,10 +18,10 @@ export interface PeerServiceOptions {
   readonly counters: PeerCounters;
 }
 
-export function peerService(opts: PeerServiceOptions): UntypedServiceImplementation {
+export function peerService(opts: PeerServiceOptions): PeerHandlers {
   const { store, token, counters } = opts;
   return {
-    GetBlock: unary(opts.tracker, 'Peer.GetBlock', async (req: BlockRequest, call: ServerUnaryCall<BlockRequest, BlockResponse>) => {
+    GetBlock: unary<BlockRequest, BlockResponse>(opts.tracker, 'Peer.GetBlock', async (req, call) => {
       if (!token.matches(call.metadata.get(PEER_TOKEN_METADATA)[0])) {
         counters.unauthenticatedCalls++;
         throw unauthenticated(`peer call without a valid ${PEER_TOKEN_METADATA}; peers must share --peer-token-file`);

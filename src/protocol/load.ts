@@ -1,12 +1,19 @@
 // Loads the tiercache.v1 and grpc.health.v1 definitions from proto/ (the
 // source of truth) once, with options shared by the daemon and its clients.
+// The loader options match hack/gen-ts-proto.sh, so the generated types in
+// src/generated/proto describe exactly what this loader hands out.
 
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as protoLoader from '@grpc/proto-loader';
-import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import { loadPackageDefinition } from '@grpc/grpc-js';
+import type { ProtoGrpcType as AdminProto } from '../generated/proto/admin';
+import type { ProtoGrpcType as CacheProto } from '../generated/proto/cache';
+import type { ProtoGrpcType as CheckpointProto } from '../generated/proto/checkpoint';
+import type { ProtoGrpcType as HealthProto } from '../generated/proto/health';
+import type { ProtoGrpcType as PeerProto } from '../generated/proto/peer';
 
-/** proto/ at the package root, from dist/src/server or src/server. */
+/** proto/ at the package root, from dist/src/protocol or src/protocol. */
 function findProtoRoot(): string {
   for (const up of ['../../../proto', '../../proto']) {
     const p = join(__dirname, up);
@@ -25,9 +32,11 @@ const FILES = [
   'grpc/health/v1/health.proto',
 ];
 
-let loaded: GrpcObject | undefined;
+type Loaded = AdminProto & CacheProto & CheckpointProto & PeerProto & HealthProto;
 
-function load(): GrpcObject {
+let loaded: Loaded | undefined;
+
+function load(): Loaded {
   if (!loaded) {
     const def = protoLoader.loadSync(FILES, {
       includeDirs: [PROTO_ROOT],
@@ -37,37 +46,34 @@ function load(): GrpcObject {
       defaults: true,
       oneofs: true,
     });
-    loaded = loadPackageDefinition(def);
+    // The one place the untyped package becomes the generated ProtoGrpcType.
+    loaded = loadPackageDefinition(def) as unknown as Loaded;
   }
   return loaded;
 }
 
-function lookup(name: string): ServiceClientConstructor {
-  let node: unknown = load();
-  for (const part of name.split('.')) node = (node as Record<string, unknown>)[part];
-  if (typeof node !== 'function') throw new Error(`service ${name} not found in proto/`);
-  return node as ServiceClientConstructor;
-}
-
+/** Client constructors (each with its `.service` definition), typed from proto/. */
 export const services = {
   get Cache() {
-    return lookup('tiercache.v1.Cache');
+    return load().tiercache.v1.Cache;
   },
   get Admin() {
-    return lookup('tiercache.v1.Admin');
+    return load().tiercache.v1.Admin;
   },
   get Checkpoints() {
-    return lookup('tiercache.v1.Checkpoints');
+    return load().tiercache.v1.Checkpoints;
   },
   get Peer() {
-    return lookup('tiercache.v1.Peer');
+    return load().tiercache.v1.Peer;
   },
   get Health() {
-    return lookup('grpc.health.v1.Health');
+    return load().grpc.health.v1.Health;
   },
 };
 
-export function serviceDefinition(name: keyof typeof services): ServiceDefinition {
+export type ServiceName = keyof typeof services;
+
+export function serviceDefinition<N extends ServiceName>(name: N): (typeof services)[N]['service'] {
   return services[name].service;
 }
 

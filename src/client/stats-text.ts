@@ -1,0 +1,80 @@
+// The text of a StatsResponse: tiers, peers, prefetch, checkpoints and the
+// backend, as `tiercache cache stats` and `tiercache diagnose` print it.
+
+import type { DistributedStatsIn, StatsResponseIn, TierStatsIn } from '../protocol/types';
+import { formatBytes } from '../util/units';
+
+const pct = (x: unknown) => `${(Number(x) * 100).toFixed(1)}%`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+/** "blocks read: 80.0% local, 15.0% from peers, 5.0% from the backend". */
+function readSplit(d: DistributedStatsIn): string {
+  const local = Number(d.blocks_read_local ?? 0);
+  const peer = Number(d.blocks_read_from_peers ?? 0);
+  const backend = Number(d.blocks_read_from_backend ?? 0);
+  const total = local + peer + backend;
+  if (total === 0) return '';
+  return `blocks read: ${pct(local / total)} local, ${pct(peer / total)} from peers, ${pct(backend / total)} from the backend\n`;
+}
+
+export function formatStats(s: StatsResponseIn): string {
+  let out = '';
+  const tiers = [s.memory, s.ssd].filter((t): t is TierStatsIn => !!t);
+  if (tiers.length > 0) {
+    const rows = [['TIER', 'STATE', 'CAPACITY', 'USED', 'BLOCKS', 'HITS', 'MISSES', 'HIT RATIO', 'EVICTIONS']];
+    for (const t of tiers) {
+      rows.push([
+        String(t.name),
+        String(t.state),
+        formatBytes(Number(t.capacity_bytes)),
+        formatBytes(Number(t.used_bytes)),
+        String(t.blocks),
+        String(t.hits),
+        String(t.misses),
+        pct(t.hit_ratio),
+        String(t.evictions),
+      ]);
+    }
+    out += table(rows);
+    const ssd = s.ssd;
+    if (ssd && (Number(ssd.corrupt_blocks) > 0 || Number(ssd.write_errors) > 0)) {
+      out += `ssd: ${ssd.corrupt_blocks} corrupt blocks dropped, ${ssd.write_errors} I/O errors\n`;
+    }
+  }
+  const d = s.distributed;
+  if (d) {
+    if (!d.enabled) out += '\ndistributed: disabled (no --peers)\n';
+    else {
+      const peers = d.peers ?? [];
+      const rows = [['PEER', 'STATE', 'RING SHARE', 'FAILURES']];
+      for (const p of peers) {
+        rows.push([`${p.address}${p.self ? ' (self)' : ''}`, String(p.state), pct(p.ring_share), String(p.consecutive_failures)]);
+      }
+      out += '\n' + table(rows);
+      out +=
+        `blocks fetched from peers: ${d.blocks_fetched_from_peers} (${formatBytes(Number(d.bytes_fetched_from_peers))})\n` +
+        `blocks served to peers:    ${d.blocks_served_to_peers} (${formatBytes(Number(d.bytes_served_to_peers))})\n` +
+        `peer errors: ${d.peer_errors}, fallbacks to backend: ${d.peer_fallbacks}\n` +
+        `backend bytes avoided: ${formatBytes(Number(d.backend_bytes_avoided))}\n` +
+        readSplit(d);
+    }
+  }
+  const p = s.prefetch;
+  if (p) {
+    out +=
+      `\nprefetch: ${p.prefetched_blocks} blocks prefetched, ${p.prefetch_hits} read (hit ratio ${pct(p.prefetch_hit_ratio)}), ` +
+      `${p.wasted_prefetches} evicted unread; queue ${p.queue_depth}, ${p.dropped_tasks} dropped, ${formatBytes(Number(p.inflight_bytes))} in flight\n`;
+  }
+  const ck = s.checkpoints;
+  if (ck) {
+    out +=
+      `checkpoints: ${ck.saves} saved (${formatBytes(Number(ck.bytes_saved))}), ${ck.loads} loaded, ` +
+      `${ck.failures} failures (${pct(ck.failure_ratio)}), ${ck.pending_persist} pending persist, ${formatBytes(Number(ck.local_bytes))} on the SSD\n`;
+  }
+  out += `\nbackend: ${s.backend_reads} reads, ${formatBytes(Number(s.backend_bytes_read))} read, ${s.backend_errors} errors\n`;
+  return out;
+}

@@ -1,0 +1,15 @@
+// Original file: proto/tiercache/v1/cache.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface ByteRange {
+  'path'?: (string);
+  'offset'?: (number | string | Long);
+  'length'?: (number | string | Long);
+}
+
+export interface ByteRange__Output {
+  'path': (string);
+  'offset': (number);
+  'length': (number);
+}

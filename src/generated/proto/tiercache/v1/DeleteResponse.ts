@@ -1,0 +1,10 @@
+// Original file: proto/tiercache/v1/checkpoint.proto
+
+
+export interface DeleteResponse {
+  'deleted'?: (boolean);
+}
+
+export interface DeleteResponse__Output {
+  'deleted': (boolean);
+}

@@ -1,0 +1,13 @@
+// Original file: proto/tiercache/v1/cache.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PlanResponse {
+  'files_accepted'?: (number | string | Long);
+  'bytes_planned'?: (number | string | Long);
+}
+
+export interface PlanResponse__Output {
+  'files_accepted': (number);
+  'bytes_planned': (number);
+}

@@ -1,0 +1,13 @@
+// Original file: proto/tiercache/v1/cache.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PrefetchResponse {
+  'blocks_queued'?: (number | string | Long);
+  'blocks_dropped'?: (number | string | Long);
+}
+
+export interface PrefetchResponse__Output {
+  'blocks_queued': (number);
+  'blocks_dropped': (number);
+}
