@@ -144,7 +144,6 @@ export class DeadlineBackend implements Backend {
           this.markDown(what);
           reject(backendTimedOut(what, this.opts.timeoutMs));
         }, this.opts.timeoutMs);
-        timer.unref();
       }
       if (this.inflight < this.opts.maxInflight && this.waiting.length === 0) start();
       else this.waiting.push(start);
