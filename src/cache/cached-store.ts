@@ -148,7 +148,7 @@ export class CachedStore {
     } catch (err) {
       // Degrade, don't die: with the backend unreachable, the last version seen is
       // the best there is, and its cached blocks are still served. Re-checked on the next call.
-      if (m && err instanceof TiercacheError && err.code === ErrorCodes.BACKEND_UNAVAILABLE) return m.stat;
+      if (m && hasCode(err, ErrorCodes.BACKEND_UNAVAILABLE)) return m.stat;
       throw err;
     }
     if (m && m.stat.version !== stat.version) this.dropVersion(rel, m.stat.version);
