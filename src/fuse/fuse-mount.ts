@@ -357,7 +357,15 @@ export class FuseMount implements MountNotifier {
 
   private async lookup(req: number, parentIno: number, name: string): Promise<void> {
     const path = this.child(parentIno, name);
-    const attr = await this.fs.getattr(path);
+    let attr: FsAttr;
+    try {
+      attr = await this.fs.getattr(path);
+    } catch (err) {
+      if (this.fs.writable || !(err instanceof FsError) || err.errno !== 'ENOENT') throw err;
+      // A negative entry (inode 0): the kernel remembers the miss for the entry timeout.
+      this.binding.replyEntry(this.session!, req, 0, 0, 0, 0, 0, 0, 0, 0, 0, this.fs.entryTimeoutS);
+      return;
+    }
     const node = this.inodes.lookup(path, attr.kind);
     this.noteVersion(node, attr);
     this.replyEntry(req, node, attr);
