@@ -6,16 +6,16 @@
 //    gRPC ReadStream of the same data;
 //  - second epoch over 2,000 x 100 KB files in random order: per-file
 //    open+read+close p50/p99 through the mount vs local disk, and vs the same
-//    epoch over a real MooseFS mount (../shared/realfs) read directly;
+//    epoch over a real MooseFS mount (test/helpers/moosefs.ts) read directly;
 //  - cold sequential read through the mount over the emulated slow backend,
 //    daemon readahead vs none.
 
-import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { lazyUnmount, mountsAt } from '../src/fuse/mount-point';
+import { MooseFs } from '../test/helpers/moosefs';
 import { TestDaemon, log, now, percentile } from './harness';
 import type { BenchResult } from './types';
 
@@ -23,9 +23,6 @@ const MiB = 1024 * 1024;
 const BIG = 256 * MiB;
 const SMALL_FILES = 2000;
 const SMALL_SIZE = 100_000;
-const MOOSEFS = join(__dirname, '../../../shared/realfs/moosefs.sh');
-/** Not the default 19419, so another MooseFS on this machine can run beside it. */
-const MFS_PORT_BASE = '21219';
 
 const buf = Buffer.allocUnsafe(MiB);
 
@@ -166,7 +163,6 @@ async function smallFiles(out: BenchResult[]): Promise<void> {
   // A static dataset: the kernel may trust attributes for the whole run.
   const m = mountDaemon({ 'block-size': '1MiB', 'memory-cache-size': '1GiB', 'ssd-cache-size': '0', 'metadata-ttl': '10m' });
   const local = mkdtempSync(join(tmpdir(), 'tc-bench-small-'));
-  const mfsDir = mkdtempSync(join(tmpdir(), 'tc-bench-mfs-'));
   try {
     writeSmallFiles(join(m.d.backendDir, 'train'));
     writeSmallFiles(join(local, 'train'));
@@ -190,18 +186,18 @@ async function smallFiles(out: BenchResult[]): Promise<void> {
         note: 'open + read to EOF + close per file; --metadata-ttl 10m (a static dataset)',
       });
     }
-    log('mount: the same epochs over MooseFS (../shared/realfs) read directly');
-    let mfsMnt: string | undefined;
+    log('mount: the same epochs over MooseFS read directly');
+    let mfs: MooseFs | undefined;
     try {
-      mfsMnt = execFileSync('bash', [MOOSEFS, 'start', mfsDir], { env: { ...process.env, MFS_PORT_BASE }, encoding: 'utf8' }).trim().split('\n').pop();
+      mfs = await MooseFs.start();
     } catch (err) {
       log(`mount: MooseFS did not start (${String(err).slice(0, 200)}); that comparison is left out`);
     }
-    if (mfsMnt) {
+    if (mfs) {
       try {
-        writeSmallFiles(join(mfsMnt, 'train'));
-        epoch(join(mfsMnt, 'train'), 7);
-        const viaMfs = epoch(join(mfsMnt, 'train'), 11);
+        writeSmallFiles(join(mfs.mnt, 'train'));
+        epoch(join(mfs.mnt, 'train'), 7);
+        const viaMfs = epoch(join(mfs.mnt, 'train'), 11);
         for (const p of [50, 99]) {
           const v = percentile(viaMount, p);
           const b = percentile(viaMfs, p);
@@ -216,12 +212,11 @@ async function smallFiles(out: BenchResult[]): Promise<void> {
           });
         }
       } finally {
-        execFileSync('bash', [MOOSEFS, 'clean', mfsDir], { env: { ...process.env, MFS_PORT_BASE }, stdio: 'ignore' });
+        await mfs.stop();
       }
     }
   } finally {
     rmSync(local, { recursive: true, force: true });
-    rmSync(mfsDir, { recursive: true, force: true });
     await m.done();
   }
 }
