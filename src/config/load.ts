@@ -135,6 +135,15 @@ function readYaml(path: string): Record<string, RawValue> {
   return out;
 }
 
+/** A relative path inside the backend, without leading or trailing slashes. */
+function checkBackendPath(key: string, value: string): string {
+  const p = value.replace(/^\/+|\/+$/g, '');
+  if (p === '' || p.split('/').some((x) => x === '..' || x === '.' || x === '')) {
+    fail(OPTION_BY_KEY.get(key)!, value, 'a relative path inside the backend');
+  }
+  return p;
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const cwd = sources.cwd ?? process.cwd();
   const fromFile = sources.configFile ? readYaml(resolve(cwd, sources.configFile)) : {};
@@ -173,6 +182,15 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (checkpointRoot === '' || checkpointRoot.split('/').some((p) => p === '..' || p === '.')) {
     fail(OPTION_BY_KEY.get('checkpoint-root')!, str('checkpoint-root')!, 'a relative path inside the backend');
   }
+  const mountDir = str('checkpoint-mount');
+  const checkpointMount = mountDir
+    ? {
+        dir: resolve(cwd, mountDir),
+        root: checkBackendPath('checkpoint-mount-root', str('checkpoint-mount-root') ?? checkpointRoot),
+        stagingDir: resolve(cwd, str('checkpoint-mount-staging-dir') ?? join(stateDir, 'checkpoint-mount')),
+        flushTimeoutMs: num('checkpoint-mount-flush-timeout'),
+      }
+    : undefined;
 
   const config: Config = {
     backendDir: resolve(cwd, str('backend-dir')!),
@@ -203,6 +221,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     checkpointDir: resolve(cwd, str('checkpoint-dir') ?? join(stateDir, 'checkpoints')),
     checkpointHandoffDir: resolve(cwd, str('checkpoint-handoff-dir') ?? join(stateDir, 'handoff')),
     maxCheckpoints: num('max-checkpoints'),
+    checkpointMount,
     peers,
     advertise,
     peerTokenFile: str('peer-token-file') ? resolve(cwd, str('peer-token-file')!) : undefined,

@@ -32,6 +32,8 @@ export interface Config {
   readonly checkpointDir: string;
   readonly checkpointHandoffDir: string;
   readonly maxCheckpoints: number;
+  /** The writable checkpoint mount (issue 13); undefined = none. */
+  readonly checkpointMount: CheckpointMountConfig | undefined;
   readonly peers: string | undefined;
   readonly advertise: string | undefined;
   readonly peerTokenFile: string | undefined;
@@ -41,4 +43,12 @@ export interface Config {
   readonly peerFailureThreshold: number;
   readonly peerKeepHot: number;
   readonly metricsListen: string | undefined;
+}
+
+export interface CheckpointMountConfig {
+  readonly dir: string;
+  /** Backend path the mount's root maps to. */
+  readonly root: string;
+  readonly stagingDir: string;
+  readonly flushTimeoutMs: number;
 }

@@ -131,7 +131,7 @@ export class Daemon {
   }
 
   /** Registers the implementation of a service declared in proto/ (Checkpoints, Peer). */
-  provideService(name: 'Checkpoints' | 'Peer', impl: UntypedServiceImplementation): void {
+  provideService(name: 'Checkpoints' | 'Peer' | 'CheckpointMount', impl: UntypedServiceImplementation): void {
     this.extraServices.set(name, impl);
   }
 
@@ -147,7 +147,7 @@ export class Daemon {
     );
     this.server.addService(serviceDefinition('Admin'), adminService(this.tracker, this.stats, c, () => this.patternsApi));
     this.server.addService(serviceDefinition('Health'), this.health.implementation());
-    for (const name of ['Checkpoints', 'Peer'] as const) {
+    for (const name of ['Checkpoints', 'Peer', 'CheckpointMount'] as const) {
       this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
     }
     for (const s of this.subsystems) await s.start?.();
@@ -252,7 +252,7 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
-function unimplementedService(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
+function unimplementedService(name: 'Checkpoints' | 'Peer' | 'CheckpointMount'): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   const def = serviceDefinition(name);
   for (const [method, d] of Object.entries(def)) {

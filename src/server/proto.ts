@@ -21,6 +21,7 @@ const FILES = [
   'tiercache/v1/cache.proto',
   'tiercache/v1/admin.proto',
   'tiercache/v1/checkpoint.proto',
+  'tiercache/v1/checkpoint_mount.proto',
   'tiercache/v1/peer.proto',
   'grpc/health/v1/health.proto',
 ];
@@ -61,6 +62,9 @@ export const services = {
   },
   get Peer() {
     return lookup('tiercache.v1.Peer');
+  },
+  get CheckpointMount() {
+    return lookup('tiercache.v1.CheckpointMount');
   },
   get Health() {
     return lookup('grpc.health.v1.Health');
