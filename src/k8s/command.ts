@@ -13,6 +13,7 @@ import { collectClaims, planJobs, type ClaimInfo } from './job-plan';
 import { parseManifests, toObjects } from './manifest-stream';
 import { formatPlans, plansToJson } from './plan-report';
 import { parseRate } from './quantity';
+import { DEFAULT_CHECKPOINT_MOUNT_DIR, DEFAULT_CHECKPOINT_PATH } from './checkpoint-injection';
 import { DEFAULT_IMAGE, DEFAULT_NODE_CACHE_SIZE, DEFAULT_PER_GPU_READ_RATE, DEFAULT_SOCKET_DIR, DEFAULT_TRAINJOB_TARGET } from './types';
 
 export interface K8sIo {
@@ -48,6 +49,14 @@ Options:
   --image IMAGE           image of the warmup container (default ${DEFAULT_IMAGE})
   --trainjob-target NAME  TrainJob: the runtime's training job and container
                           (default ${DEFAULT_TRAINJOB_TARGET})
+  --posix                 use the node's POSIX mounts: the volume mounted at
+                          --checkpoint-path becomes the node's writable
+                          checkpoint mount under a per-job directory
+                          (<namespace>-<name>), HostToContainer propagation
+  --checkpoint-path PATH  mountPath of the job's checkpoint volume
+                          (default ${DEFAULT_CHECKPOINT_PATH})
+  --checkpoint-mount-dir DIR  the checkpoint mount on the node
+                          (default ${DEFAULT_CHECKPOINT_MOUNT_DIR})
   -i, --in-place          rewrite FILE instead of printing to stdout
   -h, --help              show this help
 `;
@@ -115,6 +124,9 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
     'socket-dir': { type: 'string' },
     image: { type: 'string' },
     'trainjob-target': { type: 'string' },
+    posix: { type: 'boolean' },
+    'checkpoint-path': { type: 'string' },
+    'checkpoint-mount-dir': { type: 'string' },
     'in-place': { type: 'boolean', short: 'i' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -128,6 +140,11 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
   if (socketDir !== undefined && !socketDir.startsWith('/')) throw new UsageError(`invalid --socket-dir ${JSON.stringify(socketDir)}: must be an absolute path`);
   const warmup = values['warmup'] as string | undefined;
   if (warmup === '') throw new UsageError('invalid --warmup "": give the backend prefix to load');
+  for (const k of ['checkpoint-path', 'checkpoint-mount-dir']) {
+    const v = values[k] as string | undefined;
+    if (v !== undefined && !values['posix']) throw new UsageError(`--${k} needs --posix`);
+    if (v !== undefined && !v.startsWith('/')) throw new UsageError(`invalid --${k} ${JSON.stringify(v)}: must be an absolute path`);
+  }
   const { text, source } = await readInput(file, io);
   const output = injectManifests(
     text,
@@ -137,6 +154,9 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
       ...(warmup === undefined ? {} : { warmupPrefix: warmup }),
       ...(values['image'] === undefined ? {} : { image: values['image'] as string }),
       ...(values['trainjob-target'] === undefined ? {} : { trainJobTarget: values['trainjob-target'] as string }),
+      ...(values['posix'] ? { posix: true } : {}),
+      ...(values['checkpoint-path'] === undefined ? {} : { checkpointPath: (values['checkpoint-path'] as string).replace(/(.)\/+$/, '$1') }),
+      ...(values['checkpoint-mount-dir'] === undefined ? {} : { checkpointMountDir: (values['checkpoint-mount-dir'] as string).replace(/(.)\/+$/, '$1') }),
     },
     (message) => io.stderr.write(`warning: ${message}\n`),
   );

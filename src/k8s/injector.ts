@@ -8,6 +8,7 @@ import { ManifestError } from './errors';
 import { parseManifests, renderManifests, type ManifestDocument } from './manifest-stream';
 import { describeManifest, findWorkload, type PathItem } from './pod-templates';
 import { wirePodSpec, wireTrainJob, type EditContext } from './socket-injection';
+import { DEFAULT_CHECKPOINT_MOUNT_DIR, DEFAULT_CHECKPOINT_PATH, jobDirOf, wireCheckpointVolume } from './checkpoint-injection';
 import { DEFAULT_INJECT_OPTIONS, type InjectOptions, type Warn } from './types';
 
 /** Maps an offset in `text` to its 1-based line by binary search over line starts. */
@@ -45,10 +46,21 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
       const spec = d.doc.getIn(workload.path, true);
       if (!isMap(spec)) throw new ManifestError(source, { line: d.line }, `${what}: a TrainJob needs a spec`);
       wireTrainJob(ctx, spec, fieldOf(workload.path));
+      if (options.posix) {
+        warn(`${source}: ${what}: --posix: a TrainJob's volumes come from its runtime; map its checkpoint volume in the TrainingRuntime`);
+      }
       break;
     }
-    case 'pods':
+    case 'pods': {
       if (workload.templates.length === 0) warn(`${source}: ${what}: no pod templates found; passed through unchanged`);
+      const checkpoints = options.posix
+        ? {
+            nodeDir: options.checkpointMountDir ?? DEFAULT_CHECKPOINT_MOUNT_DIR,
+            mountPath: options.checkpointPath ?? DEFAULT_CHECKPOINT_PATH,
+            jobDir: jobDirOf(ctx),
+          }
+        : undefined;
+      let checkpointVolumes = 0;
       for (const t of workload.templates) {
         const spec = d.doc.getIn(t.path, true);
         if (!isMap(spec)) {
@@ -56,8 +68,13 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
           continue;
         }
         wirePodSpec(ctx, spec, fieldOf(t.path));
+        if (checkpoints && wireCheckpointVolume(ctx, spec, fieldOf(t.path), checkpoints)) checkpointVolumes++;
+      }
+      if (checkpoints && checkpointVolumes === 0 && workload.templates.length > 0) {
+        warn(`${source}: ${what}: --posix: no container mounts a volume at ${checkpoints.mountPath}; checkpoints not mapped (see --checkpoint-path)`);
       }
       break;
+    }
   }
   d.changed = ctx.changed;
 }

@@ -35,6 +35,12 @@ export interface InjectOptions {
   readonly image: string;
   /** TrainJob: ReplicatedJob (and container) of the runtime that trains. */
   readonly trainJobTarget: string;
+  /** --posix: POSIX mounts of the node instead of (or besides) the socket API. */
+  readonly posix?: boolean;
+  /** --posix: the job's checkpoint volume at this mountPath becomes the node's checkpoint mount. */
+  readonly checkpointPath?: string;
+  /** --posix: the checkpoint mount on the node (the DaemonSet's --checkpoint-mount). */
+  readonly checkpointMountDir?: string;
 }
 
 export const DEFAULT_INJECT_OPTIONS: InjectOptions = {
