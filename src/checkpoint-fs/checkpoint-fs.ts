@@ -8,7 +8,7 @@
 // commits) run one at a time under `mutex`, so the journal's order is the
 // order the tree changed in; data writes and reads run concurrently.
 
-import { promises as fsp, constants as fsc, statfsSync } from 'node:fs';
+import { promises as fsp, constants as fsc, mkdirSync, statfsSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { FsAttr, FsDirEntry, FsOpened, FsSetattr, FsStatfs, MountFilesystem, RenameFlags } from '../fuse/types';
 import { FsError } from '../fuse/types';
@@ -78,6 +78,7 @@ export class CheckpointFs implements MountFilesystem {
     this.now = opts.now ?? Date.now;
     this.attrTimeoutS = opts.attrTimeoutS ?? DEFAULT_ATTR_TIMEOUT_S;
     this.entryTimeoutS = this.attrTimeoutS;
+    mkdirSync(opts.stagingDir, { recursive: true, mode: 0o700 });
     const { journal, records } = Journal.open(opts.stagingDir);
     this.journal = journal;
     this.journalRecords = records;
