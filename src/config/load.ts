@@ -191,6 +191,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         flushTimeoutMs: num('checkpoint-mount-flush-timeout'),
       }
     : undefined;
+  const roMount = str('mount');
+  if (checkpointMount && roMount) {
+    const a = resolve(cwd, roMount);
+    const b = checkpointMount.dir;
+    if (a === b || a.startsWith(b + '/') || b.startsWith(a + '/')) {
+      fail(OPTION_BY_KEY.get('checkpoint-mount')!, mountDir!, `a directory apart from --mount (${a}): one mount cannot hold the other`);
+    }
+  }
 
   const config: Config = {
     backendDir: resolve(cwd, str('backend-dir')!),
@@ -231,6 +239,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     peerFailureThreshold: num('peer-failure-threshold'),
     peerKeepHot: num('peer-keep-hot'),
     metricsListen: str('metrics-listen'),
+    mount: str('mount') ? resolve(cwd, str('mount')!) : undefined,
+    mountAllowOther: v['mount-allow-other'] as boolean,
   };
   return Object.freeze(config);
 }

@@ -15,8 +15,8 @@ export async function attachSubsystems(daemon: Daemon): Promise<void> {
   attachPeerTier(daemon);
   attachPrefetch(daemon);
   const checkpoints = attachCheckpoints(daemon);
-  // Pods run as any uid: allow_other, as the read-only mount.
-  attachCheckpointMount(daemon, (dir, fs, log) => FuseMount.mount(dir, fs, { log, allowOther: true, fsName: 'tiercache-checkpoints' }), checkpoints);
+  // Pods run as any uid: allow_other (mount-allow-other), as the read-only mount.
+  attachCheckpointMount(daemon, (dir, fs, log) => FuseMount.mount(dir, fs, { log, allowOther: daemon.config.mountAllowOther, fsName: 'tiercache-checkpoints' }), checkpoints);
   // Checkpoint timings feed the save/restore histograms.
   checkpointMetricsFor(daemon)?.onDuration((kind, seconds, source) => {
     if (kind === DurationKinds.RESTORE) observeCheckpointRestore(daemon, seconds, source ?? 'local');
