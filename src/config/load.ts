@@ -214,6 +214,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ssdFreeRatio: num('ssd-free-ratio'),
     metadataTtlMs: num('metadata-ttl'),
     watch: v['watch'] as boolean,
+    backendTimeoutMs: num('backend-timeout'),
+    backendMaxInflight: num('backend-max-inflight'),
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),
     drainTimeoutMs: num('drain-timeout'),

@@ -28,6 +28,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'ssd-free-ratio', kind: 'ratio', default: 0.1, min: 0, max: 0.9, help: 'never let free space on the SSD filesystem fall under this share' },
   { key: 'metadata-ttl', kind: 'duration', default: '2s', help: 'how long a file version (size, mtime) is trusted before re-checking the backend' },
   { key: 'watch', kind: 'bool', default: true, help: 'watch backend directories in use (chokidar) so local changes invalidate at once' },
+  { key: 'backend-timeout', kind: 'duration', default: '30s', help: 'a backend call (stat, read, list) not answered within this fails UNAVAILABLE; while the backend stays silent, further calls fail at once and cached data is still served' },
+  { key: 'backend-max-inflight', kind: 'int', default: 16, min: 1, max: 1024, help: 'backend calls in flight at once; a hung mount can hold at most this many I/O threads (the threadpool is sized above it)' },
   { key: 'max-read-size', kind: 'size', default: '64MiB', min: 4096, max: 1024 * 2 ** 20, help: 'largest unary Read; larger ranges must use ReadStream' },
   { key: 'stream-chunk-size', kind: 'size', default: '1MiB', min: 4096, max: 16 * 2 ** 20, help: 'size of ReadStream chunks' },
   { key: 'drain-timeout', kind: 'duration', default: '20s', help: 'on SIGTERM, how long in-flight calls may finish before they are cut' },

@@ -17,6 +17,8 @@ export interface Config {
   readonly ssdFreeRatio: number;
   readonly metadataTtlMs: number;
   readonly watch: boolean;
+  readonly backendTimeoutMs: number;
+  readonly backendMaxInflight: number;
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;

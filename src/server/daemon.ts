@@ -8,6 +8,7 @@ import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { PosixBackend } from '../backend/posix-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
+import { DeadlineBackend } from '../backend/deadline-backend';
 import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
 import { MemCache } from '../cache/mem-cache';
@@ -75,6 +76,11 @@ export class Daemon {
     mkdirSync(config.stateDir, { recursive: true });
     let backend: Backend = new PosixBackend(config.backendDir, { create: true });
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
+    backend = new DeadlineBackend(backend, {
+      timeoutMs: config.backendTimeoutMs,
+      maxInflight: config.backendMaxInflight,
+      logger: log,
+    });
     const observed = new ObservedBackend(backend);
     this.addBackendObserver = (fn) => observed.addObserver(fn);
     backend = observed;
