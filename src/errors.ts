@@ -21,6 +21,8 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
+  NOT_SERVED_HERE: 'TC_NOT_SERVED_HERE',
+  OVER_LIMIT: 'TC_OVER_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -83,6 +85,8 @@ export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
+export const notServedHere = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NOT_SERVED_HERE, message);
+export const overLimit = (message: string): TiercacheError => new TiercacheError(ErrorCodes.OVER_LIMIT, message);
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_CONFIG: status.FAILED_PRECONDITION,
@@ -101,6 +105,8 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
+  TC_NOT_SERVED_HERE: status.PERMISSION_DENIED,
+  TC_OVER_LIMIT: status.RESOURCE_EXHAUSTED,
 };
 
 /** The one mapping from anything thrown to a gRPC status a person can act on. */
