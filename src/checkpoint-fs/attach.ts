@@ -88,6 +88,7 @@ export function attachCheckpointMount(daemon: Daemon, mount: MountFn, tenant?: B
       log.info('checkpoint mount ready', { dir: mounted.dir, backendRoot: c.root, staging: c.stagingDir });
     },
     stop: async () => {
+      theFs.detach();
       await mounted?.unmount();
       await theFs.stop(c.flushTimeoutMs);
     },

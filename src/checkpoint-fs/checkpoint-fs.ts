@@ -72,6 +72,8 @@ export class CheckpointFs implements MountFilesystem {
   private readonly owners = new Map<StagedFile, FileNode>();
   private nextHandle = 1;
   private lostOpenAtCrash = 0;
+  /** Set before the mount is taken down: handles released by the teardown are not commits. */
+  private detaching = false;
 
   constructor(opts: CheckpointFsOptions) {
     this.o = opts;
@@ -132,6 +134,15 @@ export class CheckpointFs implements MountFilesystem {
     for (const op of r.pending) if (op.op === 'put') this.staging.ref(this.staging.files.get(op.file)!);
     this.journal.compact(r.pending);
     this.queue.start();
+  }
+
+  /**
+   * The mount is about to go: from now on a release that was not preceded by
+   * a close(2) (the mount's teardown releasing files still open) does not
+   * commit them, so a file half-written at shutdown never reaches the backend.
+   */
+  detach(): void {
+    this.detaching = true;
   }
 
   /** Stops persisting (what is staged resumes at the next start). Waits up to `flushMs` for the queue to drain first. */
@@ -208,10 +219,15 @@ export class CheckpointFs implements MountFilesystem {
     await this.mutex.run(async () => {
       const w = h.writer;
       if (w) {
-        try {
-          await this.writers.commit(h.node, w);
-        } catch (err) {
-          this.o.log.error('a checkpoint file closed without flush could not be committed', { err: getErrorMessage(err) });
+        if (this.detaching && w.dirty) {
+          this.o.log.warn('a checkpoint file still open for writing at shutdown is not persisted', { path: this.ns.pathOf(h.node) });
+        } else {
+          // Writes after the last close(2) (a shared mapping written back) are committed here.
+          try {
+            await this.writers.commit(h.node, w);
+          } catch (err) {
+            this.o.log.error('a checkpoint file released without flush could not be committed', { err: getErrorMessage(err) });
+          }
         }
         await this.writers.closeHandle(h.node, w);
       }

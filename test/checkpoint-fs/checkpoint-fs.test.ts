@@ -250,6 +250,19 @@ describe('checkpoint directory', () => {
     backend.release();
   });
 
+  it('a file still open when the mount is taken down is not persisted by the teardown', async () => {
+    const { fs, backend } = await setup();
+    await save(fs, 'closed', Buffer.from('whole'));
+    const { handle } = await fs.create('half-written', 0o644, fsc.O_WRONLY | fsc.O_CREAT);
+    await fs.write(handle, Buffer.from('half'), 0);
+    fs.detach();
+    await fs.release(handle);
+    await fs.waitPersisted();
+    assert.equal(backend.text('ckpt/closed'), 'whole');
+    assert.equal(backend.files.has('ckpt/half-written'), false);
+    await fs.stop();
+  });
+
   it('when the SSD cannot take a file, it is written through to the backend at close', async () => {
     const { fs, backend, space } = await setup({ free: 100_000 });
     const small = randomBytes(50_000);

@@ -302,6 +302,26 @@ print(' '.join(bad) or 'all whole')`,
   });
 });
 
+describe('checkpoint mount: SIGTERM', { skip }, () => {
+  const mnt = mountDir('tc-ckmnt-');
+  let d: TestDaemon;
+  after(async () => {
+    await d?.cleanup();
+    mnt.remove();
+  });
+
+  it('persists what is staged before the daemon exits, and unmounts', async (t) => {
+    if (!requireFuse(t)) return;
+    d = await startDaemon(mnt.dir).start(['--emulate-backend-bandwidth=16MiB']);
+    const r = await run('dd', ['if=/dev/urandom', `of=${mnt.dir}/last.pt`, 'bs=1M', 'count=24', 'status=none']);
+    assert.equal(r.code, 0, r.stderr);
+    const local = await sha256(join(mnt.dir, 'last.pt'));
+    assert.equal(await d.stop(), 0);
+    assert.equal(isMounted(mnt.dir), false);
+    assert.equal(await sha256(join(d.backendDir, 'ckpt/last.pt')), local);
+  });
+});
+
 describe('checkpoint mount: an SSD that cannot take the file', { skip }, () => {
   const mnt = mountDir('tc-ckmnt-');
   let d: TestDaemon;
