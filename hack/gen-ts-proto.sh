@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/src/generated/proto"
 GEN="$ROOT/node_modules/.bin/proto-loader-gen-types"
-PROTOS=(tiercache/v1/cache.proto tiercache/v1/admin.proto tiercache/v1/checkpoint.proto tiercache/v1/peer.proto grpc/health/v1/health.proto)
+PROTOS=(tiercache/v1/cache.proto tiercache/v1/admin.proto tiercache/v1/checkpoint.proto tiercache/v1/checkpoint_mount.proto tiercache/v1/peer.proto grpc/health/v1/health.proto)
 
 if [[ ! -x "$GEN" ]]; then
   echo "gen-ts-proto: $GEN not found (run npm ci)" >&2

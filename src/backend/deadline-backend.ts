@@ -21,6 +21,7 @@
 import { backendNotAnswering, backendTimedOut, ErrorCodes } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import type { Logger } from '../log';
+import { forwardWrites } from './forward-writes';
 import type { Backend, BackendStat } from './types';
 
 export interface DeadlineOptions {
@@ -55,6 +56,10 @@ export class DeadlineBackend implements Backend {
     if (inner.localPath) this.localPath = (p: string) => this.call(`the path ${p}`, () => inner.localPath!(p));
     if (inner.close) this.close = () => inner.close!();
     if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
+    // Writes (checkpoint persists) pass without a deadline: an upload's length
+    // has no bound a read deadline fits, and the persister runs one at a time,
+    // so a hung backend holds one thread and delays persisting, no more.
+    forwardWrites(inner, this);
   }
 
   localPath?: (path: string) => Promise<string>;

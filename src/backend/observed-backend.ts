@@ -3,6 +3,7 @@
 // figures include emulated latency and any future remote backend alike.
 // With no observer, a request costs two clock reads more than the inner one.
 
+import { forwardWrites } from './forward-writes';
 import type { Backend, BackendStat } from './types';
 
 export type BackendOp = 'read' | 'stat';
@@ -23,6 +24,7 @@ export class ObservedBackend implements Backend {
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
     if (inner.close) this.close = () => inner.close!();
     if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
+    forwardWrites(inner, this);
   }
 
   emulatedDelay?: (bytes: number) => Promise<void>;

@@ -12,7 +12,8 @@ import { ErrorCodes, backendUnavailable, fileChanged, hasCode, invalidPath, notF
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import { openNonBlocking, realPathOf } from '../util/safe-open';
-import type { Backend, BackendCounters, BackendStat } from './types';
+import { PosixWrites } from './posix-writes';
+import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, WritableBackend } from './types';
 
 /**
  * One version of a file's bytes: size, mtime, inode and ctime. ctime is what
@@ -26,16 +27,38 @@ export function versionOf(st: { size: number; mtimeMs: number; ctimeMs: number; 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
 
-export class PosixBackend implements Backend {
+export class PosixBackend implements Backend, WritableBackend {
   readonly kind = 'posix';
   readonly location: string;
   readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0 };
   private readonly root: string;
+  private readonly writes: PosixWrites;
 
   constructor(root: string, opts: { create?: boolean } = {}) {
     if (opts.create) mkdirSync(root, { recursive: true });
     this.root = realpathSync(root);
     this.location = this.root;
+    this.writes = new PosixWrites(this.root, (p) => this.stat(p));
+  }
+
+  write(path: string, body: AsyncIterable<Uint8Array>, opts?: BackendWriteOptions): Promise<BackendStat> {
+    return this.writes.write(path, body, opts);
+  }
+
+  delete(path: string): Promise<void> {
+    return this.writes.delete(path);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.writes.rename(from, to);
+  }
+
+  removeDir(path: string): Promise<void> {
+    return this.writes.removeDir(path);
+  }
+
+  cleanupIncomplete(prefix: string): Promise<number> {
+    return this.writes.cleanupIncomplete(prefix);
   }
 
   /** Validated absolute path (symlinks resolved) of a request path; throws named errors. */

@@ -5,6 +5,7 @@
 // one machine (tc netem is not available here).
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { forwardWrites } from './forward-writes';
 import type { Backend, BackendStat } from './types';
 
 export interface ThrottleOptions {
@@ -27,6 +28,11 @@ export class ThrottledBackend implements Backend {
     this.kind = `${inner.kind}+throttled`;
     this.location = `${inner.location} (emulated: ${opts.latencyMs}ms per request, ${opts.bandwidth || 'unlimited'} B/s)`;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
+    // Writes cross the emulated link too: a request's latency, the bytes at the shared bandwidth.
+    forwardWrites(inner, this, {
+      request: () => (opts.latencyMs > 0 ? sleep(opts.latencyMs).then(() => {}) : Promise.resolve()),
+      bytes: (n) => this.emulatedDelay(n),
+    });
   }
 
   localPath?: (path: string) => Promise<string>;

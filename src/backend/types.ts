@@ -82,4 +82,10 @@ export interface WritableBackend {
    * Returns how many it removed. Called at start-up.
    */
   cleanupIncomplete(prefix: string): Promise<number>;
+  /**
+   * Removes a directory if it is empty (absent or not empty: not an error).
+   * Only backends with real directories have it (POSIX: the directories
+   * write() created stay behind when their files go); an object store has none.
+   */
+  removeDir?(path: string): Promise<void>;
 }

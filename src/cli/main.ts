@@ -15,6 +15,7 @@ import { runCacheStats } from './stats-command';
 import { runWarmup } from './warmup-command';
 import { runAccessPatterns } from './access-patterns-command';
 import { runCheckpointLoad, runCheckpointLs, runCheckpointRm, runCheckpointSave } from './checkpoint-command';
+import { runCheckpointWait } from './checkpoint-wait-command';
 import { VERSION } from '../version';
 import { runK8sCommand } from '../k8s/command';
 
@@ -35,6 +36,7 @@ Clients and operators (all take --socket, default $TIERCACHE_SOCKET or ./.tierca
   checkpoint load        write the newest intact checkpoint, or --id ID (--job J [-o FILE])
   checkpoint ls          list a job's complete checkpoints, newest first (--job J [--json])
   checkpoint rm          delete a checkpoint here and on the backend (--job J --id ID)
+  checkpoint wait [PATH] wait until what was written under PATH in the checkpoint mount is on the backend
 
 Kubernetes:
   k8s inject FILE|-      wire TFJob/PyTorchJob/TrainJob/Volcano Job/Pod/... manifests to the node cache
@@ -60,6 +62,7 @@ export const COMMANDS: Record<string, Command> = {
   'checkpoint load': runCheckpointLoad,
   'checkpoint ls': runCheckpointLs,
   'checkpoint rm': runCheckpointRm,
+  'checkpoint wait': runCheckpointWait,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

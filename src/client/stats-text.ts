@@ -75,6 +75,16 @@ export function formatStats(s: StatsResponseIn): string {
       `checkpoints: ${ck.saves} saved (${formatBytes(Number(ck.bytes_saved))}), ${ck.loads} loaded, ` +
       `${ck.failures} failures (${pct(ck.failure_ratio)}), ${ck.pending_persist} pending persist, ${formatBytes(Number(ck.local_bytes))} on the SSD\n`;
   }
+  const cm = s.checkpoint_mount;
+  if (cm) {
+    out +=
+      `checkpoint mount ${cm.mount_dir}: ${formatBytes(Number(cm.bytes_staged))} staged, ` +
+      `${cm.files_pending_persist} files pending persist (${formatBytes(Number(cm.bytes_pending_persist))}) and ${cm.ops_pending} renames/deletes, ` +
+      `oldest pending ${Number(cm.oldest_pending_age_seconds).toFixed(1)}s; ` +
+      `${cm.files_persisted} persisted (${formatBytes(Number(cm.bytes_persisted))}) at ${formatBytes(Number(cm.persist_bytes_per_second))}/s, ` +
+      `${cm.persist_failures} failures, ${cm.write_through_files} written through (SSD full), ${cm.files_open_for_write} open\n`;
+    if (cm.persist_error) out += `checkpoint mount: persisting is failing: ${cm.persist_error}\n`;
+  }
   out += `\nbackend: ${s.backend_reads} reads, ${formatBytes(Number(s.backend_bytes_read))} read, ${s.backend_errors} errors\n`;
   return out;
 }

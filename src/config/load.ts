@@ -135,6 +135,15 @@ function readYaml(path: string): Record<string, RawValue> {
   return out;
 }
 
+/** A relative path inside the backend, without leading or trailing slashes. */
+function checkBackendPath(key: string, value: string): string {
+  const p = value.replace(/^\/+|\/+$/g, '');
+  if (p === '' || p.split('/').some((x) => x === '..' || x === '.' || x === '')) {
+    fail(OPTION_BY_KEY.get(key)!, value, 'a relative path inside the backend');
+  }
+  return p;
+}
+
 /** "Peer, Cache" -> ['Peer', 'Cache', 'Health']: Health is always served (the kubelet's gRPC probes). */
 function parseTcpServices(raw: string): readonly TcpService[] {
   const out = new Set<TcpService>(['Health']);
@@ -192,6 +201,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (checkpointRoot === '' || checkpointRoot.split('/').some((p) => p === '..' || p === '.')) {
     fail(OPTION_BY_KEY.get('checkpoint-root')!, str('checkpoint-root')!, 'a relative path inside the backend');
   }
+  const mountDir = str('checkpoint-mount');
+  const checkpointMount = mountDir
+    ? {
+        dir: resolve(cwd, mountDir),
+        root: checkBackendPath('checkpoint-mount-root', str('checkpoint-mount-root') ?? checkpointRoot),
+        stagingDir: resolve(cwd, str('checkpoint-mount-staging-dir') ?? join(stateDir, 'checkpoint-mount')),
+        flushTimeoutMs: num('checkpoint-mount-flush-timeout'),
+      }
+    : undefined;
+  const roMount = str('mount');
+  if (checkpointMount && roMount) {
+    const a = resolve(cwd, roMount);
+    const b = checkpointMount.dir;
+    if (a === b || a.startsWith(b + '/') || b.startsWith(a + '/')) {
+      fail(OPTION_BY_KEY.get('checkpoint-mount')!, mountDir!, `a directory apart from --mount (${a}): one mount cannot hold the other`);
+    }
+  }
 
   const config: Config = {
     backendDir: resolve(cwd, str('backend-dir')!),
@@ -226,6 +252,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     checkpointDir: resolve(cwd, str('checkpoint-dir') ?? join(stateDir, 'checkpoints')),
     checkpointHandoffDir: resolve(cwd, str('checkpoint-handoff-dir') ?? join(stateDir, 'handoff')),
     maxCheckpoints: num('max-checkpoints'),
+    checkpointMount,
     peers,
     advertise,
     peerTokenFile: str('peer-token-file') ? resolve(cwd, str('peer-token-file')!) : undefined,

@@ -40,6 +40,8 @@ export interface Config {
   readonly checkpointDir: string;
   readonly checkpointHandoffDir: string;
   readonly maxCheckpoints: number;
+  /** The writable checkpoint mount (issue 13); undefined = none. */
+  readonly checkpointMount: CheckpointMountConfig | undefined;
   readonly peers: string | undefined;
   readonly advertise: string | undefined;
   readonly peerTokenFile: string | undefined;
@@ -52,4 +54,12 @@ export interface Config {
   /** FUSE mount point of the read-only cached view (absolute), if any. */
   readonly mount: string | undefined;
   readonly mountAllowOther: boolean;
+}
+
+export interface CheckpointMountConfig {
+  readonly dir: string;
+  /** Backend path the mount's root maps to. */
+  readonly root: string;
+  readonly stagingDir: string;
+  readonly flushTimeoutMs: number;
 }

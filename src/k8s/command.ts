@@ -13,6 +13,7 @@ import { collectClaims, planJobs, type ClaimInfo } from './job-plan';
 import { parseManifests, toObjects } from './manifest-stream';
 import { formatPlans, plansToJson } from './plan-report';
 import { parseRate } from './quantity';
+import { DEFAULT_CHECKPOINT_MOUNT_DIR, DEFAULT_CHECKPOINT_PATH } from './checkpoint-injection';
 import { DEFAULT_IMAGE, DEFAULT_NODE_CACHE_SIZE, DEFAULT_PER_GPU_READ_RATE, DEFAULT_POSIX_DIR, DEFAULT_SOCKET_DIR, DEFAULT_TRAINJOB_TARGET } from './types';
 
 export interface K8sIo {
@@ -50,12 +51,19 @@ Options:
                           (default ${DEFAULT_TRAINJOB_TARGET})
   --posix                 the data volume (a PVC) becomes the node's cached view of
                           it, read-only, at the same mountPath: a hostPath of the
-                          daemon's FUSE mount (HostToContainer); the command is unchanged
+                          daemon's FUSE mount (HostToContainer); the command is unchanged.
+                          The volume mounted at --checkpoint-path becomes the node's
+                          writable checkpoint mount under a per-job directory
+                          (<namespace>-<name>), HostToContainer
   --posix-dir DIR         the daemon's --mount on the node (default ${DEFAULT_POSIX_DIR})
   --posix-subdir PATH     the PVC's directory inside the daemon's backend (default: its
                           root); a pod then needs a restart after a daemon restart
   --posix-claim NAME      the claim to replace (default: the only PVC, or the only one
                           mounted read-only)
+  --checkpoint-path PATH  mountPath of the job's checkpoint volume
+                          (default ${DEFAULT_CHECKPOINT_PATH})
+  --checkpoint-mount-dir DIR  the checkpoint mount on the node
+                          (default ${DEFAULT_CHECKPOINT_MOUNT_DIR})
   -i, --in-place          rewrite FILE instead of printing to stdout
   -h, --help              show this help
 `;
@@ -127,6 +135,8 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
     'posix-dir': { type: 'string' },
     'posix-subdir': { type: 'string' },
     'posix-claim': { type: 'string' },
+    'checkpoint-path': { type: 'string' },
+    'checkpoint-mount-dir': { type: 'string' },
     'in-place': { type: 'boolean', short: 'i' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -140,6 +150,11 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
   if (socketDir !== undefined && !socketDir.startsWith('/')) throw new UsageError(`invalid --socket-dir ${JSON.stringify(socketDir)}: must be an absolute path`);
   const warmup = values['warmup'] as string | undefined;
   if (warmup === '') throw new UsageError('invalid --warmup "": give the backend prefix to load');
+  for (const k of ['checkpoint-path', 'checkpoint-mount-dir']) {
+    const v = values[k] as string | undefined;
+    if (v !== undefined && !values['posix']) throw new UsageError(`--${k} needs --posix`);
+    if (v !== undefined && !v.startsWith('/')) throw new UsageError(`invalid --${k} ${JSON.stringify(v)}: must be an absolute path`);
+  }
   const posixDir = values['posix-dir'] as string | undefined;
   const posixSubdir = values['posix-subdir'] as string | undefined;
   const posixClaim = values['posix-claim'] as string | undefined;
@@ -167,6 +182,8 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
       ...(values['image'] === undefined ? {} : { image: values['image'] as string }),
       ...(values['trainjob-target'] === undefined ? {} : { trainJobTarget: values['trainjob-target'] as string }),
       ...(posix === undefined ? {} : { posix }),
+      ...(values['checkpoint-path'] === undefined ? {} : { checkpointPath: (values['checkpoint-path'] as string).replace(/(.)\/+$/, '$1') }),
+      ...(values['checkpoint-mount-dir'] === undefined ? {} : { checkpointMountDir: (values['checkpoint-mount-dir'] as string).replace(/(.)\/+$/, '$1') }),
     },
     (message) => io.stderr.write(`warning: ${message}\n`),
   );

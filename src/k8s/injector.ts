@@ -9,6 +9,7 @@ import { parseManifests, renderManifests, type ManifestDocument } from './manife
 import { describeManifest, findWorkload, type PathItem } from './pod-templates';
 import { wirePodSpec, wireTrainJob, type EditContext } from './socket-injection';
 import { wirePosixView } from './posix-injection';
+import { DEFAULT_CHECKPOINT_MOUNT_DIR, DEFAULT_CHECKPOINT_PATH, jobDirOf, wireCheckpointVolume } from './checkpoint-injection';
 import { DEFAULT_INJECT_OPTIONS, type InjectOptions, type Warn } from './types';
 
 /** Maps an offset in `text` to its 1-based line by binary search over line starts. */
@@ -54,11 +55,20 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
             if (isMap(o)) wirePosixView(ctx, o, `${fieldOf(workload.path)}.podSpecOverrides[${i}]`);
           });
         }
+        warn(`${source}: ${what}: --posix: a TrainJob's volumes come from its runtime; map its checkpoint volume in the TrainingRuntime`);
       }
       break;
     }
-    case 'pods':
+    case 'pods': {
       if (workload.templates.length === 0) warn(`${source}: ${what}: no pod templates found; passed through unchanged`);
+      const checkpoints = options.posix
+        ? {
+            nodeDir: options.checkpointMountDir ?? DEFAULT_CHECKPOINT_MOUNT_DIR,
+            mountPath: options.checkpointPath ?? DEFAULT_CHECKPOINT_PATH,
+            jobDir: jobDirOf(ctx),
+          }
+        : undefined;
+      let checkpointVolumes = 0;
       for (const t of workload.templates) {
         const spec = d.doc.getIn(t.path, true);
         if (!isMap(spec)) {
@@ -67,8 +77,13 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
         }
         wirePodSpec(ctx, spec, fieldOf(t.path));
         if (options.posix) wirePosixView(ctx, spec, fieldOf(t.path));
+        if (checkpoints && wireCheckpointVolume(ctx, spec, fieldOf(t.path), checkpoints)) checkpointVolumes++;
+      }
+      if (checkpoints && checkpointVolumes === 0 && workload.templates.length > 0) {
+        warn(`${source}: ${what}: --posix: no container mounts a volume at ${checkpoints.mountPath}; checkpoints not mapped (see --checkpoint-path)`);
       }
       break;
+    }
   }
   d.changed = ctx.changed;
 }

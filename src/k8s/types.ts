@@ -46,8 +46,12 @@ export interface InjectOptions {
   readonly image: string;
   /** TrainJob: ReplicatedJob (and container) of the runtime that trains. */
   readonly trainJobTarget: string;
-  /** With --posix: the data volume becomes the node's cached view. */
+  /** With --posix: the data volume becomes the node's cached view, the checkpoint volume its checkpoint mount. */
   readonly posix?: PosixOptions;
+  /** --posix: the job's checkpoint volume at this mountPath becomes the node's checkpoint mount. */
+  readonly checkpointPath?: string;
+  /** --posix: the checkpoint mount on the node (the DaemonSet's --checkpoint-mount). */
+  readonly checkpointMountDir?: string;
 }
 
 export const DEFAULT_INJECT_OPTIONS: InjectOptions = {

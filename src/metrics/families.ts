@@ -8,6 +8,7 @@ import type { FamilySpec, Sample } from './snapshot-family';
 import {
   READ_SOURCES,
   CACHE_TIERS,
+  type CheckpointMountStatsJson,
   type CheckpointStatsJson,
   type DistributedStatsJson,
   type PrefetchStatsJson,
@@ -49,6 +50,8 @@ function fromSection<T>(section: string, pick: (t: T) => number | undefined, whe
 const prefetch = (pick: (t: PrefetchStatsJson) => number | undefined) => fromSection<PrefetchStatsJson>('prefetch', pick);
 const checkpoint = (pick: (t: CheckpointStatsJson) => number | undefined) =>
   fromSection<CheckpointStatsJson>('checkpoints', pick);
+const mount = (pick: (t: CheckpointMountStatsJson) => number | undefined) =>
+  fromSection<CheckpointMountStatsJson>('checkpoint_mount', pick);
 const peer = (pick: (t: DistributedStatsJson) => number | undefined) =>
   fromSection<DistributedStatsJson>('distributed', pick, (d) => d.enabled === true);
 
@@ -138,6 +141,17 @@ export const FAMILIES: readonly Spec[] = [
   { name: 'tiercache_checkpoint_loaded_bytes_total', help: 'Checkpoint bytes restored.', type: 'counter', samples: checkpoint((c) => c.bytes_loaded) },
   { name: 'tiercache_checkpoint_pending_persist', help: 'Checkpoints saved locally and not yet persisted to the backend.', type: 'gauge', samples: checkpoint((c) => c.pending_persist) },
   { name: 'tiercache_checkpoint_local_bytes', help: 'Bytes of checkpoints staged on the local SSD.', type: 'gauge', samples: checkpoint((c) => c.local_bytes) },
+  { name: 'tiercache_checkpoint_mount_staged_bytes', help: 'Bytes of checkpoint-mount files on the SSD (pending and persisted copies).', type: 'gauge', samples: mount((m) => m.bytes_staged) },
+  { name: 'tiercache_checkpoint_mount_pending_files', help: 'Closed checkpoint-mount files not yet on the backend.', type: 'gauge', samples: mount((m) => m.files_pending_persist) },
+  { name: 'tiercache_checkpoint_mount_pending_bytes', help: 'Bytes of closed checkpoint-mount files not yet on the backend.', type: 'gauge', samples: mount((m) => m.bytes_pending_persist) },
+  { name: 'tiercache_checkpoint_mount_pending_ops', help: 'Renames and deletes in the checkpoint mount not yet on the backend.', type: 'gauge', samples: mount((m) => m.ops_pending) },
+  { name: 'tiercache_checkpoint_mount_oldest_pending_age_seconds', help: 'Age of the oldest checkpoint-mount change not yet on the backend: what losing the node would lose.', type: 'gauge', samples: mount((m) => m.oldest_pending_age_seconds) },
+  { name: 'tiercache_checkpoint_mount_open_files', help: 'Checkpoint-mount files open for writing.', type: 'gauge', samples: mount((m) => m.files_open_for_write) },
+  { name: 'tiercache_checkpoint_mount_persisted_files_total', help: 'Checkpoint-mount files persisted to the backend.', type: 'counter', samples: mount((m) => m.files_persisted) },
+  { name: 'tiercache_checkpoint_mount_persisted_bytes_total', help: 'Checkpoint-mount bytes persisted to the backend.', type: 'counter', samples: mount((m) => m.bytes_persisted) },
+  { name: 'tiercache_checkpoint_mount_persist_throughput_bytes_per_second', help: 'Checkpoint-mount persist upload throughput, averaged over the time uploads ran.', type: 'gauge', samples: mount((m) => m.persist_bytes_per_second) },
+  { name: 'tiercache_checkpoint_mount_persist_failures_total', help: 'Checkpoint-mount persist attempts that failed (and were retried).', type: 'counter', samples: mount((m) => m.persist_failures) },
+  { name: 'tiercache_checkpoint_mount_write_through_files_total', help: 'Checkpoint-mount files written straight to the backend because the SSD could not take them.', type: 'counter', samples: mount((m) => m.write_through_files) },
   { name: 'tiercache_peer_errors_total', help: 'Peer calls that failed.', type: 'counter', samples: peer((d) => d.peer_errors) },
   { name: 'tiercache_peer_fallbacks_total', help: 'Blocks read from the backend because their owner peer failed.', type: 'counter', samples: peer((d) => d.peer_fallbacks) },
   { name: 'tiercache_peer_fetched_blocks_total', help: 'Blocks fetched from peers.', type: 'counter', samples: peer((d) => d.blocks_fetched_from_peers) },

@@ -31,6 +31,22 @@ export interface PrefetchStatsJson {
   inflight_bytes?: number;
 }
 
+/** admin.proto CheckpointMountStats. */
+export interface CheckpointMountStatsJson {
+  bytes_staged?: number;
+  files_pending_persist?: number;
+  bytes_pending_persist?: number;
+  ops_pending?: number;
+  oldest_pending_age_seconds?: number;
+  files_open_for_write?: number;
+  files_persisted?: number;
+  bytes_persisted?: number;
+  persist_bytes_per_second?: number;
+  persist_failures?: number;
+  write_through_files?: number;
+  write_through_bytes?: number;
+}
+
 /** admin.proto CheckpointStats. `saves` and `loads` count completed operations. */
 export interface CheckpointStatsJson {
   saves?: number;

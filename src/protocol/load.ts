@@ -10,6 +10,7 @@ import { loadPackageDefinition } from '@grpc/grpc-js';
 import type { ProtoGrpcType as AdminProto } from '../generated/proto/admin';
 import type { ProtoGrpcType as CacheProto } from '../generated/proto/cache';
 import type { ProtoGrpcType as CheckpointProto } from '../generated/proto/checkpoint';
+import type { ProtoGrpcType as CheckpointMountProto } from '../generated/proto/checkpoint_mount';
 import type { ProtoGrpcType as HealthProto } from '../generated/proto/health';
 import type { ProtoGrpcType as PeerProto } from '../generated/proto/peer';
 
@@ -28,11 +29,12 @@ const FILES = [
   'tiercache/v1/cache.proto',
   'tiercache/v1/admin.proto',
   'tiercache/v1/checkpoint.proto',
+  'tiercache/v1/checkpoint_mount.proto',
   'tiercache/v1/peer.proto',
   'grpc/health/v1/health.proto',
 ];
 
-type Loaded = AdminProto & CacheProto & CheckpointProto & PeerProto & HealthProto;
+type Loaded = AdminProto & CacheProto & CheckpointProto & CheckpointMountProto & PeerProto & HealthProto;
 
 let loaded: Loaded | undefined;
 
@@ -65,6 +67,9 @@ export const services = {
   },
   get Peer() {
     return load().tiercache.v1.Peer;
+  },
+  get CheckpointMount() {
+    return load().tiercache.v1.CheckpointMount;
   },
   get Health() {
     return load().grpc.health.v1.Health;

@@ -8,6 +8,7 @@ import type { ClientReadableStream, ClientUnaryCall, requestCallback } from '@gr
 import type { AdminClient } from '../generated/proto/tiercache/v1/Admin';
 import type { CacheClient } from '../generated/proto/tiercache/v1/Cache';
 import type { CheckpointsClient } from '../generated/proto/tiercache/v1/Checkpoints';
+import type { CheckpointMountClient } from '../generated/proto/tiercache/v1/CheckpointMount';
 import type { PeerClient } from '../generated/proto/tiercache/v1/Peer';
 import type { HealthClient } from '../generated/proto/grpc/health/v1/Health';
 
@@ -63,6 +64,7 @@ export interface ServiceClients {
   Cache: CacheClient;
   Admin: AdminClient;
   Checkpoints: CheckpointsClient;
+  CheckpointMount: CheckpointMountClient;
   Peer: PeerClient;
   Health: HealthClient;
 }

@@ -159,7 +159,7 @@ export class Daemon {
   }
 
   /** Registers the implementation of a service declared in proto/ (Checkpoints, Peer). */
-  provideService(name: 'Checkpoints' | 'Peer', impl: UntypedServiceImplementation): void {
+  provideService(name: 'Checkpoints' | 'Peer' | 'CheckpointMount', impl: UntypedServiceImplementation): void {
     this.extraServices.set(name, impl);
   }
 
@@ -180,6 +180,8 @@ export class Daemon {
       this.server.addService(serviceDefinition(name), impl);
       this.tcpServer?.addService(serviceDefinition(name), tcpImplementation(name, c.tcpServices, impl));
     }
+    // The checkpoint mount is a node-local thing: on the Unix socket only.
+    this.server.addService(serviceDefinition('CheckpointMount'), this.extraServices.get('CheckpointMount') ?? unbuilt('CheckpointMount'));
     for (const s of this.subsystems) await s.start?.();
     await this.view.start();
     await prepareSocket(c.socket);
@@ -294,6 +296,6 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
-function unbuilt(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
+function unbuilt(name: 'Checkpoints' | 'Peer' | 'CheckpointMount'): UntypedServiceImplementation {
   return refusingService(name, unimplemented(`${name}`, 'this daemon was built without it'));
 }

@@ -4,7 +4,7 @@
 import type { CachedStore } from '../cache/cached-store';
 import type { TierSnapshot } from '../cache/types';
 
-export type StatsSection = 'distributed' | 'prefetch' | 'checkpoints';
+export type StatsSection = 'distributed' | 'prefetch' | 'checkpoints' | 'checkpoint_mount';
 
 export class StatsRegistry {
   private readonly providers = new Map<StatsSection, () => Record<string, unknown>>();
@@ -40,7 +40,7 @@ export class StatsRegistry {
       out['distributed'] = this.providers.get('distributed')?.() ?? { enabled: false, peers: [] };
     }
     if (all) {
-      for (const s of ['prefetch', 'checkpoints'] as const) {
+      for (const s of ['prefetch', 'checkpoints', 'checkpoint_mount'] as const) {
         const p = this.providers.get(s);
         if (p) out[s] = p();
       }

@@ -8,6 +8,7 @@ import type { Config } from '../../src/config/types';
 import { injectManifests } from '../../src/k8s/injector';
 import { parseManifests, toObjects } from '../../src/k8s/manifest-stream';
 import { parseQuantity } from '../../src/k8s/quantity';
+import { DEFAULT_CHECKPOINT_MOUNT_DIR } from '../../src/k8s/checkpoint-injection';
 import { DEFAULT_IMAGE, DEFAULT_SOCKET_DIR } from '../../src/k8s/types';
 import { FIXTURES } from './fixtures';
 import { DAEMONSET_DIR, EXAMPLES_DIR, REPO_ROOT, readManifests, validateManifest, yamlFiles } from './manifest-validation';
@@ -141,6 +142,17 @@ describe('daemonset/: the DaemonSet agrees with the daemon config in the ConfigM
     const live = container()['livenessProbe'];
     assert.ok(live['periodSeconds'] * live['failureThreshold'] * 1000 > config.drainTimeoutMs);
     assert.ok(pod()['terminationGracePeriodSeconds'] * 1000 > config.drainTimeoutMs);
+  });
+
+  test('the checkpoint mount is the hostPath inject --posix maps, Bidirectional, staged on the NVMe; grace covers drain and flush', () => {
+    const cm = config.checkpointMount!;
+    assert.equal(cm.dir, DEFAULT_CHECKPOINT_MOUNT_DIR);
+    assert.deepEqual(volumeOf(cm.dir)['hostPath'], { path: DEFAULT_CHECKPOINT_MOUNT_DIR, type: 'DirectoryOrCreate' });
+    assert.equal(mountOf(cm.dir)['mountPath'], cm.dir);
+    assert.equal(mountOf(cm.dir)['mountPropagation'], 'Bidirectional');
+    assert.equal(container()['securityContext']['privileged'], true, 'Bidirectional propagation needs a privileged container');
+    assert.deepEqual(volumeOf(cm.stagingDir), volumeOf(config.ssdCacheDir));
+    assert.ok(pod()['terminationGracePeriodSeconds'] * 1000 > config.drainTimeoutMs + cm.flushTimeoutMs);
   });
 
   test('memory request and limit cover the memory cache plus overhead', () => {

@@ -5,6 +5,7 @@ import type { AccessPattern as _tiercache_v1_AccessPattern, AccessPattern__Outpu
 import type { AccessPatternsRequest as _tiercache_v1_AccessPatternsRequest, AccessPatternsRequest__Output as _tiercache_v1_AccessPatternsRequest__Output } from './tiercache/v1/AccessPatternsRequest';
 import type { AccessPatternsResponse as _tiercache_v1_AccessPatternsResponse, AccessPatternsResponse__Output as _tiercache_v1_AccessPatternsResponse__Output } from './tiercache/v1/AccessPatternsResponse';
 import type { AdminClient as _tiercache_v1_AdminClient, AdminDefinition as _tiercache_v1_AdminDefinition } from './tiercache/v1/Admin';
+import type { CheckpointMountStats as _tiercache_v1_CheckpointMountStats, CheckpointMountStats__Output as _tiercache_v1_CheckpointMountStats__Output } from './tiercache/v1/CheckpointMountStats';
 import type { CheckpointStats as _tiercache_v1_CheckpointStats, CheckpointStats__Output as _tiercache_v1_CheckpointStats__Output } from './tiercache/v1/CheckpointStats';
 import type { ConfigRequest as _tiercache_v1_ConfigRequest, ConfigRequest__Output as _tiercache_v1_ConfigRequest__Output } from './tiercache/v1/ConfigRequest';
 import type { ConfigResponse as _tiercache_v1_ConfigResponse, ConfigResponse__Output as _tiercache_v1_ConfigResponse__Output } from './tiercache/v1/ConfigResponse';
@@ -27,6 +28,7 @@ export interface ProtoGrpcType {
       AccessPatternsRequest: MessageTypeDefinition<_tiercache_v1_AccessPatternsRequest, _tiercache_v1_AccessPatternsRequest__Output>
       AccessPatternsResponse: MessageTypeDefinition<_tiercache_v1_AccessPatternsResponse, _tiercache_v1_AccessPatternsResponse__Output>
       Admin: SubtypeConstructor<typeof grpc.Client, _tiercache_v1_AdminClient> & { service: _tiercache_v1_AdminDefinition }
+      CheckpointMountStats: MessageTypeDefinition<_tiercache_v1_CheckpointMountStats, _tiercache_v1_CheckpointMountStats__Output>
       CheckpointStats: MessageTypeDefinition<_tiercache_v1_CheckpointStats, _tiercache_v1_CheckpointStats__Output>
       ConfigRequest: MessageTypeDefinition<_tiercache_v1_ConfigRequest, _tiercache_v1_ConfigRequest__Output>
       ConfigResponse: MessageTypeDefinition<_tiercache_v1_ConfigResponse, _tiercache_v1_ConfigResponse__Output>

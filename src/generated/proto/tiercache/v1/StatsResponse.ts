@@ -4,6 +4,7 @@ import type { TierStats as _tiercache_v1_TierStats, TierStats__Output as _tierca
 import type { DistributedStats as _tiercache_v1_DistributedStats, DistributedStats__Output as _tiercache_v1_DistributedStats__Output } from '../../tiercache/v1/DistributedStats';
 import type { PrefetchStats as _tiercache_v1_PrefetchStats, PrefetchStats__Output as _tiercache_v1_PrefetchStats__Output } from '../../tiercache/v1/PrefetchStats';
 import type { CheckpointStats as _tiercache_v1_CheckpointStats, CheckpointStats__Output as _tiercache_v1_CheckpointStats__Output } from '../../tiercache/v1/CheckpointStats';
+import type { CheckpointMountStats as _tiercache_v1_CheckpointMountStats, CheckpointMountStats__Output as _tiercache_v1_CheckpointMountStats__Output } from '../../tiercache/v1/CheckpointMountStats';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatsResponse {
@@ -18,6 +19,7 @@ export interface StatsResponse {
   'uptime_seconds'?: (number | string);
   'version'?: (string);
   'backend_errors'?: (number | string | Long);
+  'checkpoint_mount'?: (_tiercache_v1_CheckpointMountStats | null);
 }
 
 export interface StatsResponse__Output {
@@ -32,4 +34,5 @@ export interface StatsResponse__Output {
   'uptime_seconds': (number);
   'version': (string);
   'backend_errors': (number);
+  'checkpoint_mount': (_tiercache_v1_CheckpointMountStats__Output | null);
 }
