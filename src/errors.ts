@@ -21,6 +21,7 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
+  PERMISSION_DENIED: 'TC_PERMISSION_DENIED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -73,6 +74,8 @@ export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
+export const permissionDenied = (message: string): TiercacheError =>
+  new TiercacheError(ErrorCodes.PERMISSION_DENIED, message);
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_CONFIG: status.FAILED_PRECONDITION,
@@ -91,6 +94,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
+  TC_PERMISSION_DENIED: status.PERMISSION_DENIED,
 };
 
 /** The one mapping from anything thrown to a gRPC status a person can act on. */
