@@ -21,6 +21,7 @@ export class ObservedBackend implements Backend {
     this.kind = inner.kind;
     this.location = inner.location;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
+    if (inner.open) this.open = () => inner.open!();
     if (inner.close) this.close = () => inner.close!();
     if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
   }
@@ -28,6 +29,7 @@ export class ObservedBackend implements Backend {
   emulatedDelay?: (bytes: number) => Promise<void>;
 
   localPath?: (path: string) => Promise<string>;
+  open?: () => Promise<void>;
   close?: () => Promise<void>;
 
   get counters() {

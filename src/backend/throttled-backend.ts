@@ -27,9 +27,11 @@ export class ThrottledBackend implements Backend {
     this.kind = `${inner.kind}+throttled`;
     this.location = `${inner.location} (emulated: ${opts.latencyMs}ms per request, ${opts.bandwidth || 'unlimited'} B/s)`;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
+    if (inner.open) this.open = () => inner.open!();
   }
 
   localPath?: (path: string) => Promise<string>;
+  open?: () => Promise<void>;
 
   get counters() {
     return this.inner.counters;

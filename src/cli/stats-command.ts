@@ -82,7 +82,7 @@ export function formatStats(s: Row): string {
       `checkpoints: ${ck['saves']} saved (${formatBytes(Number(ck['bytes_saved']))}), ${ck['loads']} loaded, ` +
       `${ck['failures']} failures (${pct(ck['failure_ratio'])}), ${ck['pending_persist']} pending persist, ${formatBytes(Number(ck['local_bytes']))} on the SSD\n`;
   }
-  out += `\nbackend: ${s['backend_reads']} reads, ${formatBytes(Number(s['backend_bytes_read']))} read, ${s['backend_errors']} errors\n`;
+  out += `\nbackend${s['backend_kind'] ? ` (${s['backend_kind']})` : ''}: ${s['backend_reads']} reads, ${formatBytes(Number(s['backend_bytes_read']))} read, ${s['backend_errors']} errors, ${s['backend_throttled'] ?? 0} throttled\n`;
   return out;
 }
 

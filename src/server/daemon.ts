@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { Server, ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
-import { PosixBackend } from '../backend/posix-backend';
+import { createBackend } from '../backend/create-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
 import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
@@ -70,7 +70,7 @@ export class Daemon {
       );
     }
     mkdirSync(config.stateDir, { recursive: true });
-    let backend: Backend = new PosixBackend(config.backendDir, { create: true });
+    let backend: Backend = createBackend(config, log);
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
     const observed = new ObservedBackend(backend);
     this.addBackendObserver = (fn) => observed.addObserver(fn);
@@ -113,7 +113,7 @@ export class Daemon {
     });
     this.stats = new StatsRegistry(this.store, VERSION);
     if (config.watch && backend.localPath) {
-      const root = (backend as PosixBackend).location;
+      const root = backend.location;
       const w = new BackendWatcher(root, (rel) => this.store.invalidate(rel), log);
       this.watcher = w;
       this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
@@ -150,6 +150,8 @@ export class Daemon {
     for (const name of ['Checkpoints', 'Peer'] as const) {
       this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
     }
+    // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
+    await this.backend.open?.();
     for (const s of this.subsystems) await s.start?.();
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
