@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { TestDaemon, eventually, pseudoRandomBytes } from '../helpers/daemon';
+import { TestDaemon, eventually, pseudoRandomBytes, runCli } from '../helpers/daemon';
+import type { DiagnoseReport } from '../../src/diagnose/types';
 import { TestS3Server, isGet, s3Env } from '../helpers/s3-server';
 import type { TiercacheClient } from '../../src/client/client';
 
@@ -105,6 +106,19 @@ describe('daemon on an S3 backend', () => {
     assert.equal((await c.read('slow.bin')).toString(), 'slow down');
     const s = await c.stats('all');
     assert.ok(Number(s['backend_throttled']) >= 2);
+  });
+
+  it('diagnose knows the backend is a bucket: it measures through it and removes its object', async () => {
+    const r = await runCli(['diagnose', '--json', '--socket', d.socket, '--size', '4MiB', '--random-time', '200ms', '--concurrency', '2'], { env: s3Env() });
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout.toString()) as DiagnoseReport;
+    assert.equal((report.config['s3'] as { bucket: string }).bucket, BUCKET);
+    assert.equal(report.tests.sequential_read.cold.backend_bytes, 4 * MiB, 'the cold pass read the bucket');
+    assert.equal(report.tests.sequential_read.warm.backend_bytes, 0);
+    assert.match(report.tests.fio.note!, /the backend is an S3 bucket \(s3:\/\/train\/ds\/\.tiercache-diagnose-/);
+    assert.equal(report.cleanup.removed, true);
+    const left = server.seen.filter((x) => x.method === 'DELETE' && x.url.includes('.tiercache-diagnose-'));
+    assert.equal(left.length, 1, 'the test object was deleted');
   });
 
   it('a missing bucket or bad credentials stop start-up with a clear error, never printing the secret', async () => {

@@ -26,4 +26,6 @@ async function main(): Promise<void> {
   process.stdin.resume();
 }
 
-void main();
+// `node --test dist/test/` runs every file under test/ (helpers too): without
+// arguments this module is being loaded, not launched, and does nothing.
+if (process.argv.length > 2) void main();
