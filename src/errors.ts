@@ -57,6 +57,16 @@ export const backendUnavailable = (what: string, cause: unknown): TiercacheError
   new TiercacheError(ErrorCodes.BACKEND_UNAVAILABLE, `backend I/O failed for ${what}: ${getErrorMessage(cause)}`, {
     cause,
   });
+export const backendTimedOut = (what: string, timeoutMs: number): TiercacheError =>
+  new TiercacheError(
+    ErrorCodes.BACKEND_UNAVAILABLE,
+    `backend did not answer within ${timeoutMs} ms (backend-timeout) for ${what}: its mount may be hung or its servers down`,
+  );
+export const backendNotAnswering = (what: string, sinceMs: number): TiercacheError =>
+  new TiercacheError(
+    ErrorCodes.BACKEND_UNAVAILABLE,
+    `backend is not answering (since ${new Date(sinceMs).toISOString()}), so ${what} cannot be read from it; cached data is still served`,
+  );
 export const fileChanged = (path: string): TiercacheError =>
   new TiercacheError(ErrorCodes.FILE_CHANGED, `file changed on the backend while it was read: ${path}; retry the read`);
 export const versionMismatch = (path: string, asked: string, current: string): TiercacheError =>

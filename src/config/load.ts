@@ -210,6 +210,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ssdFreeRatio: num('ssd-free-ratio'),
     metadataTtlMs: num('metadata-ttl'),
     watch: v['watch'] as boolean,
+    backendTimeoutMs: num('backend-timeout'),
+    backendMaxInflight: num('backend-max-inflight'),
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),
     drainTimeoutMs: num('drain-timeout'),
@@ -234,6 +236,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     peerFailureThreshold: num('peer-failure-threshold'),
     peerKeepHot: num('peer-keep-hot'),
     metricsListen: str('metrics-listen'),
+    mount: str('mount') ? resolve(cwd, str('mount')!) : undefined,
+    mountAllowOther: v['mount-allow-other'] as boolean,
   };
   return Object.freeze(config);
 }

@@ -33,6 +33,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'ssd-free-ratio', kind: 'ratio', default: 0.1, min: 0, max: 0.9, help: 'never let free space on the SSD filesystem fall under this share' },
   { key: 'metadata-ttl', kind: 'duration', default: '2s', help: 'how long a file version (size, mtime) is trusted before re-checking the backend' },
   { key: 'watch', kind: 'bool', default: true, help: 'watch backend directories in use (chokidar) so local changes invalidate at once' },
+  { key: 'backend-timeout', kind: 'duration', default: '30s', help: 'a backend call (stat, read, list) not answered within this fails UNAVAILABLE; while the backend stays silent, further calls fail at once and cached data is still served' },
+  { key: 'backend-max-inflight', kind: 'int', default: 16, min: 1, max: 1024, help: 'backend calls in flight at once; a hung mount can hold at most this many I/O threads (the threadpool is sized above it)' },
   { key: 'max-read-size', kind: 'size', default: '64MiB', min: 4096, max: 1024 * 2 ** 20, help: 'largest unary Read; larger ranges must use ReadStream' },
   { key: 'stream-chunk-size', kind: 'size', default: '1MiB', min: 4096, max: 16 * 2 ** 20, help: 'size of ReadStream chunks' },
   { key: 'drain-timeout', kind: 'duration', default: '20s', help: 'on SIGTERM, how long in-flight calls may finish before they are cut' },
@@ -56,6 +58,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'peer-health-interval', kind: 'duration', default: '2s', help: 'how often peers are health-checked' },
   { key: 'peer-failure-threshold', kind: 'int', default: 3, min: 1, help: 'failed health checks before a peer leaves the ring' },
   { key: 'peer-keep-hot', kind: 'int', default: 2, min: 0, help: 'a non-owner keeps a local copy of a peer block read at least this often (0 = never)' },
+  { key: 'mount', kind: 'string', help: 'also serve the cached backend read-only as a FUSE mount at this empty directory' },
+  { key: 'mount-allow-other', kind: 'bool', default: true, help: 'let every user read the mount (FUSE allow_other: root, or user_allow_other in /etc/fuse.conf)' },
   { key: 'metrics-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'Prometheus /metrics endpoint ("" disables)' },
 ];
 

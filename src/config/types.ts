@@ -31,6 +31,8 @@ export interface Config {
   readonly ssdFreeRatio: number;
   readonly metadataTtlMs: number;
   readonly watch: boolean;
+  readonly backendTimeoutMs: number;
+  readonly backendMaxInflight: number;
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;
@@ -55,4 +57,7 @@ export interface Config {
   readonly peerFailureThreshold: number;
   readonly peerKeepHot: number;
   readonly metricsListen: string | undefined;
+  /** FUSE mount point of the read-only cached view (absolute), if any. */
+  readonly mount: string | undefined;
+  readonly mountAllowOther: boolean;
 }

@@ -28,6 +28,8 @@ import { FsError, type FsAttr, type FsOpened, type FsSetattr, type MountFilesyst
 const MAX_WRITE = 1 << 20;
 const MAX_READAHEAD = 1 << 20;
 const NAME_MAX = 255;
+/** On unmount, how long requests already taken may take to be answered before the session ends. */
+const UNMOUNT_DRAIN_MS = 5_000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const DT_DIR = 4;
@@ -102,6 +104,9 @@ export class FuseMount implements MountNotifier {
   private noOpen = false;
   private noOpendir = false;
   private stopping = false;
+  /** Requests taken and not answered yet (for the drain on unmount). */
+  private inflight = 0;
+  private onDrained: (() => void) | undefined;
   private ready: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private closedResolve!: () => void;
   readonly closedPromise: Promise<void>;
@@ -217,7 +222,15 @@ export class FuseMount implements MountNotifier {
       case OPS.LOOP_DONE:
         if (!this.stopping) this.log.warn('the FUSE mount was ended from outside (unmounted or aborted)', { errno: n0 });
         this.ready?.reject(mountFailed(this.dir, new Error(`the kernel ended the session (errno ${n0})`)));
-        this.finish();
+        if (this.stopping && this.inflight > 0) {
+          const timer = setTimeout(() => this.finish(), UNMOUNT_DRAIN_MS);
+          this.onDrained = () => {
+            clearTimeout(timer);
+            this.finish();
+          };
+        } else {
+          this.finish();
+        }
         return;
       case OPS.NOTIFY_DONE: {
         const resolve = this.notices.get(n0);
@@ -272,11 +285,16 @@ export class FuseMount implements MountNotifier {
 
   /** Runs one request; a failure becomes its errno reply. */
   private run(req: number, fn: () => Promise<void>): void {
-    fn().catch((err: unknown) => {
-      const s = this.session;
-      if (!s) return;
-      this.binding.replyErr(s, req, this.errnoOf(err));
-    });
+    this.inflight++;
+    fn()
+      .catch((err: unknown) => {
+        const s = this.session;
+        if (!s) return;
+        this.binding.replyErr(s, req, this.errnoOf(err));
+      })
+      .finally(() => {
+        if (--this.inflight === 0) this.onDrained?.();
+      });
   }
 
   private errnoOf(err: unknown): number {

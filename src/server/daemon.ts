@@ -8,6 +8,7 @@ import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { createBackend } from '../backend/create-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
+import { DeadlineBackend } from '../backend/deadline-backend';
 import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
 import { MemCache } from '../cache/mem-cache';
@@ -16,6 +17,7 @@ import { CachedStore } from '../cache/cached-store';
 import { BackendWatcher } from '../cache/backend-watcher';
 import type { TierEvents } from '../cache/types';
 import { ConfigError, unimplemented, toGrpcError } from '../errors';
+import { CachedView } from '../fuse/cached-view';
 import { adminService, type AccessPatternsApi } from './admin-service';
 import { cacheService, type PrefetchApi } from './cache-service';
 import { HealthState } from './health-service';
@@ -56,6 +58,8 @@ export class Daemon {
   private readonly server: Server;
   private readonly tracker: CallTracker;
   private readonly watcher: BackendWatcher | undefined;
+  /** The POSIX frontend (--mount): a second frontend over the same store. */
+  private readonly view: CachedView;
   private readonly subsystems: Subsystem[] = [];
   private readonly extraServices = new Map<string, UntypedServiceImplementation>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -72,6 +76,11 @@ export class Daemon {
     mkdirSync(config.stateDir, { recursive: true });
     let backend: Backend = createBackend(config, log);
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
+    backend = new DeadlineBackend(backend, {
+      timeoutMs: config.backendTimeoutMs,
+      maxInflight: config.backendMaxInflight,
+      logger: log,
+    });
     const observed = new ObservedBackend(backend);
     this.addBackendObserver = (fn) => observed.addObserver(fn);
     backend = observed;
@@ -112,9 +121,17 @@ export class Daemon {
       peerKeepHot: config.peerKeepHot,
     });
     this.stats = new StatsRegistry(this.store, VERSION);
+    this.view = new CachedView(config, this.store, log);
     if (config.watch && backend.localPath) {
       const root = backend.location;
-      const w = new BackendWatcher(root, (rel) => this.store.invalidate(rel), log);
+      const w = new BackendWatcher(
+        root,
+        (rel) => {
+          this.store.invalidate(rel);
+          this.view.invalidate(rel);
+        },
+        log,
+      );
       this.watcher = w;
       this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
     }
@@ -153,6 +170,7 @@ export class Daemon {
     // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
     await this.backend.open?.();
     for (const s of this.subsystems) await s.start?.();
+    await this.view.start();
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
@@ -169,6 +187,7 @@ export class Daemon {
       socket: c.socket,
       listen: c.listen,
       tcpPort: this.tcpPort,
+      mount: this.view.dir,
       backend: this.backend.location,
       memoryCacheSize: c.memoryCacheSize,
       ssdCacheDir: c.ssdCacheDir,
@@ -203,6 +222,7 @@ export class Daemon {
         resolve();
       });
     });
+    await this.view.stop().catch((err: unknown) => this.log.error('unmounting failed', { err: String(err) }));
     for (const s of [...this.subsystems].reverse()) {
       try {
         await s.stop?.();
