@@ -18,7 +18,7 @@ const notRegular = (path: string) => invalidPath(path, 'not a regular file or di
 export class PosixBackend implements Backend {
   readonly kind = 'posix';
   readonly location: string;
-  readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0, throttled: 0, retries: 0 };
+  readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0 };
   private readonly root: string;
 
   constructor(root: string, opts: { create?: boolean } = {}) {

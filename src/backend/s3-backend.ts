@@ -22,7 +22,7 @@ import {
 import { fileChanged, invalidPath, isDirectory, TiercacheError } from '../errors';
 import type { Logger } from '../log';
 import { normalizeRequestPath } from './path-guard';
-import { createS3Client, withRetries, type S3ClientOptions } from './s3-client';
+import { createS3Client, withRetries, type RetryCounters, type S3ClientOptions } from './s3-client';
 import { errorNameOf, httpStatusOf, mapS3Error } from './s3-errors';
 import { dirKeyOf, keyOf, relOf, s3Url, type S3Location } from './s3-location';
 import { uploadObject } from './s3-upload';
@@ -58,7 +58,7 @@ function etagOfVersion(version: string): string {
 export class S3Backend implements Backend, WritableBackend {
   readonly kind = 's3';
   readonly location: string;
-  readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0, throttled: 0, retries: 0 };
+  readonly counters: BackendCounters & RetryCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0, throttled: 0, retries: 0 };
   private readonly loc: S3Location;
   private readonly client: S3Client;
   private readonly endpoint: string;

@@ -17,10 +17,10 @@ export interface BackendCounters {
   bytesRead: number;
   errors: number;
   stats: number;
-  /** Requests the backend answered with "slow down" (S3 503 SlowDown / 429); retried. */
-  throttled: number;
+  /** Requests the backend answered with "slow down" (S3 503 SlowDown / 429); retried. Backends that retry count these. */
+  throttled?: number;
   /** Requests repeated after a throttle or a transient failure. */
-  retries: number;
+  retries?: number;
 }
 
 export interface Backend {
