@@ -50,6 +50,8 @@ export class TestS3Server {
   endpoint = '';
   /** s3rver itself, bypassing the proxy (for test set-up that must not count). */
   directEndpoint = '';
+  /** Benchmarks: each forwarded request waits this long first (an emulated distance to the store). */
+  latencyMs = 0;
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'tc-s3-'));
@@ -126,6 +128,15 @@ export class TestS3Server {
       res.end(seen.method === 'HEAD' ? undefined : body);
       return;
     }
+    if (this.latencyMs > 0) {
+      req.pause();
+      setTimeout(() => this.send(req, res), this.latencyMs);
+    } else {
+      this.send(req, res);
+    }
+  }
+
+  private send(req: IncomingMessage, res: import('node:http').ServerResponse): void {
     const up = httpRequest(
       { host: '127.0.0.1', port: this.s3Port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
