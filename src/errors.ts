@@ -22,6 +22,8 @@ export const ErrorCodes = {
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
   PERMISSION_DENIED: 'TC_PERMISSION_DENIED',
+  NOT_SERVED_HERE: 'TC_NOT_SERVED_HERE',
+  OVER_LIMIT: 'TC_OVER_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -86,6 +88,8 @@ export const dataLoss = (message: string): TiercacheError => new TiercacheError(
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
 export const permissionDenied = (message: string): TiercacheError =>
   new TiercacheError(ErrorCodes.PERMISSION_DENIED, message);
+export const notServedHere = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NOT_SERVED_HERE, message);
+export const overLimit = (message: string): TiercacheError => new TiercacheError(ErrorCodes.OVER_LIMIT, message);
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_CONFIG: status.FAILED_PRECONDITION,
@@ -105,6 +109,8 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
   TC_PERMISSION_DENIED: status.PERMISSION_DENIED,
+  TC_NOT_SERVED_HERE: status.PERMISSION_DENIED,
+  TC_OVER_LIMIT: status.RESOURCE_EXHAUSTED,
 };
 
 /** The one mapping from anything thrown to a gRPC status a person can act on. */

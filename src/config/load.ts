@@ -10,7 +10,7 @@ import { getErrorMessage } from '../util/errors-message';
 import { ConfigError } from '../errors';
 import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
 import { parseS3Url } from '../backend/s3-location';
-import type { Config, LogLevel, S3BackendConfig } from './types';
+import { TCP_SERVICES, type Config, type LogLevel, type S3BackendConfig, type TcpService } from './types';
 
 export type RawValue = string | number | boolean;
 
@@ -136,6 +136,17 @@ function readYaml(path: string): Record<string, RawValue> {
   return out;
 }
 
+/** "Peer, Cache" -> ['Peer', 'Cache', 'Health']: Health is always served (the kubelet's gRPC probes). */
+function parseTcpServices(raw: string): readonly TcpService[] {
+  const out = new Set<TcpService>(['Health']);
+  for (const part of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    const known = TCP_SERVICES.find((x) => x.toLowerCase() === part.toLowerCase());
+    if (!known) fail(OPTION_BY_KEY.get('tcp-services')!, raw, `unknown service ${part}; known: ${TCP_SERVICES.join(', ')}`);
+    out.add(known);
+  }
+  return Object.freeze([...out]);
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const cwd = sources.cwd ?? process.cwd();
   const fromFile = sources.configFile ? readYaml(resolve(cwd, sources.configFile)) : {};
@@ -165,6 +176,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (!advertise && sources.podIp && listen) {
     const port = listen.slice(listen.lastIndexOf(':') + 1);
     advertise = sources.podIp.includes(':') ? `[${sources.podIp}]:${port}` : `${sources.podIp}:${port}`;
+  }
+  const tcpServices = parseTcpServices(str('tcp-services')!);
+  const tcpTokenFile = str('tcp-token-file') ? resolve(cwd, str('tcp-token-file')!) : undefined;
+  const guarded = tcpServices.filter((x) => x !== 'Peer' && x !== 'Health');
+  if (guarded.length > 0 && !tcpTokenFile) {
+    throw new ConfigError(
+      `invalid tcp-services: ${guarded.join(', ')} over TCP need tcp-token-file (a token every such call must carry); without it TCP serves only Peer and Health`,
+    );
   }
   const peers = str('peers');
   if (peers && !listen) {
@@ -202,6 +221,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     socket: resolve(cwd, str('socket') ?? join(stateDir, 'tiercache.sock')),
     socketMode,
     listen,
+    tcpServices,
+    tcpTokenFile,
     blockSize,
     memoryCacheSize: num('memory-cache-size'),
     memoryCacheTtlMs: num('memory-cache-ttl'),

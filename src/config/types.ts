@@ -13,6 +13,8 @@ export interface S3BackendConfig {
   readonly forcePathStyle: boolean;
   readonly partSize: number;
 }
+export const TCP_SERVICES = ['Peer', 'Health', 'Cache', 'Admin', 'Checkpoints'] as const;
+export type TcpService = (typeof TCP_SERVICES)[number];
 
 export interface Config {
   /** POSIX backend root; unused when `s3` is set. */
@@ -23,6 +25,9 @@ export interface Config {
   readonly socket: string;
   readonly socketMode: number;
   readonly listen: string | undefined;
+  /** Services served on --listen: Peer and Health unless more were enabled (those need tcpTokenFile). */
+  readonly tcpServices: readonly TcpService[];
+  readonly tcpTokenFile: string | undefined;
   readonly blockSize: number;
   readonly memoryCacheSize: number;
   readonly memoryCacheTtlMs: number;

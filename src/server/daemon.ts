@@ -1,9 +1,9 @@
 // The daemon: builds the cache from a Config, serves gRPC on the Unix socket
-// (and TCP with --listen), and shuts down in order: stop accepting, drain
+// (and, with --listen, the tcp-services on TCP: see tcp-access.ts), and shuts down in order: stop accepting, drain
 // in-flight calls (up to drain-timeout), persist the index, close.
 
 import { mkdirSync } from 'node:fs';
-import { Server, ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { createBackend } from '../backend/create-backend';
@@ -16,13 +16,17 @@ import { DiskCache } from '../cache/disk-cache';
 import { CachedStore } from '../cache/cached-store';
 import { BackendWatcher } from '../cache/backend-watcher';
 import type { TierEvents } from '../cache/types';
-import { ConfigError, unimplemented, toGrpcError } from '../errors';
+import { ConfigError, unimplemented } from '../errors';
 import { CachedView } from '../fuse/cached-view';
 import { adminService, type AccessPatternsApi } from './admin-service';
 import { cacheService, type PrefetchApi } from './cache-service';
 import { HealthState } from './health-service';
 import { serviceDefinition, CHANNEL_OPTIONS } from './proto';
 import { prepareSocket, setSocketMode } from './socket';
+import { refusingService } from './refusing-service';
+import { tcpImplementation, tokenInterceptor } from './tcp-access';
+import { PeerToken } from '../peer/peer-token';
+import type { TcpService } from '../config/types';
 import { StatsRegistry } from './stats';
 import type { CallTracker } from './handlers';
 import { VERSION } from '../version';
@@ -55,7 +59,10 @@ export class Daemon {
   prefetchApi: PrefetchApi | undefined;
   patternsApi: AccessPatternsApi | undefined;
   tcpPort: number | undefined;
+  /** The Unix socket's server: every service. */
   private readonly server: Server;
+  /** --listen's server: the tcp-services only, guarded by the TCP token. */
+  private readonly tcpServer: Server | undefined;
   private readonly tracker: CallTracker;
   private readonly watcher: BackendWatcher | undefined;
   /** The POSIX frontend (--mount): a second frontend over the same store. */
@@ -137,6 +144,10 @@ export class Daemon {
     }
     this.tracker = { inflight: 0, closing: false, log };
     this.server = new Server({ ...CHANNEL_OPTIONS });
+    if (config.listen) {
+      const token = config.tcpTokenFile ? PeerToken.fromFile(config.tcpTokenFile, 'tcp-token-file') : undefined;
+      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [tokenInterceptor(config.tcpServices, token)] });
+    }
   }
 
   readonly addTierEvents: (h: TierEvents) => void;
@@ -158,14 +169,16 @@ export class Daemon {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.server.addService(
-      serviceDefinition('Cache'),
-      cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
-    );
-    this.server.addService(serviceDefinition('Admin'), adminService(this.tracker, this.stats, c, () => this.patternsApi));
-    this.server.addService(serviceDefinition('Health'), this.health.implementation());
-    for (const name of ['Checkpoints', 'Peer'] as const) {
-      this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
+    const impls: Record<TcpService, UntypedServiceImplementation> = {
+      Cache: cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
+      Admin: adminService(this.tracker, this.stats, c, () => this.patternsApi),
+      Health: this.health.implementation(),
+      Checkpoints: this.extraServices.get('Checkpoints') ?? unbuilt('Checkpoints'),
+      Peer: this.extraServices.get('Peer') ?? unbuilt('Peer'),
+    };
+    for (const [name, impl] of Object.entries(impls) as Array<[TcpService, UntypedServiceImplementation]>) {
+      this.server.addService(serviceDefinition(name), impl);
+      this.tcpServer?.addService(serviceDefinition(name), tcpImplementation(name, c.tcpServices, impl));
     }
     // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
     await this.backend.open?.();
@@ -174,7 +187,10 @@ export class Daemon {
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
-    if (c.listen) this.tcpPort = await bind(this.server, c.listen);
+    if (this.tcpServer && c.listen) {
+      this.tcpPort = await bind(this.tcpServer, c.listen);
+      raiseReceiveWindow(this.tcpServer, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
+    }
     raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     if (c.memoryCacheTtlMs > 0) {
       this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
@@ -187,6 +203,7 @@ export class Daemon {
       socket: c.socket,
       listen: c.listen,
       tcpPort: this.tcpPort,
+      tcpServices: c.listen ? c.tcpServices : undefined,
       mount: this.view.dir,
       backend: this.backend.location,
       memoryCacheSize: c.memoryCacheSize,
@@ -211,16 +228,21 @@ export class Daemon {
     this.health.shutdown();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await new Promise<void>((resolve) => {
+      const servers = [this.server, ...(this.tcpServer ? [this.tcpServer] : [])];
       const timer = setTimeout(() => {
         this.log.warn('drain timeout: cutting remaining calls', { inflight: this.tracker.inflight });
-        this.server.forceShutdown();
+        for (const sv of servers) sv.forceShutdown();
         resolve();
       }, this.config.drainTimeoutMs);
       timer.unref();
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      let open = servers.length;
+      for (const sv of servers) {
+        sv.tryShutdown(() => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      }
     });
     await this.view.stop().catch((err: unknown) => this.log.error('unmounting failed', { err: String(err) }));
     for (const s of [...this.subsystems].reverse()) {
@@ -274,19 +296,6 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
-function unimplementedService(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
-  const impl: UntypedServiceImplementation = {};
-  const def = serviceDefinition(name);
-  for (const [method, d] of Object.entries(def)) {
-    const err = toGrpcError(unimplemented(`${name}.${method}`, 'this daemon was built without it'));
-    impl[method] = (d.requestStream
-      ? (call: { on: (e: string, f: () => void) => void }, cb: (e: unknown) => void) => {
-          call.on('data', () => {});
-          cb(err);
-        }
-      : d.responseStream
-        ? (call: { emit: (e: string, s: unknown) => void }) => call.emit('error', err)
-        : (_call: unknown, cb: (e: unknown) => void) => cb(err)) as unknown as UntypedHandleCall;
-  }
-  return impl;
+function unbuilt(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
+  return refusingService(name, unimplemented(`${name}`, 'this daemon was built without it'));
 }
