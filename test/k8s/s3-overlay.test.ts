@@ -44,9 +44,10 @@ describe('daemonset-s3/: the DaemonSet in front of a bucket', () => {
     const baseFile = join(dir, 'base.yaml');
     writeFileSync(baseFile, one(DAEMONSET_DIR, 'configmap.yaml')['data']['config.yaml']);
     const b = loadConfig({ configFile: baseFile, podIp: '10.1.2.3' });
-    for (const k of ['socket', 'stateDir', 'ssdCacheDir', 'checkpointDir', 'peers', 'listen', 'metricsListen', 'peerTokenFile'] as const) {
+    for (const k of ['socket', 'socketMode', 'stateDir', 'ssdCacheDir', 'checkpointDir', 'peers', 'listen', 'metricsListen', 'peerTokenFile'] as const) {
       assert.equal(config[k], b[k], k);
     }
+    assert.deepEqual(config.tcpServices, b.tcpServices);
   });
 
   test('patches target the base objects by name, and drop the filesystem mount by its name', () => {
