@@ -21,6 +21,7 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
+  PERMISSION_DENIED: 'TC_PERMISSION_DENIED',
   NOT_SERVED_HERE: 'TC_NOT_SERVED_HERE',
   OVER_LIMIT: 'TC_OVER_LIMIT',
   CANCELLED: 'TC_CANCELLED',
@@ -86,6 +87,8 @@ export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
+export const permissionDenied = (message: string): TiercacheError =>
+  new TiercacheError(ErrorCodes.PERMISSION_DENIED, message);
 export const notServedHere = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NOT_SERVED_HERE, message);
 export const overLimit = (message: string): TiercacheError => new TiercacheError(ErrorCodes.OVER_LIMIT, message);
 /** The client went away (cancelled its call): not a daemon failure, answered CANCELLED and logged at debug. */
@@ -114,6 +117,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
+  TC_PERMISSION_DENIED: status.PERMISSION_DENIED,
   TC_NOT_SERVED_HERE: status.PERMISSION_DENIED,
   TC_OVER_LIMIT: status.RESOURCE_EXHAUSTED,
   TC_CANCELLED: status.CANCELLED,

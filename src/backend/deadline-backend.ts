@@ -55,6 +55,8 @@ export class DeadlineBackend implements Backend {
     this.location = inner.location;
     if (inner.localPath) this.localPath = (p: string) => this.call(`the path ${p}`, () => inner.localPath!(p));
     if (inner.close) this.close = () => inner.close!();
+    // The start-up check is not held to the deadline: it runs before any reader waits on it.
+    if (inner.open) this.open = () => inner.open!();
     if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
     // Writes (checkpoint persists) pass without a deadline: an upload's length
     // has no bound a read deadline fits, and the persister runs one at a time,
@@ -63,6 +65,7 @@ export class DeadlineBackend implements Backend {
   }
 
   localPath?: (path: string) => Promise<string>;
+  open?: () => Promise<void>;
   close?: () => Promise<void>;
   emulatedDelay?: (bytes: number) => Promise<void>;
 

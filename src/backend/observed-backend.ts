@@ -22,6 +22,7 @@ export class ObservedBackend implements Backend {
     this.kind = inner.kind;
     this.location = inner.location;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
+    if (inner.open) this.open = () => inner.open!();
     if (inner.close) this.close = () => inner.close!();
     if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
     forwardWrites(inner, this);
@@ -30,6 +31,7 @@ export class ObservedBackend implements Backend {
   emulatedDelay?: (bytes: number) => Promise<void>;
 
   localPath?: (path: string) => Promise<string>;
+  open?: () => Promise<void>;
   close?: () => Promise<void>;
 
   get counters() {

@@ -33,9 +33,11 @@ export class ThrottledBackend implements Backend {
       request: () => (opts.latencyMs > 0 ? sleep(opts.latencyMs).then(() => {}) : Promise.resolve()),
       bytes: (n) => this.emulatedDelay(n),
     });
+    if (inner.open) this.open = () => inner.open!();
   }
 
   localPath?: (path: string) => Promise<string>;
+  open?: () => Promise<void>;
 
   get counters() {
     return this.inner.counters;

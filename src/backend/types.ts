@@ -17,6 +17,10 @@ export interface BackendCounters {
   bytesRead: number;
   errors: number;
   stats: number;
+  /** Requests the backend answered with "slow down" (S3 503 SlowDown / 429); retried. Backends that retry count these. */
+  throttled?: number;
+  /** Requests repeated after a throttle or a transient failure. */
+  retries?: number;
 }
 
 export interface Backend {
@@ -38,6 +42,11 @@ export interface Backend {
    * stat per entry (one readdir): for next-file prefetch over big directories.
    */
   readdir(dir: string): Promise<string[]>;
+  /**
+   * Checks once at start-up that the backend is usable (an object store: the
+   * bucket exists and the credentials may list it); fails with a named error.
+   */
+  open?(): Promise<void>;
   /** Absolute local path of a relative one, for watchers and checkpoint I/O (POSIX backends only). */
   localPath?(path: string): Promise<string>;
   close?(): Promise<void>;

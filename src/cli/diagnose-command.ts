@@ -5,6 +5,7 @@ import { Diagnosis } from '../diagnose/diagnosis';
 import { formatReport } from '../diagnose/report-text';
 import type { DiagnoseOptions } from '../diagnose/types';
 import { parseDuration, parseSize } from '../util/units';
+import { getErrorMessage } from '../util/errors-message';
 import { clientFor, parse, parseNonNegInt, SOCKET_OPTION, UsageError, writeAll, type Io } from './io';
 
 export const DIAGNOSE_HELP = `Usage: tiercache diagnose [--json] [--out FILE] [--socket PATH] [--concurrency N] [--size SIZE]
@@ -68,9 +69,10 @@ export async function runDiagnose(argv: string[], io: Io): Promise<number> {
   const diagnosis = new Diagnosis(client, opts, (step) => io.stderr.write(`diagnose: ${step}\n`));
   // An operator's Ctrl-C must not leave test data in the backend.
   const onSignal = (sig: NodeJS.Signals) => {
-    diagnosis.removeTestDataSync();
-    io.stderr.write(`diagnose: interrupted by ${sig}; test data removed\n`);
-    process.exit(130);
+    void diagnosis.removeTestData().then(
+      () => io.stderr.write(`diagnose: interrupted by ${sig}; test data removed\n`),
+      (err: unknown) => io.stderr.write(`diagnose: interrupted by ${sig}; removing the test data failed: ${getErrorMessage(err)}\n`),
+    ).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -85,6 +85,6 @@ export function formatStats(s: StatsResponseIn): string {
       `${cm.persist_failures} failures, ${cm.write_through_files} written through (SSD full), ${cm.files_open_for_write} open\n`;
     if (cm.persist_error) out += `checkpoint mount: persisting is failing: ${cm.persist_error}\n`;
   }
-  out += `\nbackend: ${s.backend_reads} reads, ${formatBytes(Number(s.backend_bytes_read))} read, ${s.backend_errors} errors\n`;
+  out += `\nbackend${s.backend_kind ? ` (${s.backend_kind})` : ''}: ${s.backend_reads} reads, ${formatBytes(Number(s.backend_bytes_read))} read, ${s.backend_errors} errors, ${s.backend_throttled ?? 0} throttled\n`;
   return out;
 }

@@ -9,7 +9,8 @@ import { parseDuration, parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import { ConfigError } from '../errors';
 import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
-import { TCP_SERVICES, type Config, type LogLevel, type TcpService } from './types';
+import { parseS3Url } from '../backend/s3-location';
+import { TCP_SERVICES, type Config, type LogLevel, type S3BackendConfig, type TcpService } from './types';
 
 export type RawValue = string | number | boolean;
 
@@ -219,8 +220,29 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
   }
 
+  let s3: S3BackendConfig | undefined;
+  const backendUrl = str('backend');
+  if (backendUrl !== undefined) {
+    const endpoint = str('s3-endpoint');
+    if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) {
+      fail(OPTION_BY_KEY.get('s3-endpoint')!, endpoint, 'an http:// or https:// URL');
+    }
+    s3 = Object.freeze({
+      ...parseS3Url(backendUrl, 'backend'),
+      endpoint,
+      region: str('s3-region'),
+      forcePathStyle: v['s3-force-path-style'] as boolean,
+      partSize: num('s3-part-size'),
+    });
+  } else {
+    for (const k of ['s3-endpoint', 's3-region']) {
+      if (str(k) !== undefined) throw new ConfigError(`invalid ${k}: it applies to an s3:// backend only; set backend: s3://BUCKET/PREFIX`);
+    }
+  }
+
   const config: Config = {
     backendDir: resolve(cwd, str('backend-dir')!),
+    s3,
     stateDir,
     socket: resolve(cwd, str('socket') ?? join(stateDir, 'tiercache.sock')),
     socketMode,

@@ -16,6 +16,11 @@ export interface OptionSpec {
 
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'backend-dir', kind: 'string', default: './data', help: 'backend root: the distributed filesystem mount (created if missing)' },
+  { key: 'backend', kind: 'string', help: 'object-store backend instead of backend-dir: s3://BUCKET/PREFIX (credentials and region from the AWS SDK default chain)' },
+  { key: 's3-endpoint', kind: 'string', help: 'S3-compatible endpoint URL (MinIO, Ceph RGW, OSS...); default: AWS S3 for the region' },
+  { key: 's3-region', kind: 'string', help: 'S3 region (default: the AWS SDK chain, e.g. AWS_REGION or ~/.aws/config)' },
+  { key: 's3-force-path-style', kind: 'bool', default: false, help: 'address buckets as ENDPOINT/BUCKET instead of BUCKET.ENDPOINT (most S3-compatible stores)' },
+  { key: 's3-part-size', kind: 'size', default: '8MiB', min: 5 * 2 ** 20, max: 5 * 2 ** 30, help: 'multipart upload part size; smaller objects are written with one PUT' },
   { key: 'state-dir', kind: 'string', default: './.tiercache', help: 'socket, SSD cache, index and history live here unless set apart' },
   { key: 'socket', kind: 'string', help: 'Unix socket path (default <state-dir>/tiercache.sock)' },
   { key: 'socket-mode', kind: 'string', default: '0660', help: 'permissions of the Unix socket, octal' },

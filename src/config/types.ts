@@ -3,11 +3,24 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** An object-store backend (--backend s3://BUCKET/PREFIX). */
+export interface S3BackendConfig {
+  readonly bucket: string;
+  /** "" or a key prefix ending in "/". */
+  readonly prefix: string;
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+  readonly forcePathStyle: boolean;
+  readonly partSize: number;
+}
 export const TCP_SERVICES = ['Peer', 'Health', 'Cache', 'Admin', 'Checkpoints'] as const;
 export type TcpService = (typeof TCP_SERVICES)[number];
 
 export interface Config {
+  /** POSIX backend root; unused when `s3` is set. */
   readonly backendDir: string;
+  /** Set when the backend is a bucket instead of a directory. */
+  readonly s3: S3BackendConfig | undefined;
   readonly stateDir: string;
   readonly socket: string;
   readonly socketMode: number;

@@ -12,7 +12,9 @@ import { fioProbe } from './fio-probe';
 import { hostFacts } from './host-facts';
 import { judgeAll, overallVerdict } from './judgements';
 import { randomRead, sequentialRead } from './read-probe';
+import { S3TestFile } from './s3-test-file';
 import { TestFile } from './test-file';
+import type { S3BackendConfig } from '../config/types';
 import type { DiagnoseOptions, DiagnoseReport, MetricsEndpointCheck, Progress } from './types';
 
 const CONFIG_TIMEOUT_MS = 5_000;
@@ -21,6 +23,7 @@ const STEPS = 9;
 
 interface DaemonConfig {
   backendDir: string;
+  s3?: S3BackendConfig;
   ssdCacheDir: string;
   metricsListen?: string;
 }
@@ -48,7 +51,7 @@ export class Diagnosis {
   private readonly client: TiercacheClient;
   private readonly opts: DiagnoseOptions;
   private readonly progress: Progress;
-  private testFile: TestFile | undefined;
+  private testFile: TestFile | S3TestFile | undefined;
   private step = 0;
 
   constructor(client: TiercacheClient, opts: DiagnoseOptions, progress: Progress) {
@@ -62,8 +65,8 @@ export class Diagnosis {
   }
 
   /** Removes the test data now (signal handlers); safe to call twice. */
-  removeTestDataSync(): void {
-    this.testFile?.remove();
+  async removeTestData(): Promise<void> {
+    await this.testFile?.remove();
   }
 
   async run(): Promise<DiagnoseReport> {
@@ -78,15 +81,16 @@ export class Diagnosis {
     this.say(`daemon ${String(before['version'])} at ${c.socket ?? c.target}: config and stats read`);
 
     this.say('collecting host facts');
-    const host = hostFacts(config.ssdCacheDir, config.backendDir);
+    const s3 = config.s3;
+    const host = hostFacts(config.ssdCacheDir, s3 ? undefined : config.backendDir);
 
-    const file = new TestFile(config.backendDir, o.size);
+    const file = s3 ? new S3TestFile(s3, o.size) : new TestFile(config.backendDir, o.size);
     this.testFile = file;
     let cleanup: DiagnoseReport['cleanup'] = { path: file.dir, removed: false };
     try {
       this.say(`writing a ${(o.size / 2 ** 20).toFixed(0)} MiB test file into the backend (${file.dir})`);
       const write = await file.write().catch((err: unknown) => {
-        throw new Error(`cannot write the test file under ${config.backendDir}: ${getErrorMessage(err)}`);
+        throw new Error(`cannot write the test file under ${s3 ? file.dir : config.backendDir}: ${getErrorMessage(err)}`);
       });
       this.say('sequential 1 MiB reads through the daemon, cold then warm');
       const cold = await sequentialRead(c, file.relPath, o.size);
@@ -95,8 +99,10 @@ export class Diagnosis {
       const random = await randomRead(c, file.relPath, o.size, o.concurrency, o.randomMs);
       this.say('checkpoint save and restore');
       const checkpoints = await checkpointProbe(c, Math.min(o.size, o.checkpointSize), `tiercache-diagnose-${process.pid}`);
-      this.say('fio against the backend mount');
-      const fio = await fioProbe(file.dir, o.size, o.randomMs / 1000);
+      this.say(s3 ? 'fio: skipped, the backend is a bucket' : 'fio against the backend mount');
+      const fio = s3
+        ? { available: false, note: `the backend is an S3 bucket (${file.dir}); fio needs a filesystem` }
+        : await fioProbe(file.dir, o.size, o.randomMs / 1000);
       this.say('checking the metrics endpoint');
       const metrics = await checkMetrics(config.metricsListen);
       const after = await c.stats('all');
@@ -130,11 +136,11 @@ export class Diagnosis {
   }
 
   /** Drops the test file's blocks from the cache, then the files from the backend. */
-  private async cleanup(file: TestFile): Promise<DiagnoseReport['cleanup']> {
+  private async cleanup(file: TestFile | S3TestFile): Promise<DiagnoseReport['cleanup']> {
     this.say('removing the test data');
     await this.client.evict(file.relPath).catch(() => {});
     try {
-      file.remove();
+      await file.remove();
       return { path: file.dir, removed: true };
     } catch (err) {
       return { path: file.dir, removed: false, error: getErrorMessage(err) };

@@ -15,7 +15,8 @@ export function diskSpace(path: string): DiskSpace {
   }
 }
 
-export function hostFacts(cacheDir: string, backendDir: string): HostFacts {
+/** `backendDir` is undefined when the backend is a bucket (no local filesystem to measure). */
+export function hostFacts(cacheDir: string, backendDir: string | undefined): HostFacts {
   return {
     hostname: hostname(),
     kernel: release(),
@@ -27,6 +28,6 @@ export function hostFacts(cacheDir: string, backendDir: string): HostFacts {
     memory_total_bytes: totalmem(),
     memory_free_bytes: freemem(),
     cache_dir: diskSpace(cacheDir),
-    backend_dir: diskSpace(backendDir),
+    backend_dir: backendDir === undefined ? { path: '', error: 'the backend is an S3 bucket' } : diskSpace(backendDir),
   };
 }

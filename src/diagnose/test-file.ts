@@ -51,8 +51,8 @@ export class TestFile {
     return { bytes: this.size, seconds, bytes_per_second: this.size / seconds };
   }
 
-  /** Removes everything diagnose wrote; synchronous so a signal handler can call it. */
-  remove(): void {
+  /** Removes everything diagnose wrote. */
+  async remove(): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

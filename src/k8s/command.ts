@@ -5,6 +5,7 @@
 
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseS3Url } from '../backend/s3-location';
 import { parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import { ManifestError, UsageError } from './errors';
@@ -82,6 +83,10 @@ Options:
   --per-gpu-read-rate RATE read rate one GPU needs (default 200MB/s)
   --nodes N                nodes the job runs on (default: one per GPU pod)
   --node-cache-size SIZE   cache capacity of one node (default 500GiB)
+  --backend s3://BUCKET/PREFIX
+                           the daemons cache a bucket (their backend setting):
+                           the dataset is there, not in a claim
+  --dataset-size SIZE      size of the dataset in the bucket (with --backend)
   --json                   print JSON (cores, bytes, bytes/s) instead of a table
   -h, --help               show this help
 `;
@@ -207,6 +212,8 @@ async function plan(argv: string[], io: K8sIo): Promise<number> {
     'per-gpu-read-rate': { type: 'string' },
     nodes: { type: 'string' },
     'node-cache-size': { type: 'string' },
+    backend: { type: 'string' },
+    'dataset-size': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -220,7 +227,16 @@ async function plan(argv: string[], io: K8sIo): Promise<number> {
     if (!Number.isSafeInteger(n) || n < 1) throw new Error('expected a whole number of nodes, at least 1');
     return n;
   });
+  const backend = flagValue('backend', values['backend'] as string | undefined, (u) => {
+    const loc = parseS3Url(u, 'backend');
+    return `s3://${loc.bucket}/${loc.prefix}`;
+  });
+  const datasetSize = flagValue('dataset-size', values['dataset-size'] as string | undefined, parseSize);
+  if (datasetSize !== undefined && backend === undefined) {
+    throw new UsageError('--dataset-size goes with --backend s3://...; on a filesystem backend the dataset claim gives the size');
+  }
   const options = {
+    ...(backend === undefined ? {} : { s3Backend: { url: backend, ...(datasetSize === undefined ? {} : { datasetSize }) } }),
     perGpuReadRate: flagValue('per-gpu-read-rate', values['per-gpu-read-rate'] as string | undefined, parseRate) ?? DEFAULT_PER_GPU_READ_RATE,
     nodeCacheSize: flagValue('node-cache-size', values['node-cache-size'] as string | undefined, parseSize) ?? DEFAULT_NODE_CACHE_SIZE,
     ...(nodes === undefined ? {} : { nodes }),

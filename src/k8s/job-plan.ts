@@ -172,13 +172,16 @@ function cachePlan(pods: number, gpuPods: number, dataset: ClaimPlan | undefined
   // take a whole node, and the only guess the manifest supports.
   const nodes = options.nodes ?? Math.max(1, gpuPods > 0 ? gpuPods : pods);
   const aggregate = nodes * options.nodeCacheSize;
-  const size = dataset?.storage;
+  const s3 = options.s3Backend;
+  const size = s3 ? s3.datasetSize : dataset?.storage;
   return {
+    backendKind: s3 ? 's3' : 'posix',
+    backendUrl: s3?.url,
     nodes,
     nodesAssumed: options.nodes === undefined,
     nodeCacheSize: options.nodeCacheSize,
     aggregateCacheSize: aggregate,
-    datasetClaim: dataset?.claimName,
+    datasetClaim: s3 ? undefined : dataset?.claimName,
     datasetSize: size,
     fitsAggregate: size === undefined ? undefined : size <= aggregate,
     fitsPerNode: size === undefined ? undefined : size <= options.nodeCacheSize,
@@ -236,7 +239,10 @@ function planOne(obj: Obj, index: number, source: string, known: ReadonlyMap<str
   for (const c of claims) if (c.storage === undefined) notes.push(`PVC ${c.claimName} not found in the manifests; pass it with --pvc FILE`);
   const total = groups.reduce((acc, g) => add(acc, g.total), zero());
   const pods = groups.reduce((n, g) => n + g.replicas, 0);
-  const cache = cachePlan(pods, gpuPods, chooseDataset(claims, options, notes), options);
+  const cache = cachePlan(pods, gpuPods, options.s3Backend ? undefined : chooseDataset(claims, options, notes), options);
+  if (options.s3Backend && options.s3Backend.datasetSize === undefined) {
+    notes.push(`dataset: ${options.s3Backend.url}; give its size with --dataset-size (e.g. from aws s3 ls --summarize --recursive)`);
+  }
   const readBandwidth = total.gpu * options.perGpuReadRate;
   if (total.gpu === 0) notes.push('no GPU requests: the read bandwidth estimate is 0');
   const meta = isObj(obj['metadata']) ? obj['metadata'] : {};

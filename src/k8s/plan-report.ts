@@ -27,11 +27,13 @@ function cacheLines(p: JobPlan): string[][] {
     ],
     ['Node cache', `${nodes} x ${formatStorage(c.nodeCacheSize)} = ${formatStorage(c.aggregateCacheSize)}`],
   ];
-  if (c.datasetClaim === undefined) {
+  rows.push(['Backend', c.backendKind === 's3' ? `S3 bucket ${c.backendUrl}` : 'POSIX filesystem mount']);
+  const where = c.backendKind === 's3' ? c.backendUrl : c.datasetClaim;
+  if (where === undefined) {
     rows.push(['Dataset', 'unknown (set --dataset-claim)']);
   } else {
-    const size = c.datasetSize === undefined ? 'size unknown' : formatStorage(c.datasetSize);
-    rows.push(['Dataset', `${c.datasetClaim}, ${size}`]);
+    const size = c.datasetSize === undefined ? `size unknown${c.backendKind === 's3' ? ' (set --dataset-size)' : ''}` : formatStorage(c.datasetSize);
+    rows.push(['Dataset', `${where}, ${size}`]);
     rows.push(['Fits in all node caches', `${yesNo(c.fitsAggregate)} (each block cached once across the peer ring)`]);
     rows.push(['Fits in one node cache', `${yesNo(c.fitsPerNode)} (every read local to the node)`]);
   }

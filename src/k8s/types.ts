@@ -89,6 +89,10 @@ export interface ClaimPlan {
 }
 
 export interface CachePlan {
+  /** What the daemons cache: the filesystem mount ("posix", the dataset is a claim) or a bucket ("s3"). */
+  readonly backendKind: 'posix' | 's3';
+  /** s3://BUCKET/PREFIX when the backend is a bucket. */
+  readonly backendUrl: string | undefined;
   readonly nodes: number;
   readonly nodesAssumed: boolean;
   readonly nodeCacheSize: number;
@@ -123,4 +127,6 @@ export interface PlanOptions {
   readonly nodeCacheSize: number;
   /** Which claim holds the dataset; by default guessed (see job-plan.ts). */
   readonly datasetClaim?: string;
+  /** The daemons' backend is a bucket (--backend s3://...): the dataset is there, not in a claim. */
+  readonly s3Backend?: { readonly url: string; readonly datasetSize?: number };
 }

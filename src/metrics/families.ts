@@ -127,6 +127,18 @@ export const FAMILIES: readonly Spec[] = [
     type: 'counter',
     samples: (s) => [[{}, s.backend.errors]],
   },
+  {
+    name: 'tiercache_backend_throttled_total',
+    help: 'Backend requests answered with "slow down" (S3 503 SlowDown, 429); each was retried with back-off.',
+    type: 'counter',
+    samples: (s) => [[{}, s.backend.throttled ?? 0]],
+  },
+  {
+    name: 'tiercache_backend_retries_total',
+    help: 'Backend requests repeated after a throttle or a transient failure.',
+    type: 'counter',
+    samples: (s) => [[{}, s.backend.retries ?? 0]],
+  },
   { name: 'tiercache_prefetch_blocks_total', help: 'Blocks fetched ahead of readers by the prefetch engine.', type: 'counter', samples: prefetch((p) => p.prefetched_blocks) },
   { name: 'tiercache_prefetch_hits_total', help: 'Prefetched blocks that a reader then read.', type: 'counter', samples: prefetch((p) => p.prefetch_hits) },
   { name: 'tiercache_prefetch_wasted_total', help: 'Prefetched blocks evicted before any reader read them.', type: 'counter', samples: prefetch((p) => p.wasted_prefetches) },

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
-import { PosixBackend } from '../backend/posix-backend';
+import { createBackend } from '../backend/create-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
 import { DeadlineBackend } from '../backend/deadline-backend';
 import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
@@ -81,7 +81,7 @@ export class Daemon {
       );
     }
     mkdirSync(config.stateDir, { recursive: true });
-    let backend: Backend = new PosixBackend(config.backendDir, { create: true });
+    let backend: Backend = createBackend(config, log);
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
     backend = new DeadlineBackend(backend, {
       timeoutMs: config.backendTimeoutMs,
@@ -130,7 +130,7 @@ export class Daemon {
     this.stats = new StatsRegistry(this.store, VERSION);
     this.view = new CachedView(config, this.store, log);
     if (config.watch && backend.localPath) {
-      const root = (backend as PosixBackend).location;
+      const root = backend.location;
       const w = new BackendWatcher(
         root,
         (rel) => {
@@ -182,6 +182,8 @@ export class Daemon {
     }
     // The checkpoint mount is a node-local thing: on the Unix socket only.
     this.server.addService(serviceDefinition('CheckpointMount'), this.extraServices.get('CheckpointMount') ?? unbuilt('CheckpointMount'));
+    // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
+    await this.backend.open?.();
     for (const s of this.subsystems) await s.start?.();
     await this.view.start();
     await prepareSocket(c.socket);

@@ -103,6 +103,16 @@ describe('tiercache k8s', () => {
     assert.equal(badNodes.code, 2);
     assert.match(badNodes.stderr, /invalid --nodes "0"/);
     assert.match((await run(['plan', '--per-gpu-read-rate', 'fast', '-'])).stderr, /invalid --per-gpu-read-rate "fast"/);
+    assert.match((await run(['plan', '--backend', '/mnt/data', '-'])).stderr, /invalid --backend "\/mnt\/data": invalid backend: .*expected s3:\/\/BUCKET\/PREFIX/);
+    assert.match((await run(['plan', '--dataset-size', '1TiB', '-'])).stderr, /--dataset-size goes with --backend s3:\/\//);
+  });
+
+  test('plan --backend s3://... --dataset-size compares the bucket with the node caches', async () => {
+    const r = await run(['plan', join(EXAMPLES_DIR, 'volcano-job.yaml'), '--backend', 's3://datasets/llama', '--dataset-size', '3TiB', '--nodes', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Backend: +S3 bucket s3:\/\/datasets\/llama\//);
+    assert.match(r.stdout, /Dataset: +s3:\/\/datasets\/llama\/, 3 TiB/);
+    assert.match(r.stdout, /Fits in all node caches: +no/);
   });
 
   test('plan FILE --pvc FILE prints a table; --json prints the plan as JSON', async () => {

@@ -129,6 +129,8 @@ describe('k8s plan: storage, bandwidth and the node caches', () => {
     assert.equal(plan!.readBandwidth, 32 * 200e6);
     assert.equal(plan!.readBandwidthPerNode, 8 * 200e6);
     assert.deepEqual(plan!.cache, {
+      backendKind: 'posix',
+      backendUrl: undefined,
       nodes: 4,
       nodesAssumed: true,
       nodeCacheSize: 500 * GiB,
@@ -152,6 +154,21 @@ describe('k8s plan: storage, bandwidth and the node caches', () => {
     assert.equal(plan!.cache.nodesAssumed, false);
     assert.equal(plan!.cache.datasetSize, TiB);
     assert.equal(plan!.cache.fitsPerNode, true);
+  });
+
+  test('with an S3 backend the dataset is the bucket prefix, sized by --dataset-size', () => {
+    const s3 = { url: 's3://datasets/imagenet/', datasetSize: 1500 * GiB };
+    const [plan] = planJobs(readManifests(join(EXAMPLES_DIR, 'pytorchjob.yaml')), 'pytorchjob.yaml', { ...OPTIONS, s3Backend: s3 }, storage);
+    assert.equal(plan!.cache.backendKind, 's3');
+    assert.equal(plan!.cache.datasetClaim, undefined, 'no claim is taken for the dataset');
+    assert.equal(plan!.cache.datasetSize, 1500 * GiB);
+    assert.equal(plan!.cache.fitsAggregate, true);
+    const table = formatPlans([plan!]);
+    assert.match(table, /Backend: +S3 bucket s3:\/\/datasets\/imagenet\//);
+    assert.match(table, /Dataset: +s3:\/\/datasets\/imagenet\/, 1\.46 TiB/);
+    const [unsized] = planJobs(readManifests(join(EXAMPLES_DIR, 'pytorchjob.yaml')), 'pytorchjob.yaml', { ...OPTIONS, s3Backend: { url: s3.url } }, storage);
+    assert.equal(unsized!.cache.fitsAggregate, undefined);
+    assert.ok(unsized!.notes.some((n) => /give its size with --dataset-size/.test(n)));
   });
 
   test('a PVC that was not given is reported, not guessed', () => {

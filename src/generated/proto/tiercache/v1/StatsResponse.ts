@@ -19,6 +19,9 @@ export interface StatsResponse {
   'uptime_seconds'?: (number | string);
   'version'?: (string);
   'backend_errors'?: (number | string | Long);
+  'backend_kind'?: (string);
+  'backend_throttled'?: (number | string | Long);
+  'backend_retries'?: (number | string | Long);
   'checkpoint_mount'?: (_tiercache_v1_CheckpointMountStats | null);
 }
 
@@ -34,5 +37,8 @@ export interface StatsResponse__Output {
   'uptime_seconds': (number);
   'version': (string);
   'backend_errors': (number);
+  'backend_kind': (string);
+  'backend_throttled': (number);
+  'backend_retries': (number);
   'checkpoint_mount': (_tiercache_v1_CheckpointMountStats__Output | null);
 }
