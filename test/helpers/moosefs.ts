@@ -75,10 +75,11 @@ function isMounted(mnt: string): boolean {
     .some((l) => l.split(' ')[1] === mnt);
 }
 
+/** Running, not a zombie (processes orphaned here may not be reaped at once). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -109,6 +110,8 @@ export class MooseFs {
   /** The first mount (what a daemon's backend-dir points at). */
   readonly mnt: string;
   private readonly opts: MooseFsOptions;
+  /** Set by stopMaster, cleared by startMaster: a second master on the same data would be orphaned. */
+  masterStopped = false;
   /** Extra mfsmounts: mount point -> pid. */
   private readonly extraMounts = new Map<string, number>();
 
@@ -187,12 +190,15 @@ export class MooseFs {
   /** SIGTERM the master (it saves its metadata) and wait until it is gone. */
   async stopMaster(): Promise<void> {
     const pid = Number(readFileSync(this.masterPidFile, 'utf8'));
+    this.masterStopped = true;
     process.kill(pid, 'SIGTERM');
     await waitFor('the master to exit', STOP_TIMEOUT_MS, () => !pidAlive(pid)).catch(() => process.kill(pid, 'SIGKILL'));
   }
 
   /** Starts the master again with its old config and data; the mounts and chunkserver reconnect by themselves. */
   async startMaster(): Promise<void> {
+    if (!this.masterStopped) throw new Error('MooseFS: the master is already running');
+    this.masterStopped = false;
     const cfg = join(this.dir, 'master', 'mfsmaster.cfg');
     const log = openSync(join(this.dir, 'log', 'master.log'), 'a');
     const p = spawn('mfsmaster', ['-f', '-a', '-c', cfg], { detached: true, stdio: ['ignore', log, log] });

@@ -66,7 +66,7 @@ describe('tiercache when the MooseFS master stops', () => {
   after(async () => {
     c?.close();
     // The master may still be down if a test failed: restart it so the daemon's hung calls end.
-    if (mfs && d?.alive) await mfs.startMaster().catch(() => {});
+    if (mfs?.masterStopped && d?.alive) await mfs.startMaster().catch(() => {});
     await d?.stop();
     await d?.cleanup();
     await mfs?.stop();
