@@ -268,6 +268,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     prefetchQueueSize: num('prefetch-queue-size'),
     maxReadahead: num('max-readahead'),
     planLookahead: num('plan-lookahead'),
+    maxPlanPaths: num('max-plan-paths'),
     historyMaxRows: num('history-max-rows'),
     historyMaxAgeMs: num('history-max-age'),
     checkpointRoot,

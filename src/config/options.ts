@@ -45,6 +45,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'prefetch-max-inflight', kind: 'size', default: '256MiB', min: 0, help: 'bound on prefetch bytes being fetched at once' },
   { key: 'prefetch-queue-size', kind: 'int', default: 4096, min: 1, help: 'queued prefetch blocks beyond which new work is dropped (and counted)' },
   { key: 'max-readahead', kind: 'size', default: '64MiB', min: 0, help: 'largest sequential readahead window per stream' },
+  { key: 'max-plan-paths', kind: 'int', default: 2_000_000, min: 1, help: 'largest SubmitPlan (paths); a larger one is refused with INVALID_ARGUMENT' },
   { key: 'plan-lookahead', kind: 'int', default: 64, min: 1, help: 'how many files of a submitted plan are fetched ahead of the client' },
   { key: 'history-max-rows', kind: 'int', default: 1_000_000, min: 1000, help: 'access-history rows kept' },
   { key: 'history-max-age', kind: 'duration', default: '24h', help: 'access-history rows older than this are deleted' },

@@ -47,6 +47,7 @@ export interface Config {
   readonly prefetchQueueSize: number;
   readonly maxReadahead: number;
   readonly planLookahead: number;
+  readonly maxPlanPaths: number;
   readonly historyMaxRows: number;
   readonly historyMaxAgeMs: number;
   readonly checkpointRoot: string;

@@ -52,8 +52,9 @@ export class PlanTracker {
     paths.forEach((p, i) => {
       if (!plan.indexOf.has(p)) plan.indexOf.set(p, plan.paths.length + i);
     });
-    plan.paths.push(...paths);
-    plan.sizes.push(...sizes);
+    // One at a time: push(...xs) passes every element as an argument and overflows the stack past ~100k.
+    for (const p of paths) plan.paths.push(p);
+    for (const n of sizes) plan.sizes.push(n);
     return { fetch: this.issue(plan), done: [] };
   }
 

@@ -11,7 +11,7 @@ import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
 import { blockKey, type BlockId } from '../cache/types';
 import type { Config } from '../config/types';
-import { ErrorCodes, hasCode, fileChanged } from '../errors';
+import { ErrorCodes, hasCode, fileChanged, invalidArgument } from '../errors';
 import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
@@ -309,6 +309,11 @@ export class PrefetchEngine {
   // --- plans ---
 
   async submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<{ files_accepted: number; bytes_planned: number }> {
+    if (paths.length > this.config.maxPlanPaths) {
+      throw invalidArgument(
+        `a plan of ${paths.length} paths is over the limit of ${this.config.maxPlanPaths} (max-plan-paths); split the epoch or raise the limit`,
+      );
+    }
     for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
     // The head of the plan first, so fetching starts while the rest is stat'ed.
     const headLength = Math.min(paths.length, this.config.planLookahead);
@@ -320,8 +325,10 @@ export class PrefetchEngine {
       const more = this.plans.append(job, epoch, rest.map((s) => s.path), rest.map((s) => s.size));
       void this.enqueuePaths(more.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
     }
-    const found = [...head, ...rest];
-    return { files_accepted: found.length, bytes_planned: found.reduce((a, s) => a + s.size, 0) };
+    let bytes = 0;
+    for (const s of head) bytes += s.size;
+    for (const s of rest) bytes += s.size;
+    return { files_accepted: head.length + rest.length, bytes_planned: bytes };
   }
 
   /** Stats in parallel (each is a round trip on a remote filesystem); missing files and directories are left out. */
