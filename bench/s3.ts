@@ -109,6 +109,8 @@ export async function run(): Promise<BenchResult[]> {
     out.push({ name: 'S3: cold epoch through tiercache vs plain GETs', metric: 'MB/s', value: cold / 1e6, baseline: plain / 1e6, ratio: cold / plain, baselineName: 'one GetObject per object, in order', target: '>= 0.8x', note });
     c.close();
 
+    // The backend takes credentials from the SDK's default chain, as the daemon does: give this process the test server's.
+    Object.assign(process.env, s3Env());
     const backend = new S3Backend({ bucket: BUCKET, prefix: 'ckpt/', endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, maxSockets: 16, partSize: PART_SIZE, log: silentLogger });
     const data = randomBytes(CHECKPOINT_SIZE);
     let ours = 0;
