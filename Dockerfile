@@ -5,13 +5,16 @@
 # --- build: native modules (better-sqlite3) and TypeScript -------------------
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 falls back to a node-gyp build when no prebuilt binary
-# matches; that needs python3, make and a C++ compiler.
+# matches; that needs python3, make and a C++ compiler. The FUSE addon
+# (--mount) builds against libfuse3-dev.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
+ && apt-get install -y --no-install-recommends python3 make g++ pkg-config libfuse3-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Dependencies first: this layer is reused until the lockfile changes.
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json binding.gyp ./
+COPY hack/build-fuse-addon.js hack/
+COPY src/fuse/native src/fuse/native
 RUN npm ci
 COPY . .
 RUN npm run build \
@@ -20,10 +23,15 @@ RUN npm run build \
 # --- runtime -----------------------------------------------------------------
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# fuse3: libfuse3 for the addon and fusermount3 (detaching a dead mount).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fuse3 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/build/Release/tiercache_fuse.node ./build/Release/tiercache_fuse.node
 COPY --from=build /app/proto ./proto
 # Unprivileged by default (the warmup init containers need nothing more).
 # The DaemonSet runs the daemon as root without capabilities, to own files in

@@ -12,6 +12,9 @@ export function versionOf(size: number, mtimeMs: number, ino: number | bigint): 
   return `${size}-${Math.trunc(mtimeMs)}-${ino}`;
 }
 
+/** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
+const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
+
 export class PosixBackend implements Backend {
   readonly kind = 'posix';
   readonly location: string;
@@ -44,6 +47,7 @@ export class PosixBackend implements Backend {
     this.counters.stats++;
     try {
       const st = await fsp.stat(abs, { bigint: false });
+      if (!st.isDirectory() && !st.isFile()) throw notRegular(rel);
       return {
         path: rel,
         size: st.isDirectory() ? 0 : st.size,
@@ -60,7 +64,8 @@ export class PosixBackend implements Backend {
     const abs = await this.localPath(path);
     let fh: fsp.FileHandle | undefined;
     try {
-      fh = await fsp.open(abs, fsc.O_RDONLY);
+      // O_NONBLOCK: a FIFO swapped in after the stat must not hang a libuv thread.
+      fh = await fsp.open(abs, fsc.O_RDONLY | fsc.O_NONBLOCK);
       const buf = Buffer.allocUnsafeSlow(length);
       let filled = 0;
       while (filled < length) {
@@ -70,6 +75,7 @@ export class PosixBackend implements Backend {
       }
       const st = await fh.stat();
       if (st.isDirectory()) throw isDirectory(path);
+      if (!st.isFile()) throw notRegular(path);
       this.counters.reads++;
       this.counters.bytesRead += filled;
       if (versionOf(st.size, st.mtimeMs, st.ino) !== version) throw fileChanged(path);
@@ -117,8 +123,9 @@ export class PosixBackend implements Backend {
         try {
           st = await this.stat(child);
         } catch (err) {
-          // Vanished, or a symlink out of the root: not part of the listing.
-          if (getErrorCode(err) === 'TC_NOT_FOUND' || getErrorCode(err) === 'TC_PATH_ESCAPES_ROOT') continue;
+          // Vanished, a symlink out of the root, a FIFO or device: not part of the listing.
+          const code = getErrorCode(err);
+          if (code === 'TC_NOT_FOUND' || code === 'TC_PATH_ESCAPES_ROOT' || code === 'TC_INVALID_PATH') continue;
           throw err;
         }
         if (st.isDir) {

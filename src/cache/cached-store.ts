@@ -152,6 +152,11 @@ export class CachedStore {
     return stat;
   }
 
+  /** When the known version of a normalised path is re-checked (the store's clock, ms), if it is known. */
+  metadataExpiry(path: string): number | undefined {
+    return this.meta.get(path)?.expiresAt;
+  }
+
   /** Forgets what is known of a path's version (a watcher saw it change). */
   invalidate(path: string): void {
     this.meta.delete(path);

@@ -212,6 +212,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     peerFailureThreshold: num('peer-failure-threshold'),
     peerKeepHot: num('peer-keep-hot'),
     metricsListen: str('metrics-listen'),
+    mount: str('mount') ? resolve(cwd, str('mount')!) : undefined,
+    mountAllowOther: v['mount-allow-other'] as boolean,
   };
   return Object.freeze(config);
 }

@@ -51,6 +51,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'peer-health-interval', kind: 'duration', default: '2s', help: 'how often peers are health-checked' },
   { key: 'peer-failure-threshold', kind: 'int', default: 3, min: 1, help: 'failed health checks before a peer leaves the ring' },
   { key: 'peer-keep-hot', kind: 'int', default: 2, min: 0, help: 'a non-owner keeps a local copy of a peer block read at least this often (0 = never)' },
+  { key: 'mount', kind: 'string', help: 'also serve the cached backend read-only as a FUSE mount at this empty directory' },
+  { key: 'mount-allow-other', kind: 'bool', default: true, help: 'let every user read the mount (FUSE allow_other: root, or user_allow_other in /etc/fuse.conf)' },
   { key: 'metrics-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'Prometheus /metrics endpoint ("" disables)' },
 ];
 

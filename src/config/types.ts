@@ -41,4 +41,7 @@ export interface Config {
   readonly peerFailureThreshold: number;
   readonly peerKeepHot: number;
   readonly metricsListen: string | undefined;
+  /** FUSE mount point of the read-only cached view (absolute), if any. */
+  readonly mount: string | undefined;
+  readonly mountAllowOther: boolean;
 }

@@ -51,11 +51,19 @@ export interface FsAttr {
    * version change it drops the kernel's cached pages of that file.
    */
   readonly version: string;
+  /**
+   * How long the kernel may trust this attribute and the entry that led to
+   * it, in seconds; defaults to the filesystem's attrTimeoutS/entryTimeoutS.
+   * (The cached view gives the time its own metadata entry has left, so the
+   * two caches together never exceed the metadata TTL.)
+   */
+  readonly ttlS?: number;
 }
 
 export interface FsDirEntry {
   readonly name: string;
-  readonly kind: 'file' | 'dir';
+  /** 'unknown' when the listing does not say (one readdir, no stat per entry). */
+  readonly kind: 'file' | 'dir' | 'unknown';
 }
 
 export interface FsStatfs {
@@ -120,6 +128,9 @@ export interface MountFilesystem {
 
 /** What a mount offers the filesystem it serves. */
 export interface MountNotifier {
-  /** Drops the kernel's cached pages and attributes of `path` (a new version was seen). */
-  invalidate(path: string): void;
+  /**
+   * Drops the kernel's cached pages and attributes of `path` and its
+   * directory entry (a new version was seen); resolves once the kernel has.
+   */
+  invalidate(path: string): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { CachedStore } from '../cache/cached-store';
 import { BackendWatcher } from '../cache/backend-watcher';
 import type { TierEvents } from '../cache/types';
 import { ConfigError, unimplemented, toGrpcError } from '../errors';
+import { CachedView } from '../fuse/cached-view';
 import { adminService, type AccessPatternsApi } from './admin-service';
 import { cacheService, type PrefetchApi } from './cache-service';
 import { HealthState } from './health-service';
@@ -56,6 +57,8 @@ export class Daemon {
   private readonly server: Server;
   private readonly tracker: CallTracker;
   private readonly watcher: BackendWatcher | undefined;
+  /** The POSIX frontend (--mount): a second frontend over the same store. */
+  private readonly view: CachedView;
   private readonly subsystems: Subsystem[] = [];
   private readonly extraServices = new Map<string, UntypedServiceImplementation>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -112,9 +115,17 @@ export class Daemon {
       peerKeepHot: config.peerKeepHot,
     });
     this.stats = new StatsRegistry(this.store, VERSION);
+    this.view = new CachedView(config, this.store, log);
     if (config.watch && backend.localPath) {
       const root = (backend as PosixBackend).location;
-      const w = new BackendWatcher(root, (rel) => this.store.invalidate(rel), log);
+      const w = new BackendWatcher(
+        root,
+        (rel) => {
+          this.store.invalidate(rel);
+          this.view.invalidate(rel);
+        },
+        log,
+      );
       this.watcher = w;
       this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
     }
@@ -151,6 +162,7 @@ export class Daemon {
       this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
     }
     for (const s of this.subsystems) await s.start?.();
+    await this.view.start();
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
@@ -167,6 +179,7 @@ export class Daemon {
       socket: c.socket,
       listen: c.listen,
       tcpPort: this.tcpPort,
+      mount: this.view.dir,
       backend: this.backend.location,
       memoryCacheSize: c.memoryCacheSize,
       ssdCacheDir: c.ssdCacheDir,
@@ -201,6 +214,7 @@ export class Daemon {
         resolve();
       });
     });
+    await this.view.stop().catch((err: unknown) => this.log.error('unmounting failed', { err: String(err) }));
     for (const s of [...this.subsystems].reverse()) {
       try {
         await s.stop?.();
