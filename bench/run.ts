@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './types';
 
-const MODULES = ['cache', 'prefetch', 'checkpoint', 'peer'];
+const MODULES = ['cache', 'prefetch', 'checkpoint', 'peer', 'python-loader'];
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

@@ -12,6 +12,8 @@ import { TestDaemon } from '../helpers/daemon';
 import { PYTHON, PY_ROOT, missing, run, suiteEnv, type Run } from '../helpers/python';
 
 const APT_LINE = 'apt-get install -y python3-torch python3-torchvision python3-grpcio python3-protobuf';
+// Spawned workers import torch afresh; on a busy 2-core machine that takes a while.
+const SUITE_LIMIT_MS = 300_000;
 
 describe('Python client with real PyTorch', () => {
   // Room for the 200 MB checkpoint next to the sample files.
@@ -29,7 +31,7 @@ describe('Python client with real PyTorch', () => {
   it('runs DataLoaders, checkpoints and resumed epochs through the daemon', async (t) => {
     if (torchReady.code !== 0) return missing(t, `${PYTHON} cannot import torch and torchvision:\n${torchReady.output}`, APT_LINE);
     t.diagnostic(`torch, torchvision: ${torchReady.output.trim()}`);
-    const r = await run(PYTHON, ['-m', 'unittest', '-v', 'tests.real_torch'], suiteEnv(d.socket, d.backendDir), PY_ROOT);
+    const r = await run(PYTHON, ['-m', 'unittest', '-v', 'tests.real_torch'], suiteEnv(d.socket, d.backendDir), PY_ROOT, SUITE_LIMIT_MS);
     assert.equal(r.code, 0, `real torch tests failed:\n${r.output}`);
     assert.doesNotMatch(r.output, / \.\.\. skipped /, 'nothing here may be skipped');
     assert.match(r.output, /^Ran 4 tests/m);

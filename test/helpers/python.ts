@@ -18,13 +18,29 @@ export interface Run {
   output: string;
 }
 
-/** Runs to completion (killed after 3 minutes); stdout and stderr interleaved. */
-export async function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<Run> {
-  const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs to completion (killed after limitMs); stdout and stderr interleaved.
+ * The command gets its own process group, killed when it exits: a
+ * DataLoader's forkserver or worker left behind would otherwise hold the
+ * output pipes open and the run would never end.
+ */
+export async function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT, limitMs = RUN_LIMIT_MS): Promise<Run> {
+  const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killGroup = (): void => {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
+  };
   let output = '';
   proc.stdout.on('data', (b: Buffer) => (output += b.toString()));
   proc.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  const limit = setTimeout(() => proc.kill('SIGKILL'), RUN_LIMIT_MS);
+  proc.once('exit', killGroup);
+  const limit = setTimeout(() => {
+    output += `\n[killed after ${limitMs / 1000} s]`;
+    killGroup();
+  }, limitMs);
   try {
     const [code] = (await once(proc, 'close')) as [number | null];
     return { code, output };

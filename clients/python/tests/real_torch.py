@@ -15,6 +15,7 @@ files decoded from local disk by torchvision.
 
 import hashlib
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -107,7 +108,8 @@ class RealTorch(DaemonTestCase):
 
     def test_spawn_forkserver_and_persistent_workers(self):
         # Spawned workers import torch afresh (seconds each), so spawn runs with
-        # persistent workers only; forkserver forks its workers from one server.
+        # persistent workers only, and the forkserver imports it once for all.
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["torch", "tiercache", "tests.pngs"])
         cases = [
             {"multiprocessing_context": "spawn", "persistent_workers": True},
             {"multiprocessing_context": "forkserver"},
