@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './types';
 
-const MODULES = ['cache', 'prefetch', 'checkpoint', 'peer', 'python-loader'];
+// realfs reports nothing (and says why) where MooseFS cannot start.
+const MODULES = ['cache', 'prefetch', 'checkpoint', 'peer', 'realfs', 'python-loader'];
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

@@ -21,6 +21,8 @@ export const ErrorCodes = {
   SHUTTING_DOWN: 'TC_SHUTTING_DOWN',
   DATA_LOSS: 'TC_DATA_LOSS',
   NO_SPACE: 'TC_NO_SPACE',
+  NOT_SERVED_HERE: 'TC_NOT_SERVED_HERE',
+  OVER_LIMIT: 'TC_OVER_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -56,6 +58,16 @@ export const backendUnavailable = (what: string, cause: unknown): TiercacheError
   new TiercacheError(ErrorCodes.BACKEND_UNAVAILABLE, `backend I/O failed for ${what}: ${getErrorMessage(cause)}`, {
     cause,
   });
+export const backendTimedOut = (what: string, timeoutMs: number): TiercacheError =>
+  new TiercacheError(
+    ErrorCodes.BACKEND_UNAVAILABLE,
+    `backend did not answer within ${timeoutMs} ms (backend-timeout) for ${what}: its mount may be hung or its servers down`,
+  );
+export const backendNotAnswering = (what: string, sinceMs: number): TiercacheError =>
+  new TiercacheError(
+    ErrorCodes.BACKEND_UNAVAILABLE,
+    `backend is not answering (since ${new Date(sinceMs).toISOString()}), so ${what} cannot be read from it; cached data is still served`,
+  );
 export const fileChanged = (path: string): TiercacheError =>
   new TiercacheError(ErrorCodes.FILE_CHANGED, `file changed on the backend while it was read: ${path}; retry the read`);
 export const versionMismatch = (path: string, asked: string, current: string): TiercacheError =>
@@ -73,6 +85,8 @@ export const shuttingDown = (): TiercacheError =>
   new TiercacheError(ErrorCodes.SHUTTING_DOWN, 'the daemon is shutting down; retry on the next one');
 export const dataLoss = (message: string): TiercacheError => new TiercacheError(ErrorCodes.DATA_LOSS, message);
 export const noSpace = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NO_SPACE, message);
+export const notServedHere = (message: string): TiercacheError => new TiercacheError(ErrorCodes.NOT_SERVED_HERE, message);
+export const overLimit = (message: string): TiercacheError => new TiercacheError(ErrorCodes.OVER_LIMIT, message);
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_CONFIG: status.FAILED_PRECONDITION,
@@ -91,6 +105,8 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
   TC_SHUTTING_DOWN: status.UNAVAILABLE,
   TC_DATA_LOSS: status.DATA_LOSS,
   TC_NO_SPACE: status.RESOURCE_EXHAUSTED,
+  TC_NOT_SERVED_HERE: status.PERMISSION_DENIED,
+  TC_OVER_LIMIT: status.RESOURCE_EXHAUSTED,
 };
 
 /** The one mapping from anything thrown to a gRPC status a person can act on. */

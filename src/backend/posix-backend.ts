@@ -1,15 +1,26 @@
 // Backend over a POSIX directory: the node's mount of CephFS, Lustre, NFS,
 // JuiceFS... Symlinks are followed only while they stay inside the root.
+// Anyone who can write to the dataset filesystem can swap a directory for a
+// symlink out of the root between a check and a use, so stat and read open
+// the file first (non-blocking) and check what the descriptor points at
+// (/proc/self/fd/N inside the root, a regular file or directory) before
+// using it, and then use only the descriptor.
 
-import { promises as fsp, constants as fsc, mkdirSync, realpathSync } from 'node:fs';
+import { promises as fsp, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendUnavailable, fileChanged, invalidPath, notFound, pathEscapesRoot, isDirectory } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
+import { openNonBlocking, realPathOf } from '../util/safe-open';
 import type { Backend, BackendCounters, BackendStat } from './types';
 
-export function versionOf(size: number, mtimeMs: number, ino: number | bigint): string {
-  return `${size}-${Math.trunc(mtimeMs)}-${ino}`;
+/**
+ * One version of a file's bytes: size, mtime, inode and ctime. ctime is what
+ * `touch -r` cannot restore: a file rewritten in place with its old mtime
+ * put back still gets a new version.
+ */
+export function versionOf(st: { size: number; mtimeMs: number; ctimeMs: number; ino: number | bigint }): string {
+  return `${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}-${Math.trunc(st.ctimeMs)}`;
 }
 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
@@ -41,31 +52,55 @@ export class PosixBackend implements Backend {
     return real;
   }
 
+  /**
+   * Opens a request path (symlinks followed) without blocking and checks that
+   * what was opened lies inside the root; the handle is the caller's to close.
+   */
+  private async openInside(rel: string, path: string): Promise<fsp.FileHandle> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await openNonBlocking(rel === '' ? this.root : join(this.root, rel), { follow: true });
+    } catch (err) {
+      throw this.mapError(err, rel === '' ? '/' : rel);
+    }
+    try {
+      if (!isInsideRoot(this.root, await realPathOf(fh))) throw pathEscapesRoot(path);
+      return fh;
+    } catch (err) {
+      await fh.close().catch(() => {});
+      throw this.mapError(err, rel);
+    }
+  }
+
   async stat(path: string): Promise<BackendStat> {
     const rel = normalizeRequestPath(path);
-    const abs = await this.localPath(rel);
+    const fh = await this.openInside(rel, path);
     this.counters.stats++;
     try {
-      const st = await fsp.stat(abs, { bigint: false });
+      const st = await fh.stat({ bigint: false });
       if (!st.isDirectory() && !st.isFile()) throw notRegular(rel);
       return {
         path: rel,
         size: st.isDirectory() ? 0 : st.size,
         mtimeMs: Math.trunc(st.mtimeMs),
         isDir: st.isDirectory(),
-        version: versionOf(st.size, st.mtimeMs, st.ino),
+        version: versionOf(st),
       };
     } catch (err) {
       throw this.mapError(err, rel);
+    } finally {
+      await fh.close().catch(() => {});
     }
   }
 
   async read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
-    const abs = await this.localPath(path);
-    let fh: fsp.FileHandle | undefined;
+    const rel = normalizeRequestPath(path);
+    const fh = await this.openInside(rel, path);
     try {
-      // O_NONBLOCK: a FIFO swapped in after the stat must not hang a libuv thread.
-      fh = await fsp.open(abs, fsc.O_RDONLY | fsc.O_NONBLOCK);
+      const before = await fh.stat();
+      if (before.isDirectory()) throw isDirectory(path);
+      if (!before.isFile()) throw notRegular(path);
+      if (versionOf(before) !== version) throw fileChanged(path);
       const buf = Buffer.allocUnsafeSlow(length);
       let filled = 0;
       while (filled < length) {
@@ -74,16 +109,14 @@ export class PosixBackend implements Backend {
         filled += bytesRead;
       }
       const st = await fh.stat();
-      if (st.isDirectory()) throw isDirectory(path);
-      if (!st.isFile()) throw notRegular(path);
       this.counters.reads++;
       this.counters.bytesRead += filled;
-      if (versionOf(st.size, st.mtimeMs, st.ino) !== version) throw fileChanged(path);
+      if (versionOf(st) !== version) throw fileChanged(path);
       return filled === length ? buf : buf.subarray(0, filled);
     } catch (err) {
       throw this.mapError(err, path);
     } finally {
-      await fh?.close().catch(() => {});
+      await fh.close().catch(() => {});
     }
   }
 
@@ -144,6 +177,8 @@ export class PosixBackend implements Backend {
     if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(path);
     if (code === 'EISDIR') return isDirectory(path);
     if (code === 'ELOOP') return invalidPath(path, 'too many levels of symbolic links');
+    // A client's mistake, not the backend's: no backend error is counted.
+    if (code === 'ENAMETOOLONG') return invalidPath(path, 'a path component is longer than the file system allows (255 bytes on most)');
     this.counters.errors++;
     return backendUnavailable(path, err);
   }

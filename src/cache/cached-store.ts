@@ -142,7 +142,15 @@ export class CachedStore {
     const m = this.meta.get(rel);
     const now = this.now();
     if (m && m.expiresAt > now) return m.stat;
-    const stat = await this.backend.stat(rel);
+    let stat: BackendStat;
+    try {
+      stat = await this.backend.stat(rel);
+    } catch (err) {
+      // Degrade, don't die: with the backend unreachable, the last version seen is
+      // the best there is, and its cached blocks are still served. Re-checked on the next call.
+      if (m && err instanceof TiercacheError && err.code === ErrorCodes.BACKEND_UNAVAILABLE) return m.stat;
+      throw err;
+    }
     if (m && m.stat.version !== stat.version) this.dropVersion(rel, m.stat.version);
     if (!m && this.meta.size >= MAX_METADATA_ENTRIES) {
       const oldest = this.meta.keys().next().value;

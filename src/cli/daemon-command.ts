@@ -10,6 +10,13 @@ import { parseDuration, parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import type { Io } from './io';
 
+/**
+ * libuv threads beyond those a hung backend may hold (backend-max-inflight,
+ * see backend/deadline-backend.ts): SSD-tier I/O, the index, sockets' DNS,
+ * the watcher and checkpoint files keep these even when the mount hangs.
+ */
+const LOCAL_IO_THREADS = 8;
+
 /** Bench-only flags (see backend/throttled-backend.ts); not part of the config file. */
 const BENCH_FLAGS = ['emulate-backend-latency', 'emulate-backend-bandwidth'] as const;
 
@@ -76,6 +83,11 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
       configFile: typeof values['config'] === 'string' ? values['config'] : undefined,
       podIp: io.env['POD_IP'],
     });
+    // libuv reads this once, at the first threadpool call, which has not happened yet
+    // (the config is read synchronously); an operator's own setting wins.
+    if (!io.env['UV_THREADPOOL_SIZE']) {
+      process.env['UV_THREADPOOL_SIZE'] = String(config.backendMaxInflight + LOCAL_IO_THREADS);
+    }
     const extras: DaemonExtras = {};
     const lat = values['emulate-backend-latency'];
     const bw = values['emulate-backend-bandwidth'];

@@ -3,6 +3,7 @@
 // fast as the daemon takes them), load as a Readable, list, delete.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,9 +61,11 @@ export class CheckpointsClient {
    * goes, fsync at the end) and has the daemon take the file over.
    */
   private async saveByHandoff(dir: string, jobId: string, source: CheckpointSource, opts: SaveOptions): Promise<CheckpointInfo> {
-    const name = `${/^[A-Za-z0-9]/.test(jobId) ? '' : 'j'}${jobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}-${Date.now()}-${randomBytes(6).toString('hex')}.ckpt`;
+    // 128 random bits: nobody else can name the file (the directory cannot be
+    // listed), and 0600: nobody else can open it; the daemon refuses others.
+    const name = `${/^[A-Za-z0-9]/.test(jobId) ? '' : 'j'}${jobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}-${Date.now()}-${randomBytes(16).toString('hex')}.ckpt`;
     const path = join(dir, name);
-    const fh = await open(path, 'wx', 0o644);
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     let sha256: string;
     try {
       sha256 = source instanceof Uint8Array ? await writeBytesDurably(fh, asBuffer(source)) : await writeChunksDurably(fh, chunksOf(source));

@@ -38,6 +38,7 @@ export class TiercacheClient {
   readonly socket: string | undefined;
   private readonly clients = new Map<string, Client>();
   private readonly job: string | undefined;
+  private readonly token: string | undefined;
   private readonly timeoutMs: number;
   readonly checkpoints: CheckpointsClient;
 
@@ -50,6 +51,7 @@ export class TiercacheClient {
       this.target = `unix://${this.socket}`;
     }
     this.job = opts.job;
+    this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.checkpoints = new CheckpointsClient(this);
   }
@@ -68,6 +70,7 @@ export class TiercacheClient {
   metadata(): Metadata {
     const md = new Metadata();
     if (this.job) md.set('x-tiercache-job', this.job);
+    if (this.token) md.set('x-tiercache-token', this.token);
     return md;
   }
 

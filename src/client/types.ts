@@ -8,6 +8,8 @@ export interface ClientOptions {
   readonly socket?: string;
   /** TCP address host:port instead of a socket. */
   readonly address?: string;
+  /** The daemon's --tcp-token-file token, sent as x-tiercache-token (needed for Cache, Admin, Checkpoints over TCP). */
+  readonly token?: string;
   /** Sent as x-tiercache-job so the daemon can tell jobs apart in its access history. */
   readonly job?: string;
   /** Deadline of unary calls, ms (default 60 s). Streams have none. */

@@ -9,7 +9,7 @@ import { parseDuration, parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import { ConfigError } from '../errors';
 import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
-import type { Config, LogLevel } from './types';
+import { TCP_SERVICES, type Config, type LogLevel, type TcpService } from './types';
 
 export type RawValue = string | number | boolean;
 
@@ -135,6 +135,17 @@ function readYaml(path: string): Record<string, RawValue> {
   return out;
 }
 
+/** "Peer, Cache" -> ['Peer', 'Cache', 'Health']: Health is always served (the kubelet's gRPC probes). */
+function parseTcpServices(raw: string): readonly TcpService[] {
+  const out = new Set<TcpService>(['Health']);
+  for (const part of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    const known = TCP_SERVICES.find((x) => x.toLowerCase() === part.toLowerCase());
+    if (!known) fail(OPTION_BY_KEY.get('tcp-services')!, raw, `unknown service ${part}; known: ${TCP_SERVICES.join(', ')}`);
+    out.add(known);
+  }
+  return Object.freeze([...out]);
+}
+
 export function loadConfig(sources: ConfigSources = {}): Config {
   const cwd = sources.cwd ?? process.cwd();
   const fromFile = sources.configFile ? readYaml(resolve(cwd, sources.configFile)) : {};
@@ -165,6 +176,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const port = listen.slice(listen.lastIndexOf(':') + 1);
     advertise = sources.podIp.includes(':') ? `[${sources.podIp}]:${port}` : `${sources.podIp}:${port}`;
   }
+  const tcpServices = parseTcpServices(str('tcp-services')!);
+  const tcpTokenFile = str('tcp-token-file') ? resolve(cwd, str('tcp-token-file')!) : undefined;
+  const guarded = tcpServices.filter((x) => x !== 'Peer' && x !== 'Health');
+  if (guarded.length > 0 && !tcpTokenFile) {
+    throw new ConfigError(
+      `invalid tcp-services: ${guarded.join(', ')} over TCP need tcp-token-file (a token every such call must carry); without it TCP serves only Peer and Health`,
+    );
+  }
   const peers = str('peers');
   if (peers && !listen) {
     throw new ConfigError('invalid peers: peers need --listen host:port so that other daemons can reach this one');
@@ -180,6 +199,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     socket: resolve(cwd, str('socket') ?? join(stateDir, 'tiercache.sock')),
     socketMode,
     listen,
+    tcpServices,
+    tcpTokenFile,
     blockSize,
     memoryCacheSize: num('memory-cache-size'),
     memoryCacheTtlMs: num('memory-cache-ttl'),
@@ -188,6 +209,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ssdFreeRatio: num('ssd-free-ratio'),
     metadataTtlMs: num('metadata-ttl'),
     watch: v['watch'] as boolean,
+    backendTimeoutMs: num('backend-timeout'),
+    backendMaxInflight: num('backend-max-inflight'),
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),
     drainTimeoutMs: num('drain-timeout'),

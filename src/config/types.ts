@@ -3,12 +3,18 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+export const TCP_SERVICES = ['Peer', 'Health', 'Cache', 'Admin', 'Checkpoints'] as const;
+export type TcpService = (typeof TCP_SERVICES)[number];
+
 export interface Config {
   readonly backendDir: string;
   readonly stateDir: string;
   readonly socket: string;
   readonly socketMode: number;
   readonly listen: string | undefined;
+  /** Services served on --listen: Peer and Health unless more were enabled (those need tcpTokenFile). */
+  readonly tcpServices: readonly TcpService[];
+  readonly tcpTokenFile: string | undefined;
   readonly blockSize: number;
   readonly memoryCacheSize: number;
   readonly memoryCacheTtlMs: number;
@@ -17,6 +23,8 @@ export interface Config {
   readonly ssdFreeRatio: number;
   readonly metadataTtlMs: number;
   readonly watch: boolean;
+  readonly backendTimeoutMs: number;
+  readonly backendMaxInflight: number;
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;

@@ -19,17 +19,18 @@ export class PeerToken {
     this.digest = sha256(value);
   }
 
-  static fromFile(path: string): PeerToken {
+  /** `key` names the option the file came from, for error messages. */
+  static fromFile(path: string, key = 'peer-token-file'): PeerToken {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`invalid peer-token-file: cannot read ${path}: ${getErrorMessage(err)}`);
+      throw new ConfigError(`invalid ${key}: cannot read ${path}: ${getErrorMessage(err)}`);
     }
     const value = text.trimEnd();
     if (value.length < MIN_TOKEN_LENGTH) {
       throw new ConfigError(
-        `invalid peer-token-file: ${path} holds ${value.length} characters; a peer token needs at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`,
+        `invalid ${key}: ${path} holds ${value.length} characters; a token needs at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`,
       );
     }
     return new PeerToken(value);

@@ -1,7 +1,7 @@
 // Piscina worker: prefetch I/O and access-pattern analysis, off the main
 // thread. Block bytes are moved back to the main thread, not copied.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import Piscina from 'piscina';
 import { versionOf } from '../backend/posix-backend';
@@ -17,8 +17,14 @@ export interface ReadBlockTask {
 
 /** Reads one block; throws an Error with code TC_FILE_CHANGED if the file is no longer at `version`. */
 export function readBlock(t: ReadBlockTask): ArrayBuffer {
-  const fd = openSync(t.absPath, 'r');
+  // Non-blocking, and checked after the open: the name may have been swapped
+  // (for a symlink out of the root, a FIFO) since the main thread resolved it.
+  const fd = openSync(t.absPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
   try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || readlinkSync(`/proc/self/fd/${fd}`) !== t.absPath) {
+      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
+    }
     const buf = Buffer.allocUnsafeSlow(t.length);
     let filled = 0;
     while (filled < t.length) {
@@ -27,7 +33,7 @@ export function readBlock(t: ReadBlockTask): ArrayBuffer {
       filled += n;
     }
     const st = fstatSync(fd);
-    if (versionOf(st.size, st.mtimeMs, st.ino) !== t.version) {
+    if (versionOf(st) !== t.version) {
       throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
     }
     const ab = buf.buffer.slice(0, filled) as ArrayBuffer;

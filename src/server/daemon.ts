@@ -1,13 +1,14 @@
 // The daemon: builds the cache from a Config, serves gRPC on the Unix socket
-// (and TCP with --listen), and shuts down in order: stop accepting, drain
+// (and, with --listen, the tcp-services on TCP: see tcp-access.ts), and shuts down in order: stop accepting, drain
 // in-flight calls (up to drain-timeout), persist the index, close.
 
 import { mkdirSync } from 'node:fs';
-import { Server, ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { PosixBackend } from '../backend/posix-backend';
 import { ThrottledBackend } from '../backend/throttled-backend';
+import { DeadlineBackend } from '../backend/deadline-backend';
 import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
 import { MemCache } from '../cache/mem-cache';
@@ -15,13 +16,17 @@ import { DiskCache } from '../cache/disk-cache';
 import { CachedStore } from '../cache/cached-store';
 import { BackendWatcher } from '../cache/backend-watcher';
 import type { TierEvents } from '../cache/types';
-import { ConfigError, unimplemented, toGrpcError } from '../errors';
+import { ConfigError, unimplemented } from '../errors';
 import { CachedView } from '../fuse/cached-view';
 import { adminService, type AccessPatternsApi } from './admin-service';
 import { cacheService, type PrefetchApi } from './cache-service';
 import { HealthState } from './health-service';
 import { serviceDefinition, CHANNEL_OPTIONS } from './proto';
 import { prepareSocket, setSocketMode } from './socket';
+import { refusingService } from './refusing-service';
+import { tcpImplementation, tokenInterceptor } from './tcp-access';
+import { PeerToken } from '../peer/peer-token';
+import type { TcpService } from '../config/types';
 import { StatsRegistry } from './stats';
 import type { CallTracker } from './handlers';
 import { VERSION } from '../version';
@@ -54,7 +59,10 @@ export class Daemon {
   prefetchApi: PrefetchApi | undefined;
   patternsApi: AccessPatternsApi | undefined;
   tcpPort: number | undefined;
+  /** The Unix socket's server: every service. */
   private readonly server: Server;
+  /** --listen's server: the tcp-services only, guarded by the TCP token. */
+  private readonly tcpServer: Server | undefined;
   private readonly tracker: CallTracker;
   private readonly watcher: BackendWatcher | undefined;
   /** The POSIX frontend (--mount): a second frontend over the same store. */
@@ -75,6 +83,11 @@ export class Daemon {
     mkdirSync(config.stateDir, { recursive: true });
     let backend: Backend = new PosixBackend(config.backendDir, { create: true });
     if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
+    backend = new DeadlineBackend(backend, {
+      timeoutMs: config.backendTimeoutMs,
+      maxInflight: config.backendMaxInflight,
+      logger: log,
+    });
     const observed = new ObservedBackend(backend);
     this.addBackendObserver = (fn) => observed.addObserver(fn);
     backend = observed;
@@ -131,6 +144,10 @@ export class Daemon {
     }
     this.tracker = { inflight: 0, closing: false, log };
     this.server = new Server({ ...CHANNEL_OPTIONS });
+    if (config.listen) {
+      const token = config.tcpTokenFile ? PeerToken.fromFile(config.tcpTokenFile, 'tcp-token-file') : undefined;
+      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [tokenInterceptor(config.tcpServices, token)] });
+    }
   }
 
   readonly addTierEvents: (h: TierEvents) => void;
@@ -152,21 +169,26 @@ export class Daemon {
 
   async start(): Promise<void> {
     const c = this.config;
-    this.server.addService(
-      serviceDefinition('Cache'),
-      cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
-    );
-    this.server.addService(serviceDefinition('Admin'), adminService(this.tracker, this.stats, c, () => this.patternsApi));
-    this.server.addService(serviceDefinition('Health'), this.health.implementation());
-    for (const name of ['Checkpoints', 'Peer'] as const) {
-      this.server.addService(serviceDefinition(name), this.extraServices.get(name) ?? unimplementedService(name));
+    const impls: Record<TcpService, UntypedServiceImplementation> = {
+      Cache: cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
+      Admin: adminService(this.tracker, this.stats, c, () => this.patternsApi),
+      Health: this.health.implementation(),
+      Checkpoints: this.extraServices.get('Checkpoints') ?? unbuilt('Checkpoints'),
+      Peer: this.extraServices.get('Peer') ?? unbuilt('Peer'),
+    };
+    for (const [name, impl] of Object.entries(impls) as Array<[TcpService, UntypedServiceImplementation]>) {
+      this.server.addService(serviceDefinition(name), impl);
+      this.tcpServer?.addService(serviceDefinition(name), tcpImplementation(name, c.tcpServices, impl));
     }
     for (const s of this.subsystems) await s.start?.();
     await this.view.start();
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
-    if (c.listen) this.tcpPort = await bind(this.server, c.listen);
+    if (this.tcpServer && c.listen) {
+      this.tcpPort = await bind(this.tcpServer, c.listen);
+      raiseReceiveWindow(this.tcpServer, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
+    }
     raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     if (c.memoryCacheTtlMs > 0) {
       this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
@@ -179,6 +201,7 @@ export class Daemon {
       socket: c.socket,
       listen: c.listen,
       tcpPort: this.tcpPort,
+      tcpServices: c.listen ? c.tcpServices : undefined,
       mount: this.view.dir,
       backend: this.backend.location,
       memoryCacheSize: c.memoryCacheSize,
@@ -203,16 +226,21 @@ export class Daemon {
     this.health.shutdown();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await new Promise<void>((resolve) => {
+      const servers = [this.server, ...(this.tcpServer ? [this.tcpServer] : [])];
       const timer = setTimeout(() => {
         this.log.warn('drain timeout: cutting remaining calls', { inflight: this.tracker.inflight });
-        this.server.forceShutdown();
+        for (const sv of servers) sv.forceShutdown();
         resolve();
       }, this.config.drainTimeoutMs);
       timer.unref();
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      let open = servers.length;
+      for (const sv of servers) {
+        sv.tryShutdown(() => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      }
     });
     await this.view.stop().catch((err: unknown) => this.log.error('unmounting failed', { err: String(err) }));
     for (const s of [...this.subsystems].reverse()) {
@@ -266,19 +294,6 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
-function unimplementedService(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
-  const impl: UntypedServiceImplementation = {};
-  const def = serviceDefinition(name);
-  for (const [method, d] of Object.entries(def)) {
-    const err = toGrpcError(unimplemented(`${name}.${method}`, 'this daemon was built without it'));
-    impl[method] = (d.requestStream
-      ? (call: { on: (e: string, f: () => void) => void }, cb: (e: unknown) => void) => {
-          call.on('data', () => {});
-          cb(err);
-        }
-      : d.responseStream
-        ? (call: { emit: (e: string, s: unknown) => void }) => call.emit('error', err)
-        : (_call: unknown, cb: (e: unknown) => void) => cb(err)) as unknown as UntypedHandleCall;
-  }
-  return impl;
+function unbuilt(name: 'Checkpoints' | 'Peer'): UntypedServiceImplementation {
+  return refusingService(name, unimplemented(`${name}`, 'this daemon was built without it'));
 }

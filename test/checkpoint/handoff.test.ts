@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { TestDaemon, pseudoRandomBytes, eventually } from '../helpers/daemon';
@@ -27,8 +27,8 @@ describe('hand-off saves', () => {
     await d.cleanup();
   });
 
-  it('offers a sticky, world-writable hand-off directory', () => {
-    assert.equal(statSync(handoff()).mode & 0o7777, 0o1777);
+  it('offers a sticky hand-off directory anyone can create files in but nobody else can list', () => {
+    assert.equal(statSync(handoff()).mode & 0o7777, 0o1733);
   });
 
   it('saves through the hand-off directory by default, with the same result as a streamed save', async () => {
@@ -62,16 +62,21 @@ describe('hand-off saves', () => {
     assert.deepEqual(await listCheckpoints(c, 'h-cut'), []);
   });
 
-  it('refuses hand-off names that are paths, symlinks, hard links or missing, and keeps running', async () => {
+  it('refuses hand-off names that are paths, guessable, symlinks, hard links, readable by others or missing, and keeps running', async () => {
     const outside = join(d.dir, 'secret.bin');
     writeFileSync(outside, 'not for the daemon');
-    symlinkSync(outside, join(handoff(), 'link.ckpt'));
-    linkSync(outside, join(handoff(), 'hard.ckpt'));
+    const rnd = (tag: string) => `${tag}-${'0123456789abcdef'.repeat(2)}.ckpt`;
+    symlinkSync(outside, join(handoff(), rnd('link')));
+    linkSync(outside, join(handoff(), rnd('hard')));
+    writeFileSync(join(handoff(), rnd('open')), 'x', { mode: 0o644 });
+    writeFileSync(join(handoff(), 'guessable-1.ckpt'), 'x', { mode: 0o600 });
     const cases: Array<[string, string, RegExp]> = [
       ['../secret.bin', 'INVALID_ARGUMENT', /invalid handoff_file/],
-      ['link.ckpt', 'INVALID_ARGUMENT', /not a regular file/],
-      ['hard.ckpt', 'INVALID_ARGUMENT', /2 links/],
-      ['nope.ckpt', 'NOT_FOUND', /hand-off file/],
+      ['guessable-1.ckpt', 'INVALID_ARGUMENT', /32 random hex digits/],
+      [rnd('link'), 'INVALID_ARGUMENT', /not a regular file/],
+      [rnd('hard'), 'INVALID_ARGUMENT', /2 links/],
+      [rnd('open'), 'INVALID_ARGUMENT', /mode 0644; create it with mode 0600/],
+      [rnd('nope'), 'NOT_FOUND', /hand-off file/],
     ];
     for (const [name, code, message] of cases) {
       const r = await failure(c.unaryStream('Checkpoints', 'Save', [{ header: { job_id: 'evil', step: 1, metrics: {}, sync: false, handoff_file: name, sha256: '' } }]));
@@ -79,13 +84,14 @@ describe('hand-off saves', () => {
       assert.match(r.message, message);
     }
     assert.deepEqual(await listCheckpoints(c, 'evil'), []);
-    assert.equal(statSync(outside).nlink, 2, 'the file outside was not moved');
+    assert.equal(readFileSync(outside, 'utf8'), 'not for the daemon', 'the file outside is untouched');
   });
 
   it('drops a hand-off checkpoint whose bytes do not match the sha256 the client gave, when persisting', async () => {
-    writeFileSync(join(handoff(), 'lie.ckpt'), Buffer.alloc(1000, 7));
+    const lie = `lie-${'ab'.repeat(16)}.ckpt`;
+    writeFileSync(join(handoff(), lie), Buffer.alloc(1000, 7), { mode: 0o600 });
     const info = await c.unaryStream<{ id: string; state: string }>('Checkpoints', 'Save', [
-      { header: { job_id: 'lie', step: 1, metrics: {}, sync: false, handoff_file: 'lie.ckpt', sha256: sha256(Buffer.alloc(1000, 8)) } },
+      { header: { job_id: 'lie', step: 1, metrics: {}, sync: false, handoff_file: lie, sha256: sha256(Buffer.alloc(1000, 8)) } },
     ]);
     assert.equal(info.state, 'LOCAL');
     await eventually(async () => (await listCheckpoints(c, 'lie')).length === 0, 10_000, 'the corrupt checkpoint to be dropped');

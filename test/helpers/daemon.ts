@@ -83,6 +83,13 @@ export class TestDaemon {
     return this;
   }
 
+  /** The TCP port the daemon bound for --listen (from its start-up log line). */
+  get tcpPort(): number {
+    const m = /"tcpPort":(\d+)/.exec(this.stderr);
+    assert.ok(m, 'the daemon logged no tcpPort (no --listen?)');
+    return Number(m[1]);
+  }
+
   client(job?: string): TiercacheClient {
     return new TiercacheClient({ socket: this.socket, job });
   }

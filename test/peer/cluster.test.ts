@@ -46,7 +46,7 @@ describe('distributed tier: 3 daemons on loopback', () => {
   };
   const version = (rel: string) => {
     const st = statSync(join(cluster.backendDir, rel));
-    return versionOf(st.size, st.mtimeMs, st.ino);
+    return versionOf(st);
   };
   const getBlock = (req: Record<string, unknown>, token?: string): Promise<Reply> =>
     new Promise((resolve) => {

@@ -207,7 +207,9 @@ class HandoffCheckpointWriter(_SaveWriter):
         safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in job_id)[:120] or "job"
         if not safe[0].isalnum():
             safe = "j" + safe
-        self._name = "%s-%d-%s.ckpt" % (safe, int(time.time() * 1000), secrets.token_hex(6))
+        # 128 random bits: nobody else can name the file (the directory cannot
+        # be listed); mode 0600: nobody else can open it. The daemon refuses others.
+        self._name = "%s-%d-%s.ckpt" % (safe, int(time.time() * 1000), secrets.token_hex(16))
         self._path = os.path.join(handoff_dir, self._name)
         self.name = self._path
         self.info = None
@@ -215,7 +217,8 @@ class HandoffCheckpointWriter(_SaveWriter):
         self._header = (job_id, step, metrics, sync)
         self._hash = hashlib.sha256()
         self._written = 0
-        self._f = open(self._path, "xb", buffering=0)
+        fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        self._f = os.fdopen(fd, "wb", buffering=0)
 
     def writable(self):
         return True

@@ -1,0 +1,242 @@
+// tiercache in front of a real distributed filesystem: a throwaway MooseFS
+// (test/helpers/moosefs.ts) on this machine, the daemon's backend on its
+// mount, every figure against reading or writing the same MooseFS directly
+// in the same run:
+//  - an epoch of 2,000 x 100 KB files in random order, warm: tiercache vs
+//    MooseFS with its page cache warm (p50/p99 per file, files/s);
+//  - the same epoch cold: tiercache with a submitted plan vs MooseFS in
+//    mfscachemode=DIRECT (every read reaches the chunkserver);
+//  - a 256 MiB file read sequentially, warm, tiercache vs MooseFS;
+//  - a 1 GiB checkpoint save through tiercache vs a torch.save-style direct
+//    write (one write of the serialized bytes, then fsync) to MooseFS.
+// Readers keep one request in flight, as one DataLoader worker does.
+// Without MooseFS (no root, no /dev/fuse) the module reports nothing and says why.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pseudoRandomBytes } from '../test/helpers/daemon';
+import { MooseFs } from '../test/helpers/moosefs';
+import { saveCheckpoint } from '../src/client/checkpoints';
+import type { TiercacheClient } from '../src/client/client';
+import { TestDaemon, log, now, percentile } from './harness';
+import type { BenchResult } from './types';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const envNum = (k: string, d: number): number => {
+  const v = Number(process.env[k]);
+  return Number.isFinite(v) && v > 0 ? v : d;
+};
+
+interface EpochFigures {
+  p50: number;
+  p99: number;
+  filesPerSec: number;
+}
+
+function figures(latMs: number[], secs: number): EpochFigures {
+  const s = [...latMs].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), filesPerSec: latMs.length / secs };
+}
+
+async function epoch(order: readonly string[], readOne: (p: string) => Promise<number> | number): Promise<EpochFigures> {
+  const lat: number[] = [];
+  let bytes = 0;
+  const t0 = now();
+  for (const p of order) {
+    const s = now();
+    bytes += await readOne(p);
+    lat.push(now() - s);
+  }
+  if (bytes === 0) throw new Error('epoch read nothing');
+  return figures(lat, (now() - t0) / 1000);
+}
+
+function shuffled(paths: readonly string[], seed: number): string[] {
+  const out = [...paths];
+  let x = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const readDirect = (root: string) => (p: string) => readFileSync(join(root, p)).length;
+const readThrough = (c: TiercacheClient) => async (p: string) => (await c.read(p)).length;
+
+function epochResults(what: string, t: EpochFigures, b: EpochFigures, baselineName: string, target?: string): BenchResult[] {
+  const note = `p50 ${t.p50.toFixed(2)} ms vs ${b.p50.toFixed(2)} ms; p99 ${t.p99.toFixed(2)} ms vs ${b.p99.toFixed(2)} ms`;
+  return [
+    { name: `${what} files/s`, metric: 'files/s', value: t.filesPerSec, baseline: b.filesPerSec, ratio: t.filesPerSec / b.filesPerSec, baselineName, target, note },
+    { name: `${what} p50 per file`, metric: 'ms (ratio = baseline/tiercache)', value: t.p50, baseline: b.p50, ratio: b.p50 / t.p50, baselineName },
+    { name: `${what} p99 per file`, metric: 'ms (ratio = baseline/tiercache)', value: t.p99, baseline: b.p99, ratio: b.p99 / t.p99, baselineName },
+  ];
+}
+
+async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, fileSize: number): Promise<BenchResult[]> {
+  mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
+  const paths: string[] = [];
+  for (let i = 0; i < files; i++) {
+    const p = `train/n${String(i).padStart(6, '0')}.JPEG`;
+    writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, i + 1));
+    paths.push(p);
+  }
+  const cold = shuffled(paths, 1234);
+  const warm = shuffled(paths, 5678);
+  log(`realfs: ${files} x ${fileSize / KiB} KiB written; cold epoch, MooseFS direct (mfscachemode=DIRECT)`);
+  const directCold = await epoch(cold, readDirect(mfs.mnt));
+  const d = new TestDaemon({
+    backendDir: mfs.mnt,
+    flags: { 'block-size': '1MiB', 'memory-cache-size': '1GiB', 'ssd-cache-size': '2GiB', 'plan-lookahead': '64', 'metadata-ttl': '30s' },
+  });
+  await d.start();
+  const c = d.client('bench-realfs');
+  try {
+    log('realfs: cold epoch through tiercache with a plan');
+    await c.submitPlan('bench-realfs', 1, cold);
+    const tcCold = await epoch(cold, readThrough(c));
+    log('realfs: warm epochs (MooseFS with its page cache, tiercache from memory)');
+    await epoch(warm, readDirect(cachedMnt)); // fill the cached mount's page cache
+    const directWarm = await epoch(warm, readDirect(cachedMnt));
+    const tcWarm = await epoch(warm, readThrough(c));
+    return [
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan`, tcCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x'),
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm`, tcWarm, directWarm, 'MooseFS direct, page cache warm'),
+    ];
+  } finally {
+    c.close();
+    await d.cleanup();
+  }
+}
+
+async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Promise<BenchResult[]> {
+  writeFileSync(join(mfs.mnt, 'big.bin'), randomBytes(size));
+  const d = new TestDaemon({
+    backendDir: mfs.mnt,
+    flags: { 'block-size': '4MiB', 'memory-cache-size': `${Math.ceil((size * 1.25) / MiB)}MiB`, 'ssd-cache-size': '2GiB' },
+  });
+  await d.start();
+  const c = d.client('bench-realfs-seq');
+  const through = async (): Promise<number> => {
+    let n = 0;
+    for await (const ch of c.readChunks('big.bin')) n += ch.data.length;
+    return n;
+  };
+  const direct = (): number => {
+    const fd = openSync(join(cachedMnt, 'big.bin'), 'r');
+    const buf = Buffer.allocUnsafe(4 * MiB);
+    let n = 0;
+    try {
+      for (let r = readSync(fd, buf, 0, buf.length, n); r > 0; r = readSync(fd, buf, 0, buf.length, n)) n += r;
+    } finally {
+      closeSync(fd);
+    }
+    return n;
+  };
+  try {
+    await through();
+    direct();
+    const timeIt = async (fn: () => Promise<number> | number): Promise<number> => {
+      const t = now();
+      const n = await fn();
+      if (n !== size) throw new Error(`read ${n} of ${size} bytes`);
+      return size / MiB / ((now() - t) / 1000);
+    };
+    const best = async (fn: () => Promise<number> | number): Promise<number> => Math.max(await timeIt(fn), await timeIt(fn), await timeIt(fn));
+    const tc = await best(through);
+    const dir = await best(direct);
+    return [
+      {
+        name: `${size / MiB} MiB sequential warm`,
+        metric: 'MiB/s',
+        value: tc,
+        baseline: dir,
+        ratio: tc / dir,
+        baselineName: 'MooseFS direct, page cache warm (4 MiB reads)',
+        note: 'best of 3; tiercache: ReadStream over the Unix socket',
+      },
+    ];
+  } finally {
+    c.close();
+    await d.cleanup();
+  }
+}
+
+async function checkpointSave(mfs: MooseFs, size: number): Promise<BenchResult[]> {
+  const data = randomBytes(size);
+  mkdirSync(join(mfs.mnt, 'direct'), { recursive: true });
+  const direct = (): number => {
+    const t = now();
+    const path = join(mfs.mnt, 'direct', 'model.pt');
+    const fd = openSync(path, 'w');
+    try {
+      writeSync(fd, data); // torch.save: the serialized bytes in one go
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const secs = (now() - t) / 1000;
+    rmSync(path);
+    return secs;
+  };
+  const d = new TestDaemon({ backendDir: mfs.mnt, flags: { 'max-checkpoints': '2', 'ssd-cache-size': '1GiB' } });
+  await d.start();
+  const c = d.client('bench-realfs-ckpt');
+  try {
+    const directSecs = direct();
+    let t = now();
+    const local = await saveCheckpoint(c, { jobId: 'bench-realfs', step: 1 }, data);
+    const blockingSecs = (now() - t) / 1000;
+    if (local.size !== size) throw new Error('checkpoint size');
+    t = now();
+    await saveCheckpoint(c, { jobId: 'bench-realfs', step: 2, sync: true }, data);
+    const syncSecs = (now() - t) / 1000;
+    const gib = size / (1024 * MiB);
+    return [
+      {
+        name: `checkpoint ${gib} GiB save (blocking)`,
+        metric: 's (ratio = baseline/tiercache)',
+        value: blockingSecs,
+        baseline: directSecs,
+        ratio: directSecs / blockingSecs,
+        baselineName: 'torch.save-style write + fsync to MooseFS',
+        note: 'tiercache answers once the checkpoint is on the local SSD; it persists to MooseFS in the background',
+      },
+      {
+        name: `checkpoint ${gib} GiB save (until persisted)`,
+        metric: 's (ratio = baseline/tiercache)',
+        value: syncSecs,
+        baseline: directSecs,
+        ratio: directSecs / syncSecs,
+        baselineName: 'torch.save-style write + fsync to MooseFS',
+        note: 'sync save: answers once the checkpoint is complete on MooseFS',
+      },
+    ];
+  } finally {
+    c.close();
+    await d.cleanup();
+  }
+}
+
+export async function run(): Promise<BenchResult[]> {
+  let mfs: MooseFs;
+  try {
+    mfs = await MooseFs.start({ mountOpts: 'mfscachemode=DIRECT' });
+  } catch (err) {
+    log(`realfs: skipped, MooseFS cannot start here: ${String(err)}`);
+    return [];
+  }
+  try {
+    const cachedMnt = await mfs.mountAnother('mnt-cached', '');
+    const results: BenchResult[] = [];
+    results.push(...(await smallFileEpochs(mfs, cachedMnt, envNum('BENCH_REALFS_FILES', 2000), 100 * KiB)));
+    results.push(...(await sequentialWarm(mfs, cachedMnt, envNum('BENCH_REALFS_SEQ_MIB', 256) * MiB)));
+    results.push(...(await checkpointSave(mfs, envNum('BENCH_REALFS_CKPT_MIB', 1024) * MiB)));
+    return results;
+  } finally {
+    await mfs.stop();
+  }
+}

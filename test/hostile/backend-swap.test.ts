@@ -1,0 +1,109 @@
+// Hostile writers on the dataset filesystem: anyone who can write there can
+// try to make the daemon (root in the DaemonSet) read what it should not, or
+// serve stale bytes, or fire backend alerts. What must hold: a directory
+// swapped for a symlink out of the root in a tight loop never yields the
+// outside file; an over-long name is the client's mistake, not a backend
+// error; a rewrite hidden with `touch -r` is still seen; a FIFO never stalls.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestDaemon, eventually, failure } from '../helpers/daemon';
+import type { TiercacheClient } from '../../src/client/client';
+
+const PYTHON = '/usr/bin/python3';
+const SWAPPER = join(__dirname, '../../../test/hostile/swapper.py');
+const SWAP_SECONDS = 3;
+
+describe('backend swaps and tricks', () => {
+  // No cache tiers and no metadata TTL: every read goes to the backend, where the race is.
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '0', 'ssd-cache-size': '0', 'metadata-ttl': '0', watch: 'false' } });
+  let c: TiercacheClient;
+  before(async () => {
+    const outside = join(d.dir, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 't'), 'OUTSIDE SECRET');
+    mkdirSync(join(d.backendDir, 'sw'));
+    writeFileSync(join(d.backendDir, 'sw', 't'), 'inside bytes!!');
+    symlinkSync(outside, join(d.backendDir, 'swlink'));
+    await d.start();
+    c = d.client();
+  });
+  after(async () => {
+    c?.close();
+    await d.cleanup();
+  });
+
+  it('never serves the outside file while a directory and a symlink out of the root swap', async () => {
+    const swapper = spawn(PYTHON, [SWAPPER, String(SWAP_SECONDS), join(d.backendDir, 'sw'), join(d.backendDir, 'swlink')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = once(swapper, 'exit');
+    let running = true;
+    void exited.then(() => (running = false));
+    let served = 0;
+    let refused = 0;
+    const reader = async (): Promise<void> => {
+      while (running) {
+        try {
+          const got = (await c.read('sw/t')).toString();
+          assert.equal(got, 'inside bytes!!', 'a read returned the file outside the root');
+          served++;
+        } catch (err) {
+          if (err instanceof assert.AssertionError) throw err;
+          refused++;
+        }
+      }
+    };
+    await Promise.all([reader(), reader(), reader()]);
+    await exited;
+    assert.ok(served > 0 && refused > 0, `both sides of the race were hit (${served} served, ${refused} refused)`);
+    assert.equal((await c.read('sw/t').catch(() => c.read('swlink/t'))).toString(), 'inside bytes!!');
+  });
+
+  it('answers INVALID_ARGUMENT for a path component over 255 bytes, and counts no backend error', async () => {
+    const before = (await c.stats())['backend_errors'];
+    const f = await failure(c.read(`${'a'.repeat(300)}/x`));
+    assert.equal(f.code, 'INVALID_ARGUMENT');
+    assert.match(f.message, /longer than the file system allows/);
+    assert.equal((await c.stats())['backend_errors'], before);
+  });
+
+  it('refuses a FIFO at once and stays healthy', async () => {
+    execFileSync('mkfifo', [join(d.backendDir, 'pipe')]);
+    const f = await failure(c.read('pipe'));
+    assert.equal(f.code, 'INVALID_ARGUMENT');
+    writeFileSync(join(d.backendDir, 'ok.txt'), 'ok');
+    assert.equal((await c.read('ok.txt')).toString(), 'ok');
+  });
+});
+
+describe('a rewrite hidden with touch -r', () => {
+  // Cached this time, and no watcher: only the version can tell the file changed.
+  const d = new TestDaemon({ flags: { 'metadata-ttl': '50ms', watch: 'false' } });
+  let c: TiercacheClient;
+  before(async () => {
+    await d.start();
+    c = d.client();
+  });
+  after(async () => {
+    c?.close();
+    await d.cleanup();
+  });
+
+  it('serves a file rewritten in place with its mtime put back (touch -r)', async () => {
+    const p = join(d.backendDir, 'rewritten.bin');
+    writeFileSync(p, 'old old old');
+    assert.equal((await c.read('rewritten.bin')).toString(), 'old old old');
+    const ref = join(d.dir, 'times-ref');
+    writeFileSync(ref, '');
+    execFileSync('touch', ['-r', p, ref]);
+    writeFileSync(p, 'new new new');
+    execFileSync('touch', ['-r', ref, p]);
+    assert.equal(statSync(p).mtimeMs, statSync(ref).mtimeMs, 'the mtime was put back exactly');
+    await eventually(async () => (await c.read('rewritten.bin')).toString() === 'new new new', 5_000, 'the rewrite to be served');
+  });
+});
