@@ -7,13 +7,16 @@
 //  - the same epoch cold: tiercache with a submitted plan vs MooseFS in
 //    mfscachemode=DIRECT (every read reaches the chunkserver);
 //  - a 256 MiB file read sequentially, warm, tiercache vs MooseFS;
+//  - the warm figures also through the daemon's FUSE mount (--mount), which
+//    is how unmodified training code reads;
 //  - a 1 GiB checkpoint save through tiercache vs a torch.save-style direct
 //    write (one write of the serialized bytes, then fsync) to MooseFS.
 // Readers keep one request in flight, as one DataLoader worker does.
 // Without MooseFS (no root, no /dev/fuse) the module reports nothing and says why.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
@@ -64,11 +67,30 @@ function shuffled(paths: readonly string[], seed: number): string[] {
   return out;
 }
 
+/** An empty directory for the daemon's --mount (the daemon unmounts it on SIGTERM). */
+function mountPoint(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+function removeMountPoint(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    log(`realfs: could not remove mount point ${dir}: ${String(err)}`);
+  }
+}
+
 const readDirect = (root: string) => (p: string) => readFileSync(join(root, p)).length;
 const readThrough = (c: TiercacheClient) => async (p: string) => (await c.read(p)).length;
 
-function epochResults(what: string, t: EpochFigures, b: EpochFigures, baselineName: string, target?: string): BenchResult[] {
-  const note = `p50 ${t.p50.toFixed(2)} ms vs ${b.p50.toFixed(2)} ms; p99 ${t.p99.toFixed(2)} ms vs ${b.p99.toFixed(2)} ms`;
+/** How far the plan's prefetch kept ahead: blocks it fetched and how many a reader then found. */
+async function prefetchNote(c: TiercacheClient): Promise<string> {
+  const p = ((await c.stats('all')) as { prefetch?: { prefetched_blocks: number; prefetch_hits: number } }).prefetch;
+  return p ? `; prefetched ${p.prefetched_blocks} blocks, ${p.prefetch_hits} read as prefetch hits` : '';
+}
+
+function epochResults(what: string, t: EpochFigures, b: EpochFigures, baselineName: string, target?: string, extra = ''): BenchResult[] {
+  const note = `p50 ${t.p50.toFixed(2)} ms vs ${b.p50.toFixed(2)} ms; p99 ${t.p99.toFixed(2)} ms vs ${b.p99.toFixed(2)} ms${extra}`;
   return [
     { name: `${what} files/s`, metric: 'files/s', value: t.filesPerSec, baseline: b.filesPerSec, ratio: t.filesPerSec / b.filesPerSec, baselineName, target, note },
     { name: `${what} p50 per file`, metric: 'ms (ratio = baseline/tiercache)', value: t.p50, baseline: b.p50, ratio: b.p50 / t.p50, baselineName },
@@ -88,35 +110,76 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
   const warm = shuffled(paths, 5678);
   log(`realfs: ${files} x ${fileSize / KiB} KiB written; cold epoch, MooseFS direct (mfscachemode=DIRECT)`);
   const directCold = await epoch(cold, readDirect(mfs.mnt));
-  const d = new TestDaemon({
-    backendDir: mfs.mnt,
-    flags: { 'block-size': '1MiB', 'memory-cache-size': '1GiB', 'ssd-cache-size': '2GiB', 'plan-lookahead': '64', 'metadata-ttl': '30s' },
-  });
+  const tcMnt = mountPoint('tc-bench-mnt-');
+  const epochDaemon = (): TestDaemon =>
+    new TestDaemon({
+      backendDir: mfs.mnt,
+      flags: {
+        'block-size': '1MiB',
+        'memory-cache-size': '1GiB',
+        'ssd-cache-size': '2GiB',
+        'plan-lookahead': '64',
+        'metadata-ttl': '30s',
+        mount: tcMnt,
+        watch: 'false',
+      },
+    });
+  // Cold through the daemon's mount: a fresh daemon, the plan over gRPC, the reads by plain open/read.
+  const m = epochDaemon();
+  await m.start();
+  let mountCold: EpochFigures;
+  let mountColdNote: string;
+  try {
+    const mc = m.client('bench-realfs');
+    log('realfs: cold epoch through the tiercache mount with a plan');
+    await mc.submitPlan('bench-realfs', 1, cold);
+    mountCold = await epoch(cold, readDirect(tcMnt));
+    mountColdNote = await prefetchNote(mc);
+    mc.close();
+  } finally {
+    await m.stop();
+    await m.cleanup();
+  }
+  const d = epochDaemon();
   await d.start();
   const c = d.client('bench-realfs');
   try {
     log('realfs: cold epoch through tiercache with a plan');
     await c.submitPlan('bench-realfs', 1, cold);
     const tcCold = await epoch(cold, readThrough(c));
+    const tcColdNote = await prefetchNote(c);
     log('realfs: warm epochs (MooseFS with its page cache, tiercache from memory)');
     await epoch(warm, readDirect(cachedMnt)); // fill the cached mount's page cache
     const directWarm = await epoch(warm, readDirect(cachedMnt));
     const tcWarm = await epoch(warm, readThrough(c));
+    await epoch(warm, readDirect(tcMnt)); // the kernel's page cache over the tiercache mount
+    const mountWarm = await epoch(warm, readDirect(tcMnt));
     return [
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan`, tcCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x'),
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm`, tcWarm, directWarm, 'MooseFS direct, page cache warm'),
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan, gRPC Read`, tcCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x', tcColdNote),
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan, tiercache mount`, mountCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x', mountColdNote),
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm, gRPC Read`, tcWarm, directWarm, 'MooseFS direct, page cache warm'),
+      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm, tiercache mount`, mountWarm, directWarm, 'MooseFS direct, page cache warm'),
     ];
   } finally {
     c.close();
+    await d.stop();
     await d.cleanup();
+    removeMountPoint(tcMnt);
   }
 }
 
 async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Promise<BenchResult[]> {
   writeFileSync(join(mfs.mnt, 'big.bin'), randomBytes(size));
+  const tcMnt = mountPoint('tc-bench-mnt-');
   const d = new TestDaemon({
     backendDir: mfs.mnt,
-    flags: { 'block-size': '4MiB', 'memory-cache-size': `${Math.ceil((size * 1.25) / MiB)}MiB`, 'ssd-cache-size': '2GiB' },
+    flags: {
+      'block-size': '4MiB',
+      'memory-cache-size': `${Math.ceil((size * 1.25) / MiB)}MiB`,
+      'ssd-cache-size': '2GiB',
+      mount: tcMnt,
+      watch: 'false',
+    },
   });
   await d.start();
   const c = d.client('bench-realfs-seq');
@@ -125,8 +188,8 @@ async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Pr
     for await (const ch of c.readChunks('big.bin')) n += ch.data.length;
     return n;
   };
-  const direct = (): number => {
-    const fd = openSync(join(cachedMnt, 'big.bin'), 'r');
+  const sequential = (root: string) => (): number => {
+    const fd = openSync(join(root, 'big.bin'), 'r');
     const buf = Buffer.allocUnsafe(4 * MiB);
     let n = 0;
     try {
@@ -136,9 +199,12 @@ async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Pr
     }
     return n;
   };
+  const direct = sequential(cachedMnt);
+  const viaMount = sequential(tcMnt);
   try {
     await through();
     direct();
+    viaMount();
     const timeIt = async (fn: () => Promise<number> | number): Promise<number> => {
       const t = now();
       const n = await fn();
@@ -148,6 +214,7 @@ async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Pr
     const best = async (fn: () => Promise<number> | number): Promise<number> => Math.max(await timeIt(fn), await timeIt(fn), await timeIt(fn));
     const tc = await best(through);
     const dir = await best(direct);
+    const mnt = await best(viaMount);
     return [
       {
         name: `${size / MiB} MiB sequential warm`,
@@ -158,10 +225,21 @@ async function sequentialWarm(mfs: MooseFs, cachedMnt: string, size: number): Pr
         baselineName: 'MooseFS direct, page cache warm (4 MiB reads)',
         note: 'best of 3; tiercache: ReadStream over the Unix socket',
       },
+      {
+        name: `${size / MiB} MiB sequential warm, tiercache mount`,
+        metric: 'MiB/s',
+        value: mnt,
+        baseline: dir,
+        ratio: mnt / dir,
+        baselineName: 'MooseFS direct, page cache warm (4 MiB reads)',
+        note: 'best of 3; 4 MiB reads from the daemon\'s FUSE mount (--mount)',
+      },
     ];
   } finally {
     c.close();
+    await d.stop();
     await d.cleanup();
+    removeMountPoint(tcMnt);
   }
 }
 

@@ -170,8 +170,11 @@ export class CachedStore {
     this.meta.delete(path);
   }
 
-  /** Unary read: the bytes of [offset, offset+length), length 0 = to the end; bounded by max-read-size. */
-  async read(path: string, offset: number, length: number, ctx: ReadContext): Promise<Buffer> {
+  /**
+   * Unary read: the bytes of [offset, offset+length), length 0 = to the end; bounded by max-read-size.
+   * `observe` false: the caller has told the read observers itself (observeRead), in arrival order.
+   */
+  async read(path: string, offset: number, length: number, ctx: ReadContext, observe = true): Promise<Buffer> {
     if (length > this.opts.maxReadSize) {
       throw tooLarge(
         `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
@@ -196,7 +199,7 @@ export class CachedStore {
         parts.push(data.subarray(from, to));
         pos = blockStart + to;
       }
-      this.notify(ctx, stat, offset, end - offset);
+      if (observe) this.notify(ctx, stat, offset, end - offset);
       return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
     });
   }
@@ -384,6 +387,17 @@ export class CachedStore {
       this.invalidate(normalizeRequestPath(path));
       return fn();
     }
+  }
+
+  /**
+   * Tells the read observers (history, readahead) of a read about to be
+   * served. The FUSE mount calls it as requests arrive: the kernel keeps
+   * several readahead requests of one file in flight and they complete out
+   * of order, which a sequential-stream detector would take for seeks.
+   */
+  observeRead(ctx: ReadContext, stat: BackendStat, offset: number, length: number): void {
+    const end = Math.min(stat.size, offset + length);
+    if (end > offset) this.notify(ctx, stat, offset, end - offset);
   }
 
   private notify(ctx: ReadContext, stat: BackendStat, offset: number, length: number): void {

@@ -15,12 +15,13 @@
 // shows a new version, the mount drops that file's pages. Writable
 // filesystems get every open, flush, fsync and release.
 
+import { writeFileSync } from 'node:fs';
 import { constants as osc } from 'node:os';
 import { ConfigError } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { InodeTable, childPath, type Inode } from './inode-table';
-import { prepareMountPoint } from './mount-point';
+import { mountsAt, prepareMountPoint } from './mount-point';
 import { loadFuseBinding, OPS, RENAME_NOREPLACE, SETATTR, type FuseBinding, type Session } from './native-binding';
 import { FsError, type FsAttr, type FsOpened, type FsSetattr, type MountFilesystem, type MountNotifier } from './types';
 
@@ -30,6 +31,7 @@ const MAX_READAHEAD = 1 << 20;
 const NAME_MAX = 255;
 /** On unmount, how long requests already taken may take to be answered before the session ends. */
 const UNMOUNT_DRAIN_MS = 5_000;
+const DEFAULT_READAHEAD_KB = 1024;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const DT_DIR = 4;
@@ -44,6 +46,12 @@ export interface FuseMountOptions {
   readonly allowOther?: boolean;
   /** Shown as the mount's source in /proc/mounts (default "tiercache"). */
   readonly fsName?: string;
+  /**
+   * Kernel readahead for the mount, KiB (its bdi's read_ahead_kb; default
+   * 1024: one 1 MiB request ahead instead of the kernel's 128 KiB). Needs a
+   * writable /sys (root; privileged in a container); otherwise left as is.
+   */
+  readonly readaheadKb?: number;
   /** Owner of every file and directory (default: this process's uid/gid). */
   readonly uid?: number;
   readonly gid?: number;
@@ -134,11 +142,23 @@ export class FuseMount implements MountNotifier {
     }
     live.add(this);
     await ready;
+    this.raiseReadahead(this.opts.readaheadKb ?? DEFAULT_READAHEAD_KB);
     this.log.info('FUSE mount serving', {
       writable: this.fs.writable,
       allowOther: this.opts.allowOther ?? false,
       noOpen: this.noOpen && !this.fs.writable,
     });
+  }
+
+  private raiseReadahead(kb: number): void {
+    // mountinfo, not stat(): a synchronous stat of our own mount would wait on this very thread.
+    const dev = mountsAt(this.dir).find((m) => m.fstype.startsWith('fuse'))?.dev;
+    if (!dev) return;
+    try {
+      writeFileSync(`/sys/class/bdi/${dev}/read_ahead_kb`, String(kb));
+    } catch (err) {
+      this.log.debug('cannot raise the mount\'s readahead', { dev, err: getErrorMessage(err) });
+    }
   }
 
   // ---- MountNotifier
@@ -357,7 +377,15 @@ export class FuseMount implements MountNotifier {
 
   private async lookup(req: number, parentIno: number, name: string): Promise<void> {
     const path = this.child(parentIno, name);
-    const attr = await this.fs.getattr(path);
+    let attr: FsAttr;
+    try {
+      attr = await this.fs.getattr(path);
+    } catch (err) {
+      if (this.fs.writable || !(err instanceof FsError) || err.errno !== 'ENOENT') throw err;
+      // A negative entry (inode 0): the kernel remembers the miss for the entry timeout.
+      this.binding.replyEntry(this.session!, req, 0, 0, 0, 0, 0, 0, 0, 0, 0, this.fs.entryTimeoutS);
+      return;
+    }
     const node = this.inodes.lookup(path, attr.kind);
     this.noteVersion(node, attr);
     this.replyEntry(req, node, attr);

@@ -74,6 +74,8 @@ export function lazyUnmount(abs: string): boolean {
 export interface MountInfo {
   readonly mountPoint: string;
   readonly fstype: string;
+  /** major:minor of the mounted filesystem (its bdi in /sys/class/bdi). */
+  readonly dev: string;
 }
 
 /** Mounts of this process's namespace whose mount point is `abs` (from /proc/self/mountinfo). */
@@ -91,7 +93,7 @@ export function mountsAt(abs: string): MountInfo[] {
     const sep = fields.indexOf('-');
     if (fields.length < 5 || sep < 0) continue;
     const mountPoint = unescapeMountField(fields[4]!);
-    if (mountPoint === abs) out.push({ mountPoint, fstype: fields[sep + 1] ?? '' });
+    if (mountPoint === abs) out.push({ mountPoint, fstype: fields[sep + 1] ?? '', dev: fields[2]! });
   }
   return out;
 }

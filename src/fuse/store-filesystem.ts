@@ -47,6 +47,8 @@ export interface StoreFilesystemOptions {
 
 interface OpenFile {
   readonly path: string;
+  /** The version seen at open: only for telling read observers, in arrival order. */
+  readonly stat: BackendStat;
 }
 
 export class StoreFilesystem implements MountFilesystem {
@@ -99,7 +101,7 @@ export class StoreFilesystem implements MountFilesystem {
     const stat = await this.stat(path);
     if (stat.isDir) throw new FsError('EISDIR', `is a directory: ${path}`);
     const handle = this.nextHandle++;
-    this.open_.set(handle, { path: stat.path });
+    this.open_.set(handle, { path: stat.path, stat });
     // Unchanged files keep their pages; the mount drops them when a version changes.
     return { handle, keepCache: true };
   }
@@ -107,11 +109,13 @@ export class StoreFilesystem implements MountFilesystem {
   async read(handle: number, offset: number, length: number): Promise<Buffer> {
     const f = this.open_.get(handle);
     if (!f) throw new FsError('EBADF', `unknown handle ${handle}`);
+    // Synchronously, before any await: observers see reads in the kernel's order.
+    this.store.observeRead(this.ctx, f.stat, offset, length);
     try {
-      if (length <= this.maxReadSize) return await this.store.read(f.path, offset, length, this.ctx);
+      if (length <= this.maxReadSize) return await this.store.read(f.path, offset, length, this.ctx, false);
       const parts: Buffer[] = [];
       for (let pos = offset; pos < offset + length; pos += this.maxReadSize) {
-        const part = await this.store.read(f.path, pos, Math.min(this.maxReadSize, offset + length - pos), this.ctx);
+        const part = await this.store.read(f.path, pos, Math.min(this.maxReadSize, offset + length - pos), this.ctx, false);
         parts.push(part);
         if (part.length === 0) break;
       }

@@ -13,7 +13,7 @@ import { collectClaims, planJobs, type ClaimInfo } from './job-plan';
 import { parseManifests, toObjects } from './manifest-stream';
 import { formatPlans, plansToJson } from './plan-report';
 import { parseRate } from './quantity';
-import { DEFAULT_IMAGE, DEFAULT_NODE_CACHE_SIZE, DEFAULT_PER_GPU_READ_RATE, DEFAULT_SOCKET_DIR, DEFAULT_TRAINJOB_TARGET } from './types';
+import { DEFAULT_IMAGE, DEFAULT_NODE_CACHE_SIZE, DEFAULT_PER_GPU_READ_RATE, DEFAULT_POSIX_DIR, DEFAULT_SOCKET_DIR, DEFAULT_TRAINJOB_TARGET } from './types';
 
 export interface K8sIo {
   stdin: NodeJS.ReadableStream;
@@ -48,6 +48,14 @@ Options:
   --image IMAGE           image of the warmup container (default ${DEFAULT_IMAGE})
   --trainjob-target NAME  TrainJob: the runtime's training job and container
                           (default ${DEFAULT_TRAINJOB_TARGET})
+  --posix                 the data volume (a PVC) becomes the node's cached view of
+                          it, read-only, at the same mountPath: a hostPath of the
+                          daemon's FUSE mount (HostToContainer); the command is unchanged
+  --posix-dir DIR         the daemon's --mount on the node (default ${DEFAULT_POSIX_DIR})
+  --posix-subdir PATH     the PVC's directory inside the daemon's backend (default: its
+                          root); a pod then needs a restart after a daemon restart
+  --posix-claim NAME      the claim to replace (default: the only PVC, or the only one
+                          mounted read-only)
   -i, --in-place          rewrite FILE instead of printing to stdout
   -h, --help              show this help
 `;
@@ -115,6 +123,10 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
     'socket-dir': { type: 'string' },
     image: { type: 'string' },
     'trainjob-target': { type: 'string' },
+    posix: { type: 'boolean' },
+    'posix-dir': { type: 'string' },
+    'posix-subdir': { type: 'string' },
+    'posix-claim': { type: 'string' },
     'in-place': { type: 'boolean', short: 'i' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -128,6 +140,23 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
   if (socketDir !== undefined && !socketDir.startsWith('/')) throw new UsageError(`invalid --socket-dir ${JSON.stringify(socketDir)}: must be an absolute path`);
   const warmup = values['warmup'] as string | undefined;
   if (warmup === '') throw new UsageError('invalid --warmup "": give the backend prefix to load');
+  const posixDir = values['posix-dir'] as string | undefined;
+  const posixSubdir = values['posix-subdir'] as string | undefined;
+  const posixClaim = values['posix-claim'] as string | undefined;
+  if (!values['posix'] && (posixDir ?? posixSubdir ?? posixClaim) !== undefined) {
+    throw new UsageError('--posix-dir, --posix-subdir and --posix-claim go with --posix');
+  }
+  if (posixDir !== undefined && !posixDir.startsWith('/')) throw new UsageError(`invalid --posix-dir ${JSON.stringify(posixDir)}: must be an absolute path`);
+  if (posixSubdir !== undefined && posixSubdir.split('/').some((p) => p === '..')) {
+    throw new UsageError(`invalid --posix-subdir ${JSON.stringify(posixSubdir)}: must stay inside the backend (no "..")`);
+  }
+  const posix = values['posix']
+    ? {
+        dir: (posixDir ?? DEFAULT_POSIX_DIR).replace(/(.)\/+$/, '$1'),
+        subdir: (posixSubdir ?? '').replace(/^\/+|\/+$/g, ''),
+        ...(posixClaim === undefined ? {} : { claim: posixClaim }),
+      }
+    : undefined;
   const { text, source } = await readInput(file, io);
   const output = injectManifests(
     text,
@@ -137,6 +166,7 @@ async function inject(argv: string[], io: K8sIo): Promise<number> {
       ...(warmup === undefined ? {} : { warmupPrefix: warmup }),
       ...(values['image'] === undefined ? {} : { image: values['image'] as string }),
       ...(values['trainjob-target'] === undefined ? {} : { trainJobTarget: values['trainjob-target'] as string }),
+      ...(posix === undefined ? {} : { posix }),
     },
     (message) => io.stderr.write(`warning: ${message}\n`),
   );

@@ -3,11 +3,12 @@
 // (comments and unrelated fields survive) and only edited documents are
 // re-rendered, so a second run over its own output changes nothing.
 
-import { isMap } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import { ManifestError } from './errors';
 import { parseManifests, renderManifests, type ManifestDocument } from './manifest-stream';
 import { describeManifest, findWorkload, type PathItem } from './pod-templates';
 import { wirePodSpec, wireTrainJob, type EditContext } from './socket-injection';
+import { wirePosixView } from './posix-injection';
 import { DEFAULT_INJECT_OPTIONS, type InjectOptions, type Warn } from './types';
 
 /** Maps an offset in `text` to its 1-based line by binary search over line starts. */
@@ -45,6 +46,15 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
       const spec = d.doc.getIn(workload.path, true);
       if (!isMap(spec)) throw new ManifestError(source, { line: d.line }, `${what}: a TrainJob needs a spec`);
       wireTrainJob(ctx, spec, fieldOf(workload.path));
+      if (options.posix) {
+        // The runtime's volumes are not visible here: only overrides that carry the data PVC can be rewritten.
+        const overrides = spec.get('podSpecOverrides', true);
+        if (isSeq(overrides)) {
+          overrides.items.forEach((o, i) => {
+            if (isMap(o)) wirePosixView(ctx, o, `${fieldOf(workload.path)}.podSpecOverrides[${i}]`);
+          });
+        }
+      }
       break;
     }
     case 'pods':
@@ -56,6 +66,7 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
           continue;
         }
         wirePodSpec(ctx, spec, fieldOf(t.path));
+        if (options.posix) wirePosixView(ctx, spec, fieldOf(t.path));
       }
       break;
   }

@@ -12,6 +12,8 @@ export const SOCKET_FILE = 'tiercache.sock';
 export const SOCKET_ENV = 'TIERCACHE_SOCKET';
 /** Name of the socket volume added to every pod template. */
 export const SOCKET_VOLUME = 'tiercache-socket';
+/** hostPath of the daemon's FUSE mount (the POSIX view) on every node; the DaemonSet's posix-view volume. */
+export const DEFAULT_POSIX_DIR = '/var/lib/tiercache/fs';
 /** Name of the init container added by --warmup. */
 export const WARMUP_CONTAINER = 'tiercache-warmup';
 /** Trainer v2 runtimes name their training ReplicatedJob and its container "node". */
@@ -27,6 +29,15 @@ export const DEFAULT_NODE_CACHE_SIZE = 500 * 2 ** 30;
 /** Extended resources counted as GPUs. */
 export const GPU_RESOURCES: readonly string[] = ['nvidia.com/gpu', 'amd.com/gpu', 'gpu.intel.com/i915'];
 
+export interface PosixOptions {
+  /** The view's directory on the node (the daemon's --mount). */
+  readonly dir: string;
+  /** The dataset's directory inside the daemon's backend ("" = its root). */
+  readonly subdir: string;
+  /** The claim to replace; by default the only PVC, or the only read-only one. */
+  readonly claim?: string;
+}
+
 export interface InjectOptions {
   /** Directory of the socket on the node and in the containers. */
   readonly socketDir: string;
@@ -35,6 +46,8 @@ export interface InjectOptions {
   readonly image: string;
   /** TrainJob: ReplicatedJob (and container) of the runtime that trains. */
   readonly trainJobTarget: string;
+  /** With --posix: the data volume becomes the node's cached view. */
+  readonly posix?: PosixOptions;
 }
 
 export const DEFAULT_INJECT_OPTIONS: InjectOptions = {

@@ -5,8 +5,8 @@
 //
 // Each instance gets its own dir and a random MFS_PORT_BASE, so test files
 // running at once (node --test --test-concurrency=2) and other people's
-// instances on the machine do not collide; a start that finds its port
-// taken is retried on another base.
+// instances on the machine do not collide; a failed start (a port of the
+// base taken, most likely) is retried on another base.
 //
 // Nothing here may hang on a dead master: mounts are detached lazily
 // (umount -l -c never waits on the filesystem), every script run has a
@@ -129,11 +129,21 @@ export class MooseFs {
       const fs = new MooseFs(mkdtempSync(join(tmpdir(), 'tc-mfs-')), base, opts);
       const r = await fs.script('start', START_TIMEOUT_MS);
       if (r.code === 0 && r.out.trim() === fs.mnt) return fs;
-      last = `moosefs.sh start exited ${r.code}: ${r.err.trim()}`;
+      // A port of this base may be taken by someone else's process: try another base.
+      last = `moosefs.sh start exited ${r.code}: ${r.err.trim()}${fs.logTail()}`;
       await fs.stop();
-      if (!/already in use/.test(r.err)) break;
     }
     throw new Error(`MooseFS could not start: ${last}`);
+  }
+
+  /** The end of the master's log, for an error message (the dir is deleted after a failed start). */
+  private logTail(): string {
+    try {
+      const lines = readFileSync(join(this.dir, 'log', 'master.log'), 'utf8').trim().split('\n');
+      return `\nmaster.log: ${lines.slice(-5).join('\n  ')}`;
+    } catch {
+      return '';
+    }
   }
 
   private script(cmd: 'start' | 'stop' | 'clean' | 'status', timeoutMs: number): Promise<Run> {
