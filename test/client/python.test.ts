@@ -3,45 +3,15 @@
 // test skips on a developer machine but fails under CI=true, where .ci/run
 // installs them.
 
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { TestDaemon, REPO_ROOT } from '../helpers/daemon';
+import { PYTHON, PY_ROOT, missing as missingPackage, run, suiteEnv, type Run } from '../helpers/python';
+import type { TestContext } from 'node:test';
 
-const PYTHON = '/usr/bin/python3';
-const PY_ROOT = join(REPO_ROOT, 'clients/python');
 const APT_LINE = 'apt-get install -y python3-grpcio python3-protobuf protobuf-compiler';
-const RUN_LIMIT_MS = 180_000;
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-async function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<Run> {
-  const proc = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  proc.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  const limit = setTimeout(() => proc.kill('SIGKILL'), RUN_LIMIT_MS);
-  try {
-    const [code] = (await once(proc, 'close')) as [number | null];
-    return { code, output };
-  } catch (err) {
-    return { code: null, output: `${output}\n${String(err)}` };
-  } finally {
-    clearTimeout(limit);
-  }
-}
-
-/** Skips locally, fails in CI: the missing piece is part of what CI must install. */
-function missing(t: TestContext, what: string): void {
-  const msg = `${what} (install with: ${APT_LINE})`;
-  if (process.env['CI'] === 'true') assert.fail(msg);
-  t.skip(msg);
-}
+const missing = (t: TestContext, what: string): void => missingPackage(t, what, APT_LINE);
 
 describe('Python client', () => {
   const d = new TestDaemon();
@@ -64,12 +34,7 @@ describe('Python client', () => {
   it('passes its unittest suite against the real daemon', async (t) => {
     if (pythonReady.code !== 0) return missing(t, `${PYTHON} cannot import grpc and protobuf:\n${pythonReady.output}`);
     t.diagnostic(`python3-grpcio/protobuf: ${pythonReady.output.trim()}`);
-    const r = await run(PYTHON, ['-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'], {
-      TIERCACHE_SOCKET: d.socket,
-      TIERCACHE_TEST_BACKEND: d.backendDir,
-      PYTHONPATH: PY_ROOT,
-      PYTHONDONTWRITEBYTECODE: '1',
-    }, PY_ROOT);
+    const r = await run(PYTHON, ['-m', 'unittest', 'discover', '-v', '-s', 'tests', '-t', '.'], suiteEnv(d.socket, d.backendDir), PY_ROOT);
     assert.equal(r.code, 0, `python tests failed:\n${r.output}`);
     // Only methods the daemon does not implement yet may be skipped.
     const skips = r.output.split('\n').filter((l) => / \.\.\. skipped /.test(l));

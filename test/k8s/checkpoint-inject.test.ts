@@ -40,7 +40,7 @@ describe('k8s inject --posix: checkpoints', () => {
       assert.equal(env['TIERCACHE_CHECKPOINT_DIR'], '/checkpoints');
       assert.equal(env['TIERCACHE_CHECKPOINT_PREFIX'], 'ml-training-resnet50-imagenet');
       // The data volume is not the checkpoint half's business.
-      assert.ok(spec['volumes'].find((v: Manifest) => v['name'] === 'dataset')['persistentVolumeClaim']);
+      assert.match(spec['volumes'].find((v: Manifest) => v['name'] === 'dataset')['hostPath']['path'], /^\/var\/lib\/tiercache\/fs/);
     }
     for (const o of objs) assert.deepEqual(validateManifest(o), [], `${o['kind']} validates`);
   });

@@ -45,6 +45,32 @@ class SeededSampler:
         self.epochs_set.append(epoch)
 
 
+class EpochSampler:
+    """Like DistributedSampler: the order is a function of (seed, epoch)."""
+
+    def __init__(self, n, seed):
+        self.n = n
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self):
+        return self.n
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+    def __iter__(self):
+        order = list(range(self.n))
+        random.Random(self.seed * 1000 + self.epoch).shuffle(order)
+        return iter(order)
+
+
+def order_of(seed, epoch, n=10):
+    s = EpochSampler(n, seed)
+    s.set_epoch(epoch)
+    return list(s)
+
+
 class PlannedSampler(unittest.TestCase):
     def setUp(self):
         self.fake = FakeClient()
@@ -73,7 +99,7 @@ class PlannedSampler(unittest.TestCase):
         list(sampler)
         list(sampler)
         self.assertEqual([(j, e) for j, e, _ in self.fake.plans], [("other", 5), ("other", 6)])
-        self.assertEqual(inner.epochs_set, [5])
+        self.assertEqual(inner.epochs_set, [5, 5, 6], "the wrapped sampler is set to each epoch it draws")
         self.assertEqual(len(sampler), 10)
 
     def test_batch_sampler_output_is_flattened(self):
@@ -91,6 +117,43 @@ class PlannedSampler(unittest.TestCase):
     def test_items_are_transformed_bytes(self):
         ds = TiercacheDataset(self.paths, transform=len, client_factory=lambda: self.fake)
         self.assertEqual((len(ds), ds[3]), (10, len(b"d/03.bin")))
+
+    def test_state_counts_what_the_loop_received_and_moves_on_at_the_end(self):
+        sampler = self.ds.planned(EpochSampler(10, seed=4))
+        self.assertEqual(sampler.state_dict(), {"epoch": 0, "position": 0, "seed": 4})
+        it = iter(sampler)
+        for _ in range(7):
+            next(it)  # handed to workers: not yet received
+        sampler.consumed(3)
+        self.assertEqual(sampler.state_dict(), {"epoch": 0, "position": 3, "seed": 4})
+        sampler.consumed(3)
+        sampler.consumed(3)
+        sampler.consumed(3)  # a last, short batch
+        self.assertEqual(sampler.state_dict()["position"], 10)
+        sampler.epoch_done()
+        self.assertEqual(sampler.state_dict(), {"epoch": 1, "position": 0, "seed": 4})
+        self.assertEqual(list(sampler), order_of(4, 1))
+
+    def test_a_resumed_epoch_yields_and_plans_exactly_the_rest_in_order(self):
+        sampler = self.ds.planned(EpochSampler(10, seed=4))
+        sampler.load_state_dict({"epoch": 3, "position": 6, "seed": 4})
+        sampler.set_epoch(3)  # what a DistributedSampler loop calls at the top of the epoch: keeps the resume
+        self.assertEqual(len(sampler), 4)
+        rest = list(sampler)
+        self.assertEqual(rest, order_of(4, 3)[6:])
+        self.assertEqual(self.fake.plans[-1], ("train-7", 3, [self.paths[i] for i in rest]))
+        sampler.consumed(4)
+        self.assertEqual(sampler.state_dict(), {"epoch": 3, "position": 10, "seed": 4})
+        self.assertEqual(list(sampler), order_of(4, 4), "the next pass is the next epoch, in full")
+        self.assertEqual((self.fake.plans[-1][1], len(sampler)), (4, 10))
+
+    def test_resuming_with_another_seed_or_past_the_end_is_refused(self):
+        sampler = self.ds.planned(EpochSampler(10, seed=4))
+        with self.assertRaisesRegex(ValueError, "saved with seed 5 and this sampler has seed 4"):
+            sampler.load_state_dict({"epoch": 1, "position": 2, "seed": 5})
+        with self.assertRaisesRegex(ValueError, "position 11 of an epoch of 10"):
+            sampler.load_state_dict({"epoch": 1, "position": 11, "seed": 4})
+        self.assertEqual(sampler.state_dict(), {"epoch": 0, "position": 0, "seed": 4})
 
     def test_torch_is_not_imported(self):
         self.assertNotIn("torch", sys.modules)

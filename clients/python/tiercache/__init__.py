@@ -6,6 +6,7 @@
         header = f.read(512)
 """
 
+from . import _grpc  # noqa: F401 - first, so grpc's fork support is asked for before grpc is imported
 from .client import DEFAULT_SOCKET, Client, default_socket
 from .errors import (
     DaemonUnavailableError,

@@ -23,8 +23,7 @@ import secrets
 import tempfile
 import time
 
-import grpc
-
+from ._grpc import grpc
 from ._proto import checkpoint_pb2 as pb
 from .errors import TiercacheError
 from .types import CheckpointInfo
@@ -107,9 +106,7 @@ class CheckpointWriter(_SaveWriter):
         self._queue = queue.Queue(maxsize=WRITER_QUEUE_CHUNKS)
         self._pending = bytearray()
         self._written = 0
-        self._future = client._checkpoints.Save.future(
-            self._requests(header_request(job_id, step, metrics, sync)), metadata=client._metadata
-        )
+        self._future = client._future("checkpoints", "Save", self._requests(header_request(job_id, step, metrics, sync)))
 
     def _requests(self, header):
         yield header
@@ -253,10 +250,7 @@ class HandoffCheckpointWriter(_SaveWriter):
             req = header_request(job_id, step, metrics, sync)
             req.header.handoff_file = self._name
             req.header.sha256 = self._hash.hexdigest()
-            try:
-                res = self._client._checkpoints.Save(iter([req]), metadata=self._client._metadata)
-            except grpc.RpcError as e:
-                raise self._client._error(e) from None
+            res = self._client._unary("checkpoints", "Save", iter([req]), timeout=None)
             self.info = CheckpointInfo.from_pb(res)
         finally:
             self._remove()

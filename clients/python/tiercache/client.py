@@ -1,33 +1,30 @@
 """Client: the tiercache daemon from Python training code.
 
-One gRPC channel over the daemon's Unix socket (default $TIERCACHE_SOCKET,
-else ./.tiercache/tiercache.sock). Every failure is raised as a TiercacheError
-subclass that is also the built-in exception a caller expects (see errors.py).
-A Client must not be shared across fork(): create one per process (the torch
-Dataset does this for DataLoader workers).
+A gRPC channel over the daemon's Unix socket (default $TIERCACHE_SOCKET,
+else ./.tiercache/tiercache.sock), made on first use by each process that uses
+the Client: a Client survives fork() and pickling (connection.py), so one made
+before a DataLoader starts its workers can be used in them. Every failure is
+raised as a TiercacheError subclass that is also the built-in exception a
+caller expects (see errors.py).
 """
 
 import json
 import os
 
-import grpc
-
 from . import checkpoints as _ckpt
-from ._proto import cache_pb2, checkpoint_pb2
-from ._proto import admin_pb2
-from ._rpc import admin_stub, cache_stub, checkpoints_stub
+from ._grpc import grpc
+from ._proto import admin_pb2, cache_pb2, checkpoint_pb2
+from .connection import Connections
 from .errors import TiercacheError, from_rpc_error
 from .files import DEFAULT_BUFFER_SIZE, open_file
 from .types import CheckpointInfo, FileInfo, PlanResult, PrefetchResult, WarmupProgress
 
 DEFAULT_SOCKET = "./.tiercache/tiercache.sock"
 DEFAULT_TIMEOUT = 60.0
-
-# Same limits as the daemon's channels: big messages, so 1 MiB chunks and 16 MiB reads pass.
-CHANNEL_OPTIONS = (
-    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
-    ("grpc.max_send_message_length", 256 * 1024 * 1024),
-)
+# read_bytes asks for this much in one unary Read and streams the rest only
+# if the file is longer: below it one Read costs less than opening a stream
+# (bench/python-loader.ts measures both per size).
+SMALL_READ = 1024 * 1024
 
 
 def default_socket(env=None):
@@ -42,14 +39,12 @@ class Client:
         self.job = job
         self.timeout = timeout
         self._metadata = (("x-tiercache-job", job),) if job else None
-        self._channel = grpc.insecure_channel("unix:" + self.socket, options=CHANNEL_OPTIONS)
-        self._cache = cache_stub(self._channel)
-        self._checkpoints = checkpoints_stub(self._channel)
-        self._admin = admin_stub(self._channel)
+        self._connections = Connections(self.socket)
         self._handoff = None
 
     def close(self):
-        self._channel.close()
+        """Closes this process's channel; a later call opens a new one."""
+        self._connections.close()
 
     def __enter__(self):
         return self
@@ -65,42 +60,75 @@ class Client:
     def _error(self, err):
         return from_rpc_error(err, self.socket)
 
-    def _unary(self, method, request):
-        try:
-            return method(request, timeout=self.timeout, metadata=self._metadata)
-        except grpc.RpcError as e:
-            raise self._error(e) from None
+    def _unary(self, service, method, request, timeout=-1):
+        """One call of a unary (or client-streaming) method, e.g. _unary("cache", "Read", req).
 
-    def _stream(self, method, request):
-        """Messages of a server stream; the call is cancelled if the caller stops early."""
-        call = method(request, metadata=self._metadata)
+        timeout -1 = the client's timeout; None = no deadline.
+        """
+        c = self._connections.begin()
         try:
-            for msg in call:
-                yield msg
+            return getattr(getattr(c, service), method)(
+                request, timeout=self.timeout if timeout == -1 else timeout, metadata=self._metadata
+            )
         except grpc.RpcError as e:
             raise self._error(e) from None
         finally:
-            call.cancel()
+            self._connections.end(c)
+
+    def _stream(self, service, method, request):
+        """Messages of a server stream; the call is cancelled if the caller stops early."""
+        c = self._connections.begin()
+        try:
+            call = getattr(getattr(c, service), method)(request, metadata=self._metadata)
+            try:
+                for msg in call:
+                    yield msg
+            except grpc.RpcError as e:
+                raise self._error(e) from None
+            finally:
+                call.cancel()
+        finally:
+            self._connections.end(c)
+
+    def _future(self, service, method, requests):
+        """A client-streaming call fed from `requests` in grpc's thread; in flight until it is done."""
+        c = self._connections.begin()
+        try:
+            future = getattr(getattr(c, service), method).future(requests, metadata=self._metadata)
+        except BaseException:
+            self._connections.end(c)
+            raise
+        future.add_done_callback(lambda _f: self._connections.end(c))
+        return future
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_handoff"] = None
+        return state
 
     # -- files ---------------------------------------------------------------
 
     def stat(self, path):
-        return FileInfo.from_pb(self._unary(self._cache.Stat, cache_pb2.StatRequest(path=path)))
+        return FileInfo.from_pb(self._unary("cache", "Stat", cache_pb2.StatRequest(path=path)))
 
     def read_range(self, path, offset=0, length=0):
         """Bytes of [offset, offset+length) in one call (length 0 = to the end; bounded by max-read-size)."""
         req = cache_pb2.ReadRequest(path=path, offset=offset, length=length)
-        return self._unary(self._cache.Read, req).data
+        return self._unary("cache", "Read", req).data
 
     def iter_chunks(self, path, offset=0, length=0):
         """The bytes of a file or range as they arrive (length 0 = to the end)."""
         req = cache_pb2.ReadRequest(path=path, offset=offset, length=length)
-        for chunk in self._stream(self._cache.ReadStream, req):
+        for chunk in self._stream("cache", "ReadStream", req):
             yield chunk.data
 
     def read_bytes(self, path):
-        """The whole file."""
-        return b"".join(self.iter_chunks(path))
+        """The whole file: one unary Read if it is small (most samples are), the rest streamed if not."""
+        head = self.read_range(path, 0, SMALL_READ)
+        if len(head) < SMALL_READ:
+            return head
+        # Longer: a file that changes between the two calls is no more torn than with open() and read().
+        return b"".join([head, *self.iter_chunks(path, SMALL_READ)])
 
     def open(self, path, buffering=DEFAULT_BUFFER_SIZE):
         """A read-only binary file object (read, readinto, seek, tell) reading through the cache.
@@ -110,7 +138,7 @@ class Client:
         return open_file(self, path, buffering)
 
     def evict(self, path):
-        return self._unary(self._cache.Evict, cache_pb2.EvictRequest(path=path)).blocks_evicted
+        return self._unary("cache", "Evict", cache_pb2.EvictRequest(path=path)).blocks_evicted
 
     # -- prefetch ----------------------------------------------------------
 
@@ -121,18 +149,18 @@ class Client:
             ranges=[cache_pb2.ByteRange(path=p, offset=o, length=n) for (p, o, n) in ranges],
             priority=priority,
         )
-        return PrefetchResult.from_pb(self._unary(self._cache.Prefetch, req))
+        return PrefetchResult.from_pb(self._unary("cache", "Prefetch", req))
 
     def warmup(self, prefix, recursive=True, check_only=False):
         """Loads a prefix into the cache, yielding WarmupProgress until one with done=True."""
         req = cache_pb2.WarmupRequest(prefix=prefix, recursive=recursive, check_only=check_only)
-        for msg in self._stream(self._cache.Warmup, req):
+        for msg in self._stream("cache", "Warmup", req):
             yield WarmupProgress.from_pb(msg)
 
     def submit_plan(self, job, epoch, paths):
         """Tells the daemon the order in which `job` will read `paths` in `epoch`."""
         req = cache_pb2.PlanRequest(job=job, epoch=epoch, paths=list(paths))
-        return PlanResult.from_pb(self._unary(self._cache.SubmitPlan, req))
+        return PlanResult.from_pb(self._unary("cache", "SubmitPlan", req))
 
     # -- checkpoints -------------------------------------------------------
 
@@ -140,7 +168,7 @@ class Client:
         """The daemon's checkpoint hand-off directory if this process can write it, else None (asked once)."""
         if self._handoff is None:
             try:
-                cfg = json.loads(self._unary(self._admin.Config, admin_pb2.ConfigRequest()).json)
+                cfg = json.loads(self._unary("admin", "Config", admin_pb2.ConfigRequest()).json)
                 d = cfg.get("checkpointHandoffDir") or ""
                 self._handoff = d if d and os.access(d, os.W_OK) else ""
             except TiercacheError:
@@ -189,17 +217,17 @@ class Client:
 
     def list_checkpoints(self, job_id):
         """Newest first."""
-        res = self._unary(self._checkpoints.List, checkpoint_pb2.ListRequest(job_id=job_id))
+        res = self._unary("checkpoints", "List", checkpoint_pb2.ListRequest(job_id=job_id))
         return [CheckpointInfo.from_pb(c) for c in res.checkpoints]
 
     def delete_checkpoint(self, job_id, checkpoint_id):
         req = checkpoint_pb2.DeleteRequest(job_id=job_id, id=checkpoint_id)
-        return self._unary(self._checkpoints.Delete, req).deleted
+        return self._unary("checkpoints", "Delete", req).deleted
 
     def _download(self, method, job_id, checkpoint_id):
         """Waits for the stream's first message (the info); returns it and an iterator of the data."""
         req = checkpoint_pb2.LoadRequest(job_id=job_id, id=checkpoint_id)
-        messages = self._stream(getattr(self._checkpoints, method), req)
+        messages = self._stream("checkpoints", method, req)
         first = next(messages, None)
         if first is None or first.WhichOneof("payload") != "info":
             messages.close()

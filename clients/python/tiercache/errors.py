@@ -9,7 +9,7 @@ both work.
 
 import errno as _errno
 
-import grpc
+from ._grpc import grpc
 
 # Reasons the daemon sends for an UNAVAILABLE that means "do not count on this daemon".
 _DAEMON_GOING = frozenset(["TC_SHUTTING_DOWN"])
