@@ -79,7 +79,8 @@ function injectDocument(d: ManifestDocument, source: string, options: InjectOpti
         if (options.posix) wirePosixView(ctx, spec, fieldOf(t.path));
         if (checkpoints && wireCheckpointVolume(ctx, spec, fieldOf(t.path), checkpoints)) checkpointVolumes++;
       }
-      if (checkpoints && checkpointVolumes === 0 && workload.templates.length > 0) {
+      // A job with no checkpoint volume is fine; one the user named explicitly and that is not there is a mistake.
+      if (checkpoints && checkpointVolumes === 0 && workload.templates.length > 0 && options.checkpointPath !== undefined) {
         warn(`${source}: ${what}: --posix: no container mounts a volume at ${checkpoints.mountPath}; checkpoints not mapped (see --checkpoint-path)`);
       }
       break;
