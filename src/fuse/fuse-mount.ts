@@ -22,7 +22,7 @@ import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { InodeTable, childPath, type Inode } from './inode-table';
 import { mountsAt, prepareMountPoint } from './mount-point';
-import { loadFuseBinding, OPS, RENAME_NOREPLACE, SETATTR, type FuseBinding, type Session } from './native-binding';
+import { loadFuseBinding, OPS, RENAME_NOREPLACE, SETATTR, type Dispatch, type FuseBinding, type Session } from './native-binding';
 import { FsError, type FsAttr, type FsOpened, type FsSetattr, type MountFilesystem, type MountNotifier } from './types';
 
 /** Largest write the kernel may send, and largest readahead asked for. */
@@ -220,18 +220,7 @@ export class FuseMount implements MountNotifier {
 
   // ---- requests
 
-  private readonly dispatch = (
-    op: number,
-    req: number,
-    n0: number,
-    n1: number,
-    n2: number,
-    n3: number,
-    n4: number,
-    s1: string | undefined,
-    s2: string | undefined,
-    data: Buffer | undefined,
-  ): void => {
+  private readonly dispatch: Dispatch = (op, req, n0, n1, n2, n3, n4, s1, s2, data) => {
     switch (op) {
       case OPS.INIT_DONE:
         this.noOpen = n0 === 1;
