@@ -12,6 +12,7 @@ import { promises as fsp, constants as fsc, mkdirSync, statfsSync } from 'node:f
 import type { FileHandle } from 'node:fs/promises';
 import type { FsAttr, FsDirEntry, FsOpened, FsSetattr, FsStatfs, MountFilesystem, RenameFlags } from '../fuse/types';
 import { FsError } from '../fuse/types';
+import { startWriteback } from '../fuse/native-binding';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { FileWriters, type Writer } from './file-writers';
@@ -113,6 +114,7 @@ export class CheckpointFs implements MountFilesystem {
       log: opts.log,
       now: this.now,
       setLocal: (node, staged) => this.setLocal(node, staged),
+      startWriteback,
     });
   }
 

@@ -102,15 +102,27 @@ export interface FuseBinding {
   /** Queued to the notify thread; `id` > 0 is posted back as NOTIFY_DONE(id, errno) once written. */
   notifyInvalInode(s: Session, ino: number, id: number): void;
   notifyInvalEntry(s: Session, parent: number, name: string, id: number): void;
+  /** Starts writing a file's dirty pages to disk, on a libuv thread; no wait, errors ignored. */
+  startWriteback(fd: number): void;
 }
 
 const ADDON = join(__dirname, '../../../build/Release/tiercache_fuse.node');
 
 let loaded: FuseBinding | undefined;
+let available: boolean | undefined;
 
 /** True when the addon was built (libfuse3-dev was present at npm install). */
 export function fuseAvailable(): boolean {
-  return existsSync(ADDON);
+  return (available ??= existsSync(ADDON));
+}
+
+/**
+ * Starts the kernel writing `fd`'s dirty pages to disk now, without waiting
+ * (sync_file_range SYNC_FILE_RANGE_WRITE), so that a later fsync finds most
+ * of them written. Advisory: a no-op without the addon.
+ */
+export function startWriteback(fd: number): void {
+  if (fuseAvailable()) loadFuseBinding().startWriteback(fd);
 }
 
 export function loadFuseBinding(): FuseBinding {

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -918,6 +919,59 @@ static napi_value destroy_fs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- early write-back of a staged file (not tied to a session)
+//
+// startWriteback(fd): asks the kernel to start writing the file's dirty pages
+// to disk now (sync_file_range SYNC_FILE_RANGE_WRITE: no wait, no cache
+// flush), on a libuv thread, so a later fsync(2) finds most of the data on
+// disk already. Advisory: failures are ignored, durability is fsync's job.
+// The fd is dup'ed here, on the JS thread, so closing the caller's file
+// meanwhile cannot point the request at another file.
+
+typedef struct writeback_work {
+  napi_async_work work;
+  int fd;
+} writeback_work_t;
+
+static void writeback_execute(napi_env env, void *data) {
+  (void)env;
+  writeback_work_t *w = data;
+  (void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+static void writeback_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  writeback_work_t *w = data;
+  close(w->fd);
+  napi_delete_async_work(env, w->work);
+  free(w);
+}
+
+static napi_value start_writeback(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value args[1];
+  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  int fd = (int)num_arg(env, args[0]);
+  writeback_work_t *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (w->fd < 0) {
+    free(w);
+    return NULL;
+  }
+  napi_value name;
+  napi_create_string_utf8(env, "tiercache-writeback", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, writeback_execute, writeback_complete, w, &w->work) != napi_ok) {
+    close(w->fd);
+    free(w);
+  } else if (napi_queue_async_work(env, w->work) != napi_ok) {
+    napi_delete_async_work(env, w->work);
+    close(w->fd);
+    free(w);
+  }
+  return NULL;
+}
+
 static napi_value init_module(napi_env env, napi_value exports) {
   fuse_set_log_func(log_func);
   struct {
@@ -938,6 +992,7 @@ static napi_value init_module(napi_env env, napi_value exports) {
       {"replyDir", reply_dir},
       {"notifyInvalInode", notify_inval_inode},
       {"notifyInvalEntry", notify_inval_entry},
+      {"startWriteback", start_writeback},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
