@@ -266,12 +266,12 @@ interface ColdRun {
  * false sets the mount's read_ahead_kb to 0 after it is up (the kernel then
  * asks for what read(2) asks, one request at a time).
  */
-async function coldSequential(readahead: boolean, kernelReadahead = true): Promise<ColdRun> {
+async function coldSequential(readahead: boolean, kernelReadahead = true, workers = 4): Promise<ColdRun> {
   const m = mountDaemon({
     'block-size': '1MiB',
     'memory-cache-size': '256MiB',
     'ssd-cache-size': '0',
-    'prefetch-workers': '4',
+    'prefetch-workers': String(workers),
     'max-readahead': readahead ? '64MiB' : '0',
   });
   try {
@@ -303,6 +303,7 @@ export async function run(): Promise<BenchResult[]> {
   const without = await coldSequential(false);
   const withRa = await coldSequential(true);
   const bare = await coldSequential(false, false);
+  const wide = await coldSequential(true, true, 8);
   const note = 'emulated backend: 20 ms per request, 500 MiB/s shared; 1 MiB read(2)s through the kernel; --prefetch-workers 4 (8 fetches in flight)';
   out.push({
     name: 'cold sequential read of 128 MiB through the mount, readahead vs none',
@@ -321,8 +322,19 @@ export async function run(): Promise<BenchResult[]> {
     baseline: bare.mbps,
     baselineName: 'same daemon, --max-readahead 0 and the mount\'s read_ahead_kb 0 (one request at a time, as the gRPC bench\'s baseline)',
     ratio: withRa.mbps / bare.mbps,
-    target: '>= 4x (the gRPC figure\'s baseline)',
-    note,
+    note: `${note}; the prefetch bench's >= 4x is against this kind of baseline`,
+  });
+  // The daemon's readahead keeps prefetch-workers x 2 fetches in flight; the
+  // kernel alone keeps 2. At equal cost per fetch that bounds the first row
+  // near 4x; this row shows what twice the fetches in flight does.
+  out.push({
+    name: 'cold sequential read of 128 MiB through the mount, readahead with --prefetch-workers 8 vs none',
+    metric: 'MB/s',
+    value: wide.mbps,
+    baseline: without.mbps,
+    baselineName: 'same daemon, --max-readahead 0 (the kernel still reads 1 MiB ahead)',
+    ratio: wide.mbps / without.mbps,
+    note: `16 prefetch fetches in flight instead of 8; prefetch hit ratio ${wide.hitRatio.toFixed(2)}`,
   });
   return out;
 }

@@ -281,12 +281,17 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
   post(S(req), c);
 }
 
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-                     struct fuse_file_info *fi) {
+// write_buf rather than write: libfuse hands over the request's data where it
+// is (with splice, still in the pipe) and it is copied once, into the buffer
+// JavaScript gets. With plain write, libfuse first copies spliced data into a
+// buffer of its own, and this copy came on top.
+static void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *bufv, off_t off,
+                         struct fuse_file_info *fi) {
   NEW_CALL_OR_FAIL(c, OP_WRITE, req);
   c->n[0] = (double)ino;
   c->n[1] = (double)fi->fh;
   c->n[2] = (double)off;
+  size_t size = fuse_buf_size(bufv);
   if (size > 0) {
     c->data = malloc(size);
     if (!c->data) {
@@ -294,7 +299,16 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
       fuse_reply_err(req, ENOMEM);
       return;
     }
-    memcpy(c->data, buf, size);
+    struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
+    dst.buf[0].mem = c->data;
+    ssize_t got = fuse_buf_copy(&dst, bufv, 0);
+    if (got < 0) {
+      free(c->data);
+      free(c);
+      fuse_reply_err(req, (int)-got);
+      return;
+    }
+    size = (size_t)got;
   }
   c->size = size;
   post(S(req), c);
@@ -412,7 +426,7 @@ static const struct fuse_lowlevel_ops OPS = {
     .link = op_link,
     .open = op_open,
     .read = op_read,
-    .write = op_write,
+    .write_buf = op_write_buf,
     .flush = op_flush,
     .release = op_release,
     .fsync = op_fsync,
