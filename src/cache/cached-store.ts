@@ -5,7 +5,7 @@
 // Hot path (memory hit): one Map lookup for the file version, one for the
 // block, a subarray. No SQLite, no allocation of block data, no config lookups.
 
-import type { Backend, BackendStat } from '../backend/types';
+import type { Backend, BackendStat, ReadOptions } from '../backend/types';
 import { normalizeRequestPath } from '../backend/path-guard';
 import { ErrorCodes, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
 import type { Logger } from '../log';
@@ -17,6 +17,8 @@ import { blockKey, pathOfKey, type BlockFetcher, type BlockId, type BlockOrigin,
 
 /** Largest number of file versions kept in the metadata cache. */
 const MAX_METADATA_ENTRIES = 200_000;
+/** Decided once: the options of every prefetch's backend read. */
+const BACKGROUND: ReadOptions = Object.freeze({ background: true });
 
 export interface ReadContext {
   /** Job or client identity, from x-tiercache-job metadata or the connection. */
@@ -33,8 +35,6 @@ export interface ReadEvent {
 }
 
 export type ReadObserver = (ev: ReadEvent) => void;
-
-export type PrefetchReader = (id: BlockId, length: number) => Promise<Buffer>;
 
 /** Told, per block handed to a reader, which tier served it and how long the reader waited (metrics). */
 export type BlockTimer = (tier: BlockRead['tier'], seconds: number) => void;
@@ -84,7 +84,6 @@ export class CachedStore {
   private readonly observers: ReadObserver[] = [];
   private readonly backendFetcher: BlockFetcher;
   private fetcher: BlockFetcher;
-  private prefetchReader: PrefetchReader | undefined;
   private blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
@@ -100,12 +99,12 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
-    const self = this;
     this.backendFetcher = {
       async fetch(id, length, origin) {
-        const offloaded = origin === 'prefetch' ? self.prefetchReader : undefined;
+        // Nobody waits on a prefetch: the backend may serve it off the event loop (offloaded-backend.ts).
+        const how = origin === 'prefetch' ? BACKGROUND : undefined;
         const data = await direct.do(blockKey(id), () =>
-          offloaded ? offloaded(id, length) : backend.read(id.path, id.index * opts.blockSize, length, id.version),
+          backend.read(id.path, id.index * opts.blockSize, length, id.version, how),
         );
         return { data, source: 'backend' };
       },
@@ -116,11 +115,6 @@ export class CachedStore {
   /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
   get directFetcher(): BlockFetcher {
     return this.backendFetcher;
-  }
-
-  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when set. */
-  setPrefetchReader(fn: PrefetchReader): void {
-    this.prefetchReader = fn;
   }
 
   setFetcher(f: BlockFetcher): void {

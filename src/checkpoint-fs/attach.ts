@@ -7,10 +7,8 @@
 // the gRPC drain): unmount, give the persister up to flush-timeout to empty
 // the queue, then stop; what is left resumes at the next start.
 
-import { ConfigError } from '../errors';
 import type { MountFilesystem } from '../fuse/types';
 import type { Logger } from '../log';
-import type { Backend, WritableBackend } from '../backend/types';
 import type { Daemon } from '../server/daemon';
 import { CheckpointFs } from './checkpoint-fs';
 import { checkpointMountService } from './mount-service';
@@ -32,18 +30,10 @@ export interface BudgetTenant {
   reclaimPersistedLocal(bytes: number): Promise<number>;
 }
 
-function isWritable(b: Backend): b is Backend & WritableBackend {
-  const w = b as Partial<WritableBackend>;
-  return typeof w.write === 'function' && typeof w.delete === 'function' && typeof w.rename === 'function' && typeof w.cleanupIncomplete === 'function';
-}
-
 export function attachCheckpointMount(daemon: Daemon, mount: MountFn, tenant?: BudgetTenant): CheckpointFs | undefined {
   const c = daemon.config.checkpointMount;
   if (!c) return undefined;
   const backend = daemon.backend;
-  if (!isWritable(backend)) {
-    throw new ConfigError(`invalid checkpoint-mount: the ${backend.kind} backend has no write operations to persist checkpoints with`);
-  }
   const log = daemon.log.child({ component: 'checkpoint-mount' });
   const disk = daemon.store.disk;
   let fs: CheckpointFs | undefined;

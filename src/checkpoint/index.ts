@@ -13,25 +13,18 @@ export function checkpointMetricsFor(daemon: Daemon): CheckpointMetricsView | un
   return views.get(daemon);
 }
 
-export function attachCheckpoints(daemon: Daemon): CheckpointManager | undefined {
-  const backend = daemon.backend;
-  if (!backend.localPath) {
-    daemon.log.warn('checkpoints disabled: the backend has no local paths', { backend: backend.kind });
-    return undefined;
-  }
+export function attachCheckpoints(daemon: Daemon): CheckpointManager {
   const c = daemon.config;
   const mgr = new CheckpointManager({
     localDir: c.checkpointDir,
     handoffDir: c.checkpointHandoffDir,
     evictCache: (bytes) => daemon.store.disk.reclaim(bytes),
-    backend: backend as typeof backend & { localPath(path: string): Promise<string> },
+    backend: daemon.backend,
     root: c.checkpointRoot,
     maxCheckpoints: c.maxCheckpoints,
     freeRatio: c.ssdFreeRatio,
     streamChunkSize: c.streamChunkSize,
     log: daemon.log.child({ component: 'checkpoints' }),
-    // An emulated slow backend (bench flags) slows checkpoint copies too.
-    pace: backend.emulatedDelay ? (n) => backend.emulatedDelay!(n) : undefined,
   });
   // Local copies count against the SSD budget, and persisted ones go before cache blocks.
   daemon.store.disk.shareBudget({ bytes: () => mgr.localBytes, reclaim: (n) => mgr.reclaimPersistedLocal(n) });

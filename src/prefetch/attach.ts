@@ -13,7 +13,7 @@ import { warmup } from './warmup';
 const MAX_PLAN_FILES = 10_000_000;
 
 export function attachPrefetch(daemon: Daemon): PrefetchEngine {
-  const engine = new PrefetchEngine(daemon.store, daemon.config, daemon.log);
+  const engine = new PrefetchEngine(daemon.store, daemon.config, daemon.log, daemon.workers);
   daemon.addTierEvents({
     onPrefetchHit: (_tier, key) => engine.onPrefetchHit(key),
     onEvict: (_tier, key, origin, wasRead) => engine.onEvict(key, origin, wasRead),

@@ -6,11 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config } from '../config/types';
 import type { Logger } from '../log';
-import { createBackend } from '../backend/create-backend';
-import { ThrottledBackend } from '../backend/throttled-backend';
-import { DeadlineBackend } from '../backend/deadline-backend';
-import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
+import { buildBackendChain } from '../backend/backend-chain';
+import type { BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
+import { PrefetchWorkerPool } from '../prefetch/worker-pool';
 import { MemCache } from '../cache/mem-cache';
 import { DiskCache } from '../cache/disk-cache';
 import { CachedStore } from '../cache/cached-store';
@@ -55,6 +54,8 @@ export class Daemon {
   readonly stats: StatsRegistry;
   readonly health = new HealthState();
   readonly tierEvents: TierEvents;
+  /** Worker threads for prefetch I/O (the backend's offloaded reads) and access-pattern analysis. */
+  readonly workers: PrefetchWorkerPool;
   /** Set by the prefetch engine when attached. */
   prefetchApi: PrefetchApi | undefined;
   patternsApi: AccessPatternsApi | undefined;
@@ -81,17 +82,12 @@ export class Daemon {
       );
     }
     mkdirSync(config.stateDir, { recursive: true });
-    let backend: Backend = createBackend(config, log);
-    if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
-    backend = new DeadlineBackend(backend, {
-      timeoutMs: config.backendTimeoutMs,
-      maxInflight: config.backendMaxInflight,
-      logger: log,
-    });
-    const observed = new ObservedBackend(backend);
-    this.addBackendObserver = (fn) => observed.addObserver(fn);
-    backend = observed;
-    this.backend = backend;
+    const workers = (this.workers = new PrefetchWorkerPool(config.prefetchWorkers));
+    const chain = buildBackendChain(config, log, { offload: (t) => workers.readBlock(t), emulate: extras.emulateBackend });
+    const backend = (this.backend = chain.backend);
+    this.addBackendObserver = (fn) => chain.observed.addObserver(fn);
+    // POSIX-only, asked for explicitly: the local directory itself (not the location label, which emulation changes).
+    const localRoot = chain.posix?.localRoot;
     // Forwarding object: subsystems add handlers after the tiers exist.
     const handlers: TierEvents[] = [];
     this.tierEvents = {
@@ -128,11 +124,10 @@ export class Daemon {
       peerKeepHot: config.peerKeepHot,
     });
     this.stats = new StatsRegistry(this.store, VERSION);
-    this.view = new CachedView(config, this.store, log);
-    if (config.watch && backend.localPath) {
-      const root = backend.location;
+    this.view = new CachedView(config, this.store, log, localRoot);
+    if (config.watch && localRoot) {
       const w = new BackendWatcher(
-        root,
+        localRoot,
         (rel) => {
           this.store.invalidate(rel);
           this.view.invalidate(rel);
@@ -255,6 +250,8 @@ export class Daemon {
       }
     }
     await this.watcher?.close();
+    // After the prefetch engine stopped: nothing reads through the workers any more.
+    await this.workers.stop().catch((err: unknown) => this.log.error('stopping the prefetch workers failed', { err: String(err) }));
     this.store.disk.close();
     await this.backend.close?.();
     this.log.info('daemon stopped', { ms: Date.now() - started });
