@@ -10,7 +10,7 @@ import type { Config } from '../config/types';
 import type { Logger } from '../log';
 import { createBackend } from './create-backend';
 import { DeadlineBackend } from './deadline-backend';
-import { ObservedBackend } from './observed-backend';
+import { ObservedBackend, type BackendObserver } from './observed-backend';
 import { OffloadedBackend, type OffloadedReader } from './offloaded-backend';
 import { PosixBackend } from './posix-backend';
 import { ThrottledBackend, type ThrottleOptions } from './throttled-backend';
@@ -21,12 +21,13 @@ export interface BackendChainOptions {
   readonly offload: OffloadedReader;
   /** Emulate a remote backend (bench only). */
   readonly emulate?: ThrottleOptions;
+  /** Told the duration of every request (the metrics histograms). */
+  readonly observers?: readonly BackendObserver[];
 }
 
 export interface BackendChain {
   /** The outermost backend: what everything reads and writes through. */
   readonly backend: Backend;
-  readonly observed: ObservedBackend;
   /** The POSIX backend at the bottom of the chain, when the backend is a POSIX mount. */
   readonly posix: PosixBackend | undefined;
 }
@@ -36,11 +37,11 @@ export function buildBackendChain(config: Config, log: Logger, opts: BackendChai
   const posix = base instanceof PosixBackend ? base : undefined;
   let backend: Backend = posix ? new OffloadedBackend(posix, opts.offload) : base;
   if (opts.emulate) backend = new ThrottledBackend(backend, opts.emulate);
+  // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
   backend = new DeadlineBackend(backend, {
     timeoutMs: config.backendTimeoutMs,
     maxInflight: config.backendMaxInflight,
     logger: log,
   });
-  const observed = new ObservedBackend(backend);
-  return { backend: observed, observed, posix };
+  return { backend: new ObservedBackend(backend, opts.observers ?? []), posix };
 }

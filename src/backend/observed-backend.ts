@@ -13,14 +13,11 @@ export type BackendOp = 'read' | 'stat';
 export type BackendObserver = (op: BackendOp, seconds: number, ok: boolean) => void;
 
 export class ObservedBackend extends BackendDecorator {
-  private readonly observers: BackendObserver[] = [];
+  private readonly observers: readonly BackendObserver[];
 
-  constructor(inner: Backend) {
+  constructor(inner: Backend, observers: readonly BackendObserver[] = []) {
     super(inner);
-  }
-
-  addObserver(fn: BackendObserver): void {
-    this.observers.push(fn);
+    this.observers = observers;
   }
 
   override stat(path: string): Promise<BackendStat> {

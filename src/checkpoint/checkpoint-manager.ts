@@ -30,7 +30,7 @@ import { CheckpointLoader, type LoadSink } from './checkpoint-loader';
 import { toInfo } from './manifest';
 import { Persister, type PersistKey } from './persister';
 import { retentionVictims, spaceVictims } from './retention';
-import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, type SaveHeader } from './types';
+import { CheckpointStates, DurationKinds, type CheckpointInfo, type DurationObserver, type Manifest, type SaveHeader } from './types';
 
 export interface CheckpointManagerOptions {
   readonly localDir: string;
@@ -44,6 +44,8 @@ export interface CheckpointManagerOptions {
   readonly freeRatio: number;
   readonly streamChunkSize: number;
   readonly log: Logger;
+  /** Told the duration of every save phase and restore (the metrics histograms). */
+  readonly onDuration?: DurationObserver;
   readonly statfs?: Statfs;
   readonly now?: () => number;
   readonly backoffBaseMs?: number;
@@ -90,6 +92,7 @@ export class CheckpointManager {
     this.metrics = new CheckpointMetrics(
       () => this.persister.pending,
       () => this.localBytesTotal,
+      opts.onDuration,
     );
     this.space = new LocalSpace({
       dir: opts.localDir,

@@ -86,7 +86,6 @@ export class PrefetchEngine {
 
   start(): void {
     this.history.start();
-    this.store.addReadObserver((ev) => this.onRead(ev));
   }
 
   async stop(): Promise<void> {
@@ -112,7 +111,7 @@ export class PrefetchEngine {
 
   // --- the read observer: cheap, synchronous, never throws into the read path ---
 
-  private onRead(ev: ReadEvent): void {
+  onRead(ev: ReadEvent): void {
     if (this.stopped) return;
     this.history.record({ time: ev.time, job: ev.job, path: ev.path, offset: ev.offset, length: ev.length, size: ev.stat.size });
     try {
