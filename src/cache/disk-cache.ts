@@ -11,6 +11,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { IndexStore, type IndexRow } from './index-store';
+import { KeysByPath } from './keys-by-path';
 import { AdmissionPolicy } from './policy';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
@@ -64,9 +65,10 @@ function defaultStatfs(dir: string): { free: number; total: number } {
 
 export class DiskCache {
   readonly counters = newTierCounters();
-  spaceRejections = 0;
   private readonly opts: DiskCacheOptions;
   private readonly entries = new Map<string, DiskEntry>();
+  /** The keys of `entries` by file path (kept in step with it). */
+  private readonly byPath = new KeysByPath();
   private readonly policy: AdmissionPolicy;
   private readonly store: IndexStore | undefined;
   private readonly blocksDir: string;
@@ -185,8 +187,9 @@ export class DiskCache {
       return false;
     }
     for (const v of victims) this.evictKey(v);
+    // Refused for lack of disk space (ssd-free-ratio): an admission rejected like any other.
     if (!this.ensureFreeSpace(data.length)) {
-      this.spaceRejections++;
+      this.counters.admissionsRejected++;
       return false;
     }
     const file = createHash('sha1').update(key).digest('hex');
@@ -212,6 +215,7 @@ export class DiskCache {
     this.consecutiveErrors = 0;
     const e: DiskEntry = { file, id, size: data.length, crc, origin, wasRead: origin === 'read' };
     this.entries.set(key, e);
+    this.byPath.add(key);
     this.store!.upsert(this.rowOf(e));
     return true;
   }
@@ -228,6 +232,11 @@ export class DiskCache {
 
   keys(): IterableIterator<string> {
     return this.entries.keys();
+  }
+
+  /** The keys of one file's blocks (every version), without scanning the tier. */
+  keysOfPath(path: string): readonly string[] {
+    return this.byPath.keysOf(path);
   }
 
   snapshot(): TierSnapshot {
@@ -306,6 +315,7 @@ export class DiskCache {
 
   private remove(key: string, e: DiskEntry, eviction: boolean): void {
     this.entries.delete(key);
+    this.byPath.remove(key);
     this.policy.remove(key);
     this.store?.delete(e.file);
     fsp.unlink(this.filePath(e.file)).catch(() => {});
@@ -363,6 +373,7 @@ export class DiskCache {
       const id: BlockId = { path: r.path, version: r.version, index: r.idx };
       const key = blockKey(id);
       this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
+      this.byPath.add(key);
       this.policy.insert(key, r.size);
       known.add(r.file);
     }

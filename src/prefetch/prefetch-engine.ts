@@ -25,6 +25,7 @@ import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type Prefet
 import type { AccessPatternsResponse } from '../protocol/types';
 import type { AnalyzeTask } from './worker';
 import type { PrefetchWorkerPool } from './worker-pool';
+import type { PrefetchStats } from '../protocol/types';
 
 /** Files fetched ahead of an ordered directory walk. */
 const NEXT_FILES = 4;
@@ -315,7 +316,7 @@ export class PrefetchEngine {
     return stats.filter((s): s is BackendStat => s !== undefined);
   }
 
-  snapshot(): Record<string, number> {
+  snapshot(): PrefetchStats {
     const c = this.counters;
     return {
       prefetched_blocks: c.prefetchedBlocks,
