@@ -34,8 +34,6 @@ export interface ReadEvent {
 
 export type ReadObserver = (ev: ReadEvent) => void;
 
-export type PrefetchReader = (id: BlockId, length: number) => Promise<Buffer>;
-
 /** Told, per block handed to a reader, which tier served it and how long the reader waited (metrics). */
 export type BlockTimer = (tier: BlockRead['tier'], seconds: number) => void;
 
@@ -84,7 +82,6 @@ export class CachedStore {
   private readonly observers: ReadObserver[] = [];
   private readonly backendFetcher: BlockFetcher;
   private fetcher: BlockFetcher;
-  private prefetchReader: PrefetchReader | undefined;
   private blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
@@ -100,13 +97,11 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
-    const self = this;
+    // Prefetches and client reads alike go through backend.read: on the libuv
+    // threadpool, under the DeadlineBackend's deadline and in-flight bound.
     this.backendFetcher = {
-      async fetch(id, length, origin) {
-        const offloaded = origin === 'prefetch' ? self.prefetchReader : undefined;
-        const data = await direct.do(blockKey(id), () =>
-          offloaded ? offloaded(id, length) : backend.read(id.path, id.index * opts.blockSize, length, id.version),
-        );
+      async fetch(id, length) {
+        const data = await direct.do(blockKey(id), () => backend.read(id.path, id.index * opts.blockSize, length, id.version));
         return { data, source: 'backend' };
       },
     };
@@ -116,11 +111,6 @@ export class CachedStore {
   /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
   get directFetcher(): BlockFetcher {
     return this.backendFetcher;
-  }
-
-  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when set. */
-  setPrefetchReader(fn: PrefetchReader): void {
-    this.prefetchReader = fn;
   }
 
   setFetcher(f: BlockFetcher): void {

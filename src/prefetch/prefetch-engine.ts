@@ -1,17 +1,17 @@
 // The prefetch engine: watches reads, decides what comes next (sequential
 // readahead, next file of an ordered directory walk, submitted epoch plans,
-// explicit hints), and fetches it in a piscina pool under a bound on bytes in
-// flight. Foreground reads never wait for it: enqueueing is O(1) and drops
-// when the queue is full, prefetch I/O runs on worker threads, and a reader
+// explicit hints), and fetches it under a bound on bytes and calls in flight.
+// Foreground reads never wait for it: enqueueing is O(1) and drops when the
+// queue is full, prefetch I/O is async (backend.read, libuv threadpool), and a reader
 // that needs a block being prefetched joins that fetch (single-flight).
 
 import { join } from 'node:path';
 import Piscina from 'piscina';
 import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
-import { blockKey, type BlockId } from '../cache/types';
+import { blockKey } from '../cache/types';
 import type { Config } from '../config/types';
-import { ErrorCodes, hasCode, fileChanged, invalidArgument } from '../errors';
+import { ErrorCodes, hasCode, invalidArgument } from '../errors';
 import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
@@ -22,7 +22,7 @@ import { StreamTracker, WalkTracker, dirListing, type DirListing } from './strea
 import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AccessPatternsResponse } from '../protocol/types';
-import type { AnalyzeTask, ReadBlockTask, analyze as analyzeInWorker } from './worker';
+import type { AnalyzeTask, analyze as analyzeInWorker } from './worker';
 
 /** Files fetched ahead of an ordered directory walk. */
 const NEXT_FILES = 4;
@@ -35,6 +35,12 @@ const MAX_LISTING_ENTRIES = 200_000;
 const MAX_OUTSTANDING = 200_000;
 /** Parallel stats when a plan arrives. */
 const PLAN_STAT_CONCURRENCY = 32;
+/**
+ * Prefetch keeps at most 1/this of backend-max-inflight calls busy. On a FUSE
+ * backend (MooseFS) 8 concurrent libuv reads beat 2 sync worker threads by
+ * about 2x, because each call waits on the FUSE daemon rather than on CPU.
+ */
+const PREFETCH_SHARE_OF_BACKEND = 2;
 /** Rows of history the analysis reads at most. */
 const ANALYSIS_ROWS = 500_000;
 
@@ -72,12 +78,12 @@ export class PrefetchEngine {
     // Bytes in flight end up in the memory tier; more than half of it would churn it.
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
-    this.maxActive = config.prefetchWorkers * 2;
+    // Prefetch reads go through backend.read on the libuv threadpool and may hold
+    // up to half of the backend's call slots; foreground reads and stats keep the rest.
+    this.maxActive = Math.max(config.prefetchWorkers * 2, Math.floor(config.backendMaxInflight / PREFETCH_SHARE_OF_BACKEND));
     this.pool = new Piscina({
       filename: join(__dirname, 'worker.js'),
-      // Threads start with the daemon: a thread started on demand costs the
-      // first prefetches ~100 ms, which a reader at the head of a plan waits for.
-      minThreads: config.prefetchWorkers,
+      minThreads: 1,
       maxThreads: config.prefetchWorkers,
     });
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
@@ -89,7 +95,6 @@ export class PrefetchEngine {
 
   start(): void {
     this.history.start();
-    this.store.setPrefetchReader((id, length) => this.readInWorker(id, length));
     this.store.addReadObserver((ev) => this.onRead(ev));
   }
 
@@ -271,30 +276,6 @@ export class PrefetchEngine {
         this.log.warn('prefetch failed (counted, not retried)', { path: t.stat.path, block: t.index, err: getErrorMessage(err) });
       }
     }
-  }
-
-  /** Backend read on a worker thread; the bytes are moved back, not copied. */
-  private async readInWorker(id: BlockId, length: number): Promise<Buffer> {
-    const backend = this.store.backend;
-    if (!backend.localPath) return backend.read(id.path, id.index * this.config.blockSize, length, id.version);
-    const task: ReadBlockTask = {
-      absPath: await backend.localPath(id.path),
-      offset: id.index * this.config.blockSize,
-      length,
-      version: id.version,
-    };
-    let ab: ArrayBuffer;
-    try {
-      ab = (await this.pool.run(task, { name: 'readBlock' })) as ArrayBuffer;
-    } catch (err) {
-      if ((err as { code?: string }).code === 'TC_FILE_CHANGED') throw fileChanged(id.path);
-      backend.counters.errors++;
-      throw err;
-    }
-    backend.counters.reads++;
-    backend.counters.bytesRead += ab.byteLength;
-    await backend.emulatedDelay?.(ab.byteLength);
-    return Buffer.from(ab);
   }
 
   // --- analysis ---

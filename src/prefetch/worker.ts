@@ -1,48 +1,10 @@
-// Piscina worker: prefetch I/O and access-pattern analysis, off the main
-// thread. Block bytes are moved back to the main thread, not copied.
+// Piscina worker: access-pattern analysis (SQLite scans), off the main thread.
+// Prefetch block reads are not done here: they go through backend.read, so the
+// DeadlineBackend bounds them and they can run many at once on the threadpool.
 
-import { closeSync, constants as fsc, fstatSync, openSync, readSync, readlinkSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import Piscina from 'piscina';
-import { versionOf } from '../backend/posix-backend';
 import type { PatternJson } from './analysis';
 import type { AccessRow } from './types';
-
-export interface ReadBlockTask {
-  readonly absPath: string;
-  readonly offset: number;
-  readonly length: number;
-  readonly version: string;
-}
-
-/** Reads one block; throws an Error with code TC_FILE_CHANGED if the file is no longer at `version`. */
-export function readBlock(t: ReadBlockTask): ArrayBuffer {
-  // Non-blocking, and checked after the open: the name may have been swapped
-  // (for a symlink out of the root, a FIFO) since the main thread resolved it.
-  const fd = openSync(t.absPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
-  try {
-    const opened = fstatSync(fd);
-    if (!opened.isFile() || readlinkSync(`/proc/self/fd/${fd}`) !== t.absPath) {
-      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
-    }
-    const buf = Buffer.allocUnsafeSlow(t.length);
-    let filled = 0;
-    while (filled < t.length) {
-      const n = readSync(fd, buf, filled, t.length - filled, t.offset + filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    const st = fstatSync(fd);
-    if (versionOf(st) !== t.version) {
-      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
-    }
-    const ab = buf.buffer.slice(0, filled) as ArrayBuffer;
-    // allocUnsafeSlow gives the Buffer its own ArrayBuffer: moving it is free when full.
-    return Piscina.move(filled === buf.buffer.byteLength ? (buf.buffer as ArrayBuffer) : ab) as unknown as ArrayBuffer;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export interface AnalyzeTask {
   readonly dbPath: string;
