@@ -13,7 +13,7 @@ import { formatBytes } from '../util/units';
 import type { DiskCache } from './disk-cache';
 import type { MemCache } from './mem-cache';
 import { SingleFlight } from './single-flight';
-import { blockKey, pathOfKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchSource } from './types';
+import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchSource } from './types';
 
 /** Largest number of file versions kept in the metadata cache. */
 const MAX_METADATA_ENTRIES = 200_000;
@@ -54,6 +54,15 @@ export interface CachedStoreOptions {
   readonly logger: Logger;
   /** A non-owner keeps a peer-fetched block locally once it was read this often (0 = never). */
   readonly peerKeepHot?: number;
+  /**
+   * The fetcher behind the local tiers, given the one that reads the backend
+   * (the peer tier wraps it: owner peer first, then the backend). Default: the backend's.
+   */
+  readonly fetcher?: (direct: BlockFetcher) => BlockFetcher;
+  /** Told of every client read, synchronously (access history, prefetch, the watcher). */
+  readonly observers?: readonly ReadObserver[];
+  /** At most one timer (the metrics histograms); without one, getBlock is not timed at all. */
+  readonly blockTimer?: BlockTimer;
   readonly now?: () => number;
 }
 
@@ -79,10 +88,10 @@ export class CachedStore {
   /** Backend reads by block: a client read and a peer's request for the same block make one read. */
   private readonly directFlights = new SingleFlight<Buffer>();
   private readonly meta = new Map<string, MetaEntry>();
-  private readonly observers: ReadObserver[] = [];
+  private readonly observers: readonly ReadObserver[];
   private readonly backendFetcher: BlockFetcher;
-  private fetcher: BlockFetcher;
-  private blockTimer: BlockTimer | undefined;
+  private readonly fetcher: BlockFetcher;
+  private readonly blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -105,25 +114,14 @@ export class CachedStore {
         return { data, source: 'backend' };
       },
     };
-    this.fetcher = this.backendFetcher;
+    this.fetcher = opts.fetcher ? opts.fetcher(this.backendFetcher) : this.backendFetcher;
+    this.observers = opts.observers ?? [];
+    this.blockTimer = opts.blockTimer;
   }
 
-  /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
-  get directFetcher(): BlockFetcher {
-    return this.backendFetcher;
-  }
-
-  setFetcher(f: BlockFetcher): void {
-    this.fetcher = f;
-  }
-
-  addReadObserver(fn: ReadObserver): void {
-    this.observers.push(fn);
-  }
-
-  /** At most one timer (the metrics subsystem); without one, getBlock is not timed at all. */
-  setBlockTimer(fn: BlockTimer): void {
-    this.blockTimer = fn;
+  /** Block loads that joined one in flight instead of starting their own (groupcache's LoadsDeduped). */
+  get loadsDeduped(): number {
+    return this.flights.deduped + this.directFlights.deduped;
   }
 
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */
@@ -306,8 +304,8 @@ export class CachedStore {
     });
     if (stat?.isDir) throw isDirectory(rel);
     const removed = new Set<string>();
-    for (const k of [...this.mem.keys()]) if (pathOfKey(k) === rel && this.mem.delete(k)) removed.add(k);
-    for (const k of [...this.disk.keys()]) if (pathOfKey(k) === rel && this.disk.delete(k)) removed.add(k);
+    for (const k of this.mem.keysOfPath(rel)) if (this.mem.delete(k)) removed.add(k);
+    for (const k of this.disk.keysOfPath(rel)) if (this.disk.delete(k)) removed.add(k);
     this.meta.delete(rel);
     return removed.size;
   }
@@ -398,7 +396,7 @@ export class CachedStore {
 
   private dropVersion(path: string, version: string): void {
     const prefix = `${version}\u0000`;
-    for (const k of [...this.mem.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.mem.delete(k);
-    for (const k of [...this.disk.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.disk.delete(k);
+    for (const k of this.mem.keysOfPath(path)) if (k.startsWith(prefix)) this.mem.delete(k);
+    for (const k of this.disk.keysOfPath(path)) if (k.startsWith(prefix)) this.disk.delete(k);
   }
 }

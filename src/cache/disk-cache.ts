@@ -11,6 +11,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { IndexStore, type IndexRow } from './index-store';
+import { KeysByPath } from './keys-by-path';
 import { AdmissionPolicy } from './policy';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
@@ -57,6 +58,8 @@ export interface DiskCacheOptions {
   readonly logger: Logger;
   readonly events?: TierEvents;
   readonly now?: () => number;
+  /** Other tenants of the same SSD budget (staged and local checkpoint copies); they give way first. */
+  readonly shared?: SharedBudget;
   /** Free bytes and total bytes of the filesystem holding dir; injectable for tests. */
   readonly statfs?: (dir: string) => { free: number; total: number };
 }
@@ -68,9 +71,10 @@ function defaultStatfs(dir: string): { free: number; total: number } {
 
 export class DiskCache {
   readonly counters = newTierCounters();
-  spaceRejections = 0;
   private readonly opts: DiskCacheOptions;
   private readonly entries = new Map<string, DiskEntry>();
+  /** The keys of `entries` by file path (kept in step with it). */
+  private readonly byPath = new KeysByPath();
   private readonly policy: AdmissionPolicy;
   private readonly store: IndexStore | undefined;
   private readonly blocksDir: string;
@@ -79,7 +83,7 @@ export class DiskCache {
   private readonly now: () => number;
   private readonly statfs: (dir: string) => { free: number; total: number };
   private consecutiveErrors = 0;
-  private shared: SharedBudget | undefined;
+  private readonly shared: SharedBudget | undefined;
   private downUntil = 0;
   /** The last statfs answer, when it was taken, and bytes written since (see STATFS_INTERVAL_MS). */
   private fsFree: { free: number; total: number; at: number; writtenSince: number } | undefined;
@@ -97,6 +101,7 @@ export class DiskCache {
     this.events = opts.events ?? {};
     this.now = opts.now ?? Date.now;
     this.statfs = opts.statfs ?? defaultStatfs;
+    this.shared = opts.shared;
     this.policy = new AdmissionPolicy({ capacityBytes: opts.capacityBytes, typicalEntryBytes: opts.blockSize });
     this.blocksDir = join(opts.dir, 'blocks');
     this.tmpDir = join(opts.dir, 'tmp');
@@ -111,10 +116,6 @@ export class DiskCache {
     this.recover();
     this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
-  }
-
-  shareBudget(shared: SharedBudget): void {
-    this.shared = shared;
   }
 
   /** Evicts least recently used blocks until `bytes` are freed (a checkpoint needs the room); returns bytes freed. */
@@ -199,8 +200,9 @@ export class DiskCache {
       return false;
     }
     for (const v of victims) this.evictKey(v);
+    // Refused for lack of disk space (ssd-free-ratio): an admission rejected like any other.
     if (!this.ensureFreeSpace(data.length)) {
-      this.spaceRejections++;
+      this.counters.admissionsRejected++;
       return false;
     }
     const file = createHash('sha1').update(key).digest('hex');
@@ -233,6 +235,7 @@ export class DiskCache {
     this.consecutiveErrors = 0;
     const e: DiskEntry = { file, id, size: data.length, crc, origin, wasRead: origin === 'read' };
     this.entries.set(key, e);
+    this.byPath.add(key);
     this.store!.upsert(this.rowOf(e));
     return true;
   }
@@ -249,6 +252,11 @@ export class DiskCache {
 
   keys(): IterableIterator<string> {
     return this.entries.keys();
+  }
+
+  /** The keys of one file's blocks (every version), without scanning the tier. */
+  keysOfPath(path: string): readonly string[] {
+    return this.byPath.keysOf(path);
   }
 
   snapshot(): TierSnapshot {
@@ -333,6 +341,7 @@ export class DiskCache {
 
   private remove(key: string, e: DiskEntry, eviction: boolean): void {
     this.entries.delete(key);
+    this.byPath.remove(key);
     this.policy.remove(key);
     this.store?.delete(e.file);
     fsp.unlink(this.filePath(e.file)).catch(() => {});
@@ -390,6 +399,7 @@ export class DiskCache {
       const id: BlockId = { path: r.path, version: r.version, index: r.idx };
       const key = blockKey(id);
       this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
+      this.byPath.add(key);
       this.policy.insert(key, r.size);
       known.add(r.file);
     }

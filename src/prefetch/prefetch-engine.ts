@@ -23,6 +23,7 @@ import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AccessPatternsResponse } from '../protocol/types';
 import type { AnalyzeTask, analyze as analyzeInWorker } from './worker';
+import type { PrefetchStats } from '../protocol/types';
 
 /** Files fetched ahead of an ordered directory walk. */
 const NEXT_FILES = 4;
@@ -95,7 +96,6 @@ export class PrefetchEngine {
 
   start(): void {
     this.history.start();
-    this.store.addReadObserver((ev) => this.onRead(ev));
   }
 
   async stop(): Promise<void> {
@@ -122,7 +122,7 @@ export class PrefetchEngine {
 
   // --- the read observer: cheap, synchronous, never throws into the read path ---
 
-  private onRead(ev: ReadEvent): void {
+  onRead(ev: ReadEvent): void {
     if (this.stopped) return;
     this.history.record({ time: ev.time, job: ev.job, path: ev.path, offset: ev.offset, length: ev.length, size: ev.stat.size });
     try {
@@ -326,7 +326,7 @@ export class PrefetchEngine {
     return stats.filter((s): s is BackendStat => s !== undefined);
   }
 
-  snapshot(): Record<string, number> {
+  snapshot(): PrefetchStats {
     const c = this.counters;
     return {
       prefetched_blocks: c.prefetchedBlocks,

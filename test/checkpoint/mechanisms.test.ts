@@ -4,16 +4,17 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdGenerator, checkCheckpointId, checkJobId, formatCheckpointId } from '../../src/checkpoint/ids';
 import { retentionVictims, spaceVictims } from '../../src/checkpoint/retention';
-import { backoffDelay, Persister } from '../../src/checkpoint/persister';
+import { Persister } from '../../src/checkpoint/persister';
+import { backoffDelay } from '../../src/util/head-retry-loop';
 import { LocalSpace } from '../../src/checkpoint/local-space';
 import { silentLogger } from '../../src/log';
-import { getErrorCode } from '../../src/util/errors-message';
+import { ErrorCodes, hasCode } from '../../src/errors';
 
 describe('checkpoint ids', () => {
   it('accepts plain job ids and refuses path tricks, naming the id', () => {
     for (const ok of ['job', 'llama-70b.run_3', 'A', 'x'.repeat(128)]) assert.equal(checkJobId(ok), ok);
     for (const bad of ['', '..', '../x', 'a/b', '.hidden', '-x', 'x'.repeat(129), 'a\0b', 'sp ace']) {
-      assert.throws(() => checkJobId(bad), (err: Error) => getErrorCode(err) === 'TC_INVALID_ARGUMENT');
+      assert.throws(() => checkJobId(bad), (err: Error) => hasCode(err, ErrorCodes.INVALID_ARGUMENT));
     }
     assert.throws(() => checkJobId('../etc'), /invalid job_id "\.\.\/etc"/);
   });
@@ -141,7 +142,7 @@ describe('local space', () => {
       evict: async () => {},
     });
     await assert.rejects(space.ensure(1000), (err: Error) => {
-      assert.equal(getErrorCode(err), 'TC_NO_SPACE');
+      assert.ok(hasCode(err, ErrorCodes.NO_SPACE), String(err));
       assert.match(err.message, /not enough space for the checkpoint in \/ssd\/checkpoints: 10 bytes free, 1000 more needed/);
       return true;
     });
