@@ -5,7 +5,7 @@
 // Hot path (memory hit): one Map lookup for the file version, one for the
 // block, a subarray. No SQLite, no allocation of block data, no config lookups.
 
-import type { Backend, BackendStat } from '../backend/types';
+import type { Backend, BackendStat, ReadOptions } from '../backend/types';
 import { normalizeRequestPath } from '../backend/path-guard';
 import { ErrorCodes, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
 import type { Logger } from '../log';
@@ -17,6 +17,8 @@ import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type Fetch
 
 /** Largest number of file versions kept in the metadata cache. */
 const MAX_METADATA_ENTRIES = 200_000;
+/** Decided once: the options of every prefetch's backend read. */
+const BACKGROUND: ReadOptions = Object.freeze({ background: true });
 
 export interface ReadContext {
   /** Job or client identity, from x-tiercache-job metadata or the connection. */
@@ -106,11 +108,13 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
-    // Prefetches and client reads alike go through backend.read: on the libuv
-    // threadpool, under the DeadlineBackend's deadline and in-flight bound.
     this.backendFetcher = {
-      async fetch(id, length) {
-        const data = await direct.do(blockKey(id), () => backend.read(id.path, id.index * opts.blockSize, length, id.version));
+      async fetch(id, length, origin) {
+        // Nobody waits on a prefetch: the backend may serve it off the event loop (offloaded-backend.ts).
+        const how = origin === 'prefetch' ? BACKGROUND : undefined;
+        const data = await direct.do(blockKey(id), () =>
+          backend.read(id.path, id.index * opts.blockSize, length, id.version, how),
+        );
         return { data, source: 'backend' };
       },
     };

@@ -41,7 +41,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'stream-chunk-size', kind: 'size', default: '1MiB', min: 4096, max: 16 * 2 ** 20, help: 'size of ReadStream chunks' },
   { key: 'drain-timeout', kind: 'duration', default: '20s', help: 'on SIGTERM, how long in-flight calls may finish before they are cut' },
   { key: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'log level (JSON lines on stderr)' },
-  { key: 'prefetch-workers', kind: 'int', default: 2, min: 1, max: 64, help: 'piscina threads for access-pattern analysis; prefetch runs at least twice this many backend reads at once (and up to half of backend-max-inflight)' },
+  { key: 'prefetch-workers', kind: 'int', default: 2, min: 1, max: 64, help: 'piscina threads for prefetch I/O and analysis' },
   { key: 'prefetch-max-inflight', kind: 'size', default: '256MiB', min: 0, help: 'bound on prefetch bytes being fetched at once' },
   { key: 'prefetch-queue-size', kind: 'int', default: 4096, min: 1, help: 'queued prefetch blocks beyond which new work is dropped (and counted)' },
   { key: 'max-readahead', kind: 'size', default: '64MiB', min: 0, help: 'largest sequential readahead window per stream' },

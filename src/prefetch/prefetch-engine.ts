@@ -1,12 +1,13 @@
 // The prefetch engine: watches reads, decides what comes next (sequential
 // readahead, next file of an ordered directory walk, submitted epoch plans,
-// explicit hints), and fetches it under a bound on bytes and calls in flight.
-// Foreground reads never wait for it: enqueueing is O(1) and drops when the
-// queue is full, prefetch I/O is async (backend.read, libuv threadpool), and a reader
-// that needs a block being prefetched joins that fetch (single-flight).
+// explicit hints), and fetches it through the store under a bound on bytes in
+// flight. Foreground reads never wait for it: enqueueing is O(1) and drops
+// when the queue is full, prefetch reads are background backend reads (a
+// POSIX backend runs them on the worker threads: backend/offloaded-backend.ts),
+// and a reader that needs a block being prefetched joins that fetch
+// (single-flight). Access-pattern analysis runs on the same worker pool.
 
 import { join } from 'node:path';
-import Piscina from 'piscina';
 import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
 import { blockKey } from '../cache/types';
@@ -22,7 +23,8 @@ import { StreamTracker, WalkTracker, dirListing, type DirListing } from './strea
 import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AccessPatternsResponse } from '../protocol/types';
-import type { AnalyzeTask, analyze as analyzeInWorker } from './worker';
+import type { AnalyzeTask } from './worker';
+import type { PrefetchWorkerPool } from './worker-pool';
 import type { PrefetchStats } from '../protocol/types';
 
 /** Files fetched ahead of an ordered directory walk. */
@@ -36,12 +38,6 @@ const MAX_LISTING_ENTRIES = 200_000;
 const MAX_OUTSTANDING = 200_000;
 /** Parallel stats when a plan arrives. */
 const PLAN_STAT_CONCURRENCY = 32;
-/**
- * Prefetch keeps at most 1/this of backend-max-inflight calls busy. On a FUSE
- * backend (MooseFS) 8 concurrent libuv reads beat 2 sync worker threads by
- * about 2x, because each call waits on the FUSE daemon rather than on CPU.
- */
-const PREFETCH_SHARE_OF_BACKEND = 2;
 /** Rows of history the analysis reads at most. */
 const ANALYSIS_ROWS = 500_000;
 
@@ -51,7 +47,7 @@ export class PrefetchEngine {
   private readonly store: CachedStore;
   private readonly config: Config;
   private readonly log: Logger;
-  private readonly pool: Piscina;
+  private readonly workers: PrefetchWorkerPool;
   private readonly queue: PrefetchQueue;
   private readonly streams: StreamTracker;
   private readonly walks = new WalkTracker(NEXT_FILES);
@@ -68,8 +64,10 @@ export class PrefetchEngine {
   private readonly maxInflight: number;
   private stopped = false;
 
-  constructor(store: CachedStore, config: Config, log: Logger) {
+  /** `workers`: the pool the backend's offloaded reads run on too; its owner destroys it. */
+  constructor(store: CachedStore, config: Config, log: Logger, workers: PrefetchWorkerPool) {
     this.store = store;
+    this.workers = workers;
     this.config = config;
     this.log = log.child({ component: 'prefetch' });
     this.queue = new PrefetchQueue(config.prefetchQueueSize);
@@ -79,14 +77,7 @@ export class PrefetchEngine {
     // Bytes in flight end up in the memory tier; more than half of it would churn it.
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
-    // Prefetch reads go through backend.read on the libuv threadpool and may hold
-    // up to half of the backend's call slots; foreground reads and stats keep the rest.
-    this.maxActive = Math.max(config.prefetchWorkers * 2, Math.floor(config.backendMaxInflight / PREFETCH_SHARE_OF_BACKEND));
-    this.pool = new Piscina({
-      filename: join(__dirname, 'worker.js'),
-      minThreads: 1,
-      maxThreads: config.prefetchWorkers,
-    });
+    this.maxActive = config.prefetchWorkers * 2;
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
       maxAgeMs: config.historyMaxAgeMs,
@@ -102,7 +93,6 @@ export class PrefetchEngine {
     this.stopped = true;
     this.queue.removeWhere(() => true);
     this.history.close();
-    await this.pool.destroy();
   }
 
   // --- tier events (prefetch accounting) ---
@@ -283,7 +273,7 @@ export class PrefetchEngine {
   async analyze(prefix: string, limit: number): Promise<AccessPatternsResponse> {
     this.history.flush();
     const task: AnalyzeTask = { dbPath: this.history.dbPath, prefix, limit, maxRows: ANALYSIS_ROWS };
-    const r = (await this.pool.run(task, { name: 'analyze' })) as ReturnType<typeof analyzeInWorker>;
+    const r = await this.workers.analyze(task);
     return { patterns: r.patterns, history_rows: r.rows };
   }
 
