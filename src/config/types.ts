@@ -41,6 +41,8 @@ export interface Config {
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;
+  /** Bounds on calls, streams and connections (server/call-limits.ts, server/connection-limits.ts). */
+  readonly limits: CallLimitsConfig;
   readonly logLevel: LogLevel;
   readonly prefetchWorkers: number;
   readonly prefetchMaxInflight: number;
@@ -76,4 +78,15 @@ export interface CheckpointMountConfig {
   readonly root: string;
   readonly stagingDir: string;
   readonly flushTimeoutMs: number;
+}
+
+export interface CallLimitsConfig {
+  readonly maxCalls: number;
+  readonly maxCallsPerConnection: number;
+  readonly maxStreams: number;
+  /** 0 = never. */
+  readonly streamStallTimeoutMs: number;
+  readonly maxConnections: number;
+  /** 0 = never. */
+  readonly connectionIdleTimeoutMs: number;
 }

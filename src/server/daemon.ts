@@ -28,6 +28,8 @@ import { tcpImplementation, tokenInterceptor } from './tcp-access';
 import { PeerToken } from '../peer/peer-token';
 import type { TcpService } from '../config/types';
 import { StatsRegistry } from './stats';
+import { CallLimits } from './call-limits';
+import { ConnectionLimits } from './connection-limits';
 import type { CallTracker } from './handlers';
 import { VERSION } from '../version';
 
@@ -70,6 +72,9 @@ export class Daemon {
   private readonly subsystems: Subsystem[] = [];
   private readonly extraServices = new Map<string, UntypedServiceImplementation>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Calls, streams and connections a client can hold (both listeners share them). */
+  readonly callLimits: CallLimits;
+  readonly connectionLimits: ConnectionLimits;
   private stopping: Promise<void> | undefined;
 
   constructor(config: Config, log: Logger, extras: DaemonExtras = {}) {
@@ -143,10 +148,16 @@ export class Daemon {
       this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
     }
     this.tracker = { inflight: 0, closing: false, log };
-    this.server = new Server({ ...CHANNEL_OPTIONS });
+    this.callLimits = new CallLimits(config.limits, log);
+    this.connectionLimits = new ConnectionLimits(config.limits, log);
+    // The limits' interceptor first: it needs grpc-js's base call (see call-limits.ts).
+    this.server = new Server({ ...CHANNEL_OPTIONS, interceptors: [this.callLimits.interceptor()] });
     if (config.listen) {
       const token = config.tcpTokenFile ? PeerToken.fromFile(config.tcpTokenFile, 'tcp-token-file') : undefined;
-      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [tokenInterceptor(config.tcpServices, token)] });
+      this.tcpServer = new Server({
+        ...CHANNEL_OPTIONS,
+        interceptors: [this.callLimits.interceptor(), tokenInterceptor(config.tcpServices, token)],
+      });
     }
   }
 
@@ -194,6 +205,7 @@ export class Daemon {
       raiseReceiveWindow(this.tcpServer, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     }
     raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
+    for (const sv of [this.server, ...(this.tcpServer ? [this.tcpServer] : [])]) this.connectionLimits.watch(sv);
     if (c.memoryCacheTtlMs > 0) {
       this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
@@ -228,6 +240,7 @@ export class Daemon {
     this.log.info('shutting down: draining in-flight calls', { inflight: this.tracker.inflight });
     this.tracker.closing = true;
     this.health.shutdown();
+    this.connectionLimits.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await new Promise<void>((resolve) => {
       const servers = [this.server, ...(this.tcpServer ? [this.tcpServer] : [])];
