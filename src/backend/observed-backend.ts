@@ -15,10 +15,11 @@ export class ObservedBackend implements Backend {
   readonly kind: string;
   readonly location: string;
   private readonly inner: Backend;
-  private readonly observers: BackendObserver[] = [];
+  private readonly observers: readonly BackendObserver[];
 
-  constructor(inner: Backend) {
+  constructor(inner: Backend, observers: readonly BackendObserver[] = []) {
     this.inner = inner;
+    this.observers = observers;
     this.kind = inner.kind;
     this.location = inner.location;
     if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
@@ -36,10 +37,6 @@ export class ObservedBackend implements Backend {
 
   get counters() {
     return this.inner.counters;
-  }
-
-  addObserver(fn: BackendObserver): void {
-    this.observers.push(fn);
   }
 
   stat(path: string): Promise<BackendStat> {

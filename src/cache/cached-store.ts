@@ -56,6 +56,17 @@ export interface CachedStoreOptions {
   readonly logger: Logger;
   /** A non-owner keeps a peer-fetched block locally once it was read this often (0 = never). */
   readonly peerKeepHot?: number;
+  /**
+   * The fetcher behind the local tiers, given the one that reads the backend
+   * (the peer tier wraps it: owner peer first, then the backend). Default: the backend's.
+   */
+  readonly fetcher?: (direct: BlockFetcher) => BlockFetcher;
+  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when given. */
+  readonly prefetchReader?: PrefetchReader;
+  /** Told of every client read, synchronously (access history, prefetch, the watcher). */
+  readonly observers?: readonly ReadObserver[];
+  /** At most one timer (the metrics histograms); without one, getBlock is not timed at all. */
+  readonly blockTimer?: BlockTimer;
   readonly now?: () => number;
 }
 
@@ -81,11 +92,10 @@ export class CachedStore {
   /** Backend reads by block: a client read and a peer's request for the same block make one read. */
   private readonly directFlights = new SingleFlight<Buffer>();
   private readonly meta = new Map<string, MetaEntry>();
-  private readonly observers: ReadObserver[] = [];
+  private readonly observers: readonly ReadObserver[];
   private readonly backendFetcher: BlockFetcher;
-  private fetcher: BlockFetcher;
-  private prefetchReader: PrefetchReader | undefined;
-  private blockTimer: BlockTimer | undefined;
+  private readonly fetcher: BlockFetcher;
+  private readonly blockTimer: BlockTimer | undefined;
   private readonly opts: CachedStoreOptions;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -100,40 +110,19 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
-    const self = this;
+    const prefetchReader = opts.prefetchReader;
     this.backendFetcher = {
       async fetch(id, length, origin) {
-        const offloaded = origin === 'prefetch' ? self.prefetchReader : undefined;
+        const offloaded = origin === 'prefetch' ? prefetchReader : undefined;
         const data = await direct.do(blockKey(id), () =>
           offloaded ? offloaded(id, length) : backend.read(id.path, id.index * opts.blockSize, length, id.version),
         );
         return { data, source: 'backend' };
       },
     };
-    this.fetcher = this.backendFetcher;
-  }
-
-  /** The fetcher that reads the backend directly (what a peer fetcher falls back to). */
-  get directFetcher(): BlockFetcher {
-    return this.backendFetcher;
-  }
-
-  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when set. */
-  setPrefetchReader(fn: PrefetchReader): void {
-    this.prefetchReader = fn;
-  }
-
-  setFetcher(f: BlockFetcher): void {
-    this.fetcher = f;
-  }
-
-  addReadObserver(fn: ReadObserver): void {
-    this.observers.push(fn);
-  }
-
-  /** At most one timer (the metrics subsystem); without one, getBlock is not timed at all. */
-  setBlockTimer(fn: BlockTimer): void {
-    this.blockTimer = fn;
+    this.fetcher = opts.fetcher ? opts.fetcher(this.backendFetcher) : this.backendFetcher;
+    this.observers = opts.observers ?? [];
+    this.blockTimer = opts.blockTimer;
   }
 
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */

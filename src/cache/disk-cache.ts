@@ -51,6 +51,8 @@ export interface DiskCacheOptions {
   readonly logger: Logger;
   readonly events?: TierEvents;
   readonly now?: () => number;
+  /** Other tenants of the same SSD budget (staged and local checkpoint copies); they give way first. */
+  readonly shared?: SharedBudget;
   /** Free bytes and total bytes of the filesystem holding dir; injectable for tests. */
   readonly statfs?: (dir: string) => { free: number; total: number };
 }
@@ -73,7 +75,7 @@ export class DiskCache {
   private readonly now: () => number;
   private readonly statfs: (dir: string) => { free: number; total: number };
   private consecutiveErrors = 0;
-  private shared: SharedBudget | undefined;
+  private readonly shared: SharedBudget | undefined;
   private downUntil = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -84,6 +86,7 @@ export class DiskCache {
     this.events = opts.events ?? {};
     this.now = opts.now ?? Date.now;
     this.statfs = opts.statfs ?? defaultStatfs;
+    this.shared = opts.shared;
     this.policy = new AdmissionPolicy({ capacityBytes: opts.capacityBytes, typicalEntryBytes: opts.blockSize });
     this.blocksDir = join(opts.dir, 'blocks');
     this.tmpDir = join(opts.dir, 'tmp');
@@ -98,10 +101,6 @@ export class DiskCache {
     this.recover();
     this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
-  }
-
-  shareBudget(shared: SharedBudget): void {
-    this.shared = shared;
   }
 
   /** Evicts least recently used blocks until `bytes` are freed (a checkpoint needs the room); returns bytes freed. */

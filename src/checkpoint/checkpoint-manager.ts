@@ -31,7 +31,7 @@ import { CheckpointLoader, type LoadSink } from './checkpoint-loader';
 import { toInfo } from './manifest';
 import { Persister, type PersistKey } from './persister';
 import { retentionVictims, spaceVictims } from './retention';
-import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, type SaveHeader } from './types';
+import { CheckpointStates, DurationKinds, type CheckpointInfo, type DurationObserver, type Manifest, type SaveHeader } from './types';
 
 export interface CheckpointManagerOptions {
   readonly localDir: string;
@@ -46,6 +46,8 @@ export interface CheckpointManagerOptions {
   readonly streamChunkSize: number;
   readonly log: Logger;
   readonly pace?: Pace;
+  /** Told the duration of every save phase and restore (the metrics histograms). */
+  readonly onDuration?: DurationObserver;
   readonly statfs?: Statfs;
   readonly now?: () => number;
   readonly backoffBaseMs?: number;
@@ -92,6 +94,7 @@ export class CheckpointManager {
     this.metrics = new CheckpointMetrics(
       () => this.persister.pending,
       () => this.localBytesTotal,
+      opts.onDuration,
     );
     this.space = new LocalSpace({
       dir: opts.localDir,

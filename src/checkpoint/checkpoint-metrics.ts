@@ -1,10 +1,10 @@
 // Counters and duration observations of the checkpoint manager, kept here so
-// the module has no dependency on a metrics library; the metrics subsystem
-// binds prom-client to the CheckpointMetricsView (see types.ts).
+// the module has no dependency on a metrics library: counters are read into
+// Admin.Stats, durations go to the observer it is built with (the metrics
+// histograms, when the metrics endpoint is on).
 
 import type {
   CheckpointCounters,
-  CheckpointMetricsView,
   DurationKind,
   DurationObserver,
   RestoreSource,
@@ -26,15 +26,16 @@ export const newCheckpointCounters = (): CheckpointCounters => ({
   partialsCleaned: 0,
 });
 
-export class CheckpointMetrics implements CheckpointMetricsView {
+export class CheckpointMetrics {
   readonly counters: CheckpointCounters = newCheckpointCounters();
-  private readonly observers = new Set<DurationObserver>();
+  private readonly observer: DurationObserver | undefined;
   private readonly pendingFn: () => number;
   private readonly localBytesFn: () => number;
 
-  constructor(pending: () => number, localBytes: () => number) {
+  constructor(pending: () => number, localBytes: () => number, observer?: DurationObserver) {
     this.pendingFn = pending;
     this.localBytesFn = localBytes;
+    this.observer = observer;
   }
 
   pendingPersist(): number {
@@ -45,14 +46,8 @@ export class CheckpointMetrics implements CheckpointMetricsView {
     return this.localBytesFn();
   }
 
-  onDuration(fn: DurationObserver): () => void {
-    this.observers.add(fn);
-    return () => this.observers.delete(fn);
-  }
-
   observe(kind: DurationKind, startedMs: number, nowMs: number, source?: RestoreSource): void {
-    const seconds = (nowMs - startedMs) / 1000;
-    for (const fn of this.observers) fn(kind, seconds, source);
+    this.observer?.(kind, (nowMs - startedMs) / 1000, source);
   }
 
   /**

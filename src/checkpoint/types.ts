@@ -74,17 +74,3 @@ export type RestoreSource = 'local' | 'backend';
 /** A duration observation, for a histogram. `source` is set for RESTORE. */
 export type DurationObserver = (kind: DurationKind, seconds: number, source?: RestoreSource) => void;
 
-/**
- * What the metrics subsystem binds prom-client to (see checkpointMetricsFor()
- * in index.ts): counters to read at scrape time, two gauges, and duration
- * observations pushed as they happen.
- */
-export interface CheckpointMetricsView {
-  readonly counters: Readonly<CheckpointCounters>;
-  /** Checkpoints complete locally and not yet on the backend (gauge). */
-  pendingPersist(): number;
-  /** Bytes of complete local copies (gauge). */
-  localBytes(): number;
-  /** Registers an observer; returns a function that removes it. */
-  onDuration(fn: DurationObserver): () => void;
-}

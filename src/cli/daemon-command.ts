@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type RawValue } from '../config/load';
 import { OPTIONS } from '../config/options';
 import { createLogger } from '../log';
-import { Daemon, type DaemonExtras } from '../server/daemon';
-import { attachSubsystems } from '../server/subsystems';
+import { composeDaemon, type DaemonExtras } from '../server/compose';
+import type { Daemon } from '../server/daemon';
 import { parseDuration, parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import type { Io } from './io';
@@ -98,8 +98,7 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
       };
     }
     const log = createLogger(config.logLevel, { component: 'tiercache' });
-    daemon = new Daemon(config, log, extras);
-    await attachSubsystems(daemon);
+    daemon = composeDaemon(config, log, extras);
     await daemon.start();
   } catch (err) {
     io.stderr.write(`tiercache daemon: ${getErrorMessage(err)}\n`);

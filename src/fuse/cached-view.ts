@@ -5,6 +5,7 @@
 import type { CachedStore } from '../cache/cached-store';
 import type { Logger } from '../log';
 import { FuseMount, type MountedFilesystem } from './fuse-mount';
+import type { Part } from '../util/part';
 import { StoreFilesystem } from './store-filesystem';
 
 export interface CachedViewConfig {
@@ -18,7 +19,8 @@ export interface CachedViewConfig {
 /** Job identity of reads through the mount, in access history and `cache stats`. */
 export const MOUNT_JOB = 'posix-mount';
 
-export class CachedView {
+export class CachedView implements Part {
+  readonly name = 'posix-mount';
   private readonly config: CachedViewConfig;
   private readonly store: CachedStore;
   private readonly log: Logger;

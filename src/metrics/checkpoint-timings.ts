@@ -1,12 +1,9 @@
-// The timing API of checkpoint saves and restores. The checkpoint engine
-// owns the clock (it knows when a phase ends); it reports here and the
-// metrics endpoint exposes the histograms. Works whether or not the metrics
-// endpoint is enabled and in whatever order subsystems attach:
-//
-//   import { observeCheckpointSave, observeCheckpointRestore } from '../metrics/checkpoint-timings';
-//   observeCheckpointSave(daemon, seconds, 'local');    // checkpoint on the SSD, Save answered (async)
-//   observeCheckpointSave(daemon, seconds, 'persist');  // checkpoint on the backend (sync Save waits for it)
-//   observeCheckpointRestore(daemon, seconds, 'local'); // or 'backend'
+// The histograms of checkpoint saves and restores. The checkpoint engine
+// owns the clock (it knows when a phase ends) and reports each duration to
+// the observer it was built with (MetricsHistograms.checkpointObserver):
+//   save phase=local    checkpoint on the SSD, Save answered (async)
+//   save phase=persist  checkpoint on the backend (sync Save waits for it)
+//   restore source=local|backend
 //
 // Failures are not reported here: they are read from the `failures` field of
 // the checkpoints Admin.Stats section.
@@ -40,24 +37,4 @@ export class CheckpointHistograms implements CheckpointTimings {
   observeRestore(seconds: number, source: CheckpointRestoreSource): void {
     this.restore.observe(source, seconds);
   }
-}
-
-const byDaemon = new WeakMap<object, CheckpointHistograms>();
-
-/** The checkpoint histograms of one daemon, created on first use. */
-export function checkpointTimings(daemon: object): CheckpointHistograms {
-  let h = byDaemon.get(daemon);
-  if (!h) {
-    h = new CheckpointHistograms();
-    byDaemon.set(daemon, h);
-  }
-  return h;
-}
-
-export function observeCheckpointSave(daemon: object, seconds: number, phase: CheckpointSavePhase): void {
-  checkpointTimings(daemon).observeSave(seconds, phase);
-}
-
-export function observeCheckpointRestore(daemon: object, seconds: number, source: CheckpointRestoreSource): void {
-  checkpointTimings(daemon).observeRestore(seconds, source);
 }

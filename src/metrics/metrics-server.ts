@@ -1,13 +1,13 @@
 // The /metrics endpoint (--metrics-listen, default 127.0.0.1:9464): a plain
-// HTTP server attached to the daemon as a subsystem. It logs the bound port
+// HTTP server, one of the daemon's parts. It logs the bound port
 // ("metrics endpoint serving"), which is how port 0 is found in tests.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors';
 import type { Logger } from '../log';
-import type { Subsystem } from '../server/daemon';
 import { getErrorMessage } from '../util/errors-message';
+import type { Part } from '../util/part';
 import type { TiercacheMetrics } from './tiercache-metrics';
 
 const INDEX = 'tiercache metrics: see /metrics\n';
@@ -19,7 +19,7 @@ export function splitHostPort(hp: string): { host: string; port: number } {
   return { host, port: Number(hp.slice(i + 1)) };
 }
 
-export class MetricsServer implements Subsystem {
+export class MetricsServer implements Part {
   readonly name = 'metrics';
   port: number | undefined;
   private readonly listen: string;

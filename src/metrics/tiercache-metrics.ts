@@ -1,18 +1,14 @@
 // The metrics of one daemon in their own prom-client Registry (never the
 // global one): process and Node.js runtime metrics, the families read from
-// the daemon's counters at scrape time, and the few histograms that need a
-// per-event observation (block read latency, backend requests, checkpoints).
+// the daemon's counters at scrape time, and the per-event histograms
+// (histograms.ts) the composition root handed to the store, the backend
+// chain and the checkpoint manager.
 
 import { Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import { BucketHistogram, READ_LATENCY_BUCKETS } from './bucket-histogram';
-import { checkpointTimings } from './checkpoint-timings';
 import { FAMILIES, type ScrapeSnapshot } from './families';
+import { MetricsHistograms } from './histograms';
 import { SnapshotFamily } from './snapshot-family';
-import { READ_SOURCES, type MetricsSource, type ReadSource } from './types';
-import type { BackendOp } from '../backend/observed-backend';
-
-/** Backend requests are slower than block reads: buckets reach further. */
-const BACKEND_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+import type { MetricsSource } from './types';
 
 /**
  * Default gauges whose names end in _total, which `promtool check metrics`
@@ -25,20 +21,7 @@ const asMetric = (m: { name: string; get(): unknown }): Metric => m as unknown a
 
 export class TiercacheMetrics {
   readonly registry = new Registry();
-  readonly readLatency = new BucketHistogram<ReadSource>({
-    name: 'tiercache_read_duration_seconds',
-    help: 'Time to get one block for a reader (from request to bytes in hand), by the tier or source that served it (memory, ssd, peer, backend).',
-    labelName: 'source',
-    labelValues: READ_SOURCES,
-    buckets: READ_LATENCY_BUCKETS,
-  });
-  readonly backendLatency = new BucketHistogram<BackendOp>({
-    name: 'tiercache_backend_request_duration_seconds',
-    help: 'Duration of backend requests, by operation (read, stat), failed ones included.',
-    labelName: 'op',
-    labelValues: ['read', 'stat'],
-    buckets: BACKEND_BUCKETS,
-  });
+  readonly histograms: MetricsHistograms;
   private readonly source: MetricsSource;
   /**
    * The snapshot of the scrape in progress; every family reads the same one.
@@ -46,28 +29,17 @@ export class TiercacheMetrics {
    * so two overlapping scrapes never read each other's snapshot.
    */
   private current: ScrapeSnapshot | undefined;
-  private installed = false;
 
-  constructor(source: MetricsSource) {
+  constructor(source: MetricsSource, histograms: MetricsHistograms = new MetricsHistograms()) {
     this.source = source;
+    this.histograms = histograms;
     collectDefaultMetrics({ register: this.registry });
     for (const name of NONCONFORMING_DEFAULTS) this.registry.removeSingleMetric(name);
     for (const spec of FAMILIES) this.registry.registerMetric(asMetric(new SnapshotFamily(spec, () => this.current)));
-    this.registry.registerMetric(asMetric(this.readLatency));
-    this.registry.registerMetric(asMetric(this.backendLatency));
-    const ckpt = checkpointTimings(source);
-    this.registry.registerMetric(asMetric(ckpt.save));
-    this.registry.registerMetric(asMetric(ckpt.restore));
-  }
-
-  /** Hooks the per-event histograms into the read path and the backend. Idempotent. */
-  install(): void {
-    if (this.installed) return;
-    this.installed = true;
-    const read = this.readLatency;
-    this.source.store.setBlockTimer((tier, seconds) => read.observe(tier, seconds));
-    const backend = this.backendLatency;
-    this.source.addBackendObserver((op, seconds) => backend.observe(op, seconds));
+    this.registry.registerMetric(asMetric(histograms.readLatency));
+    this.registry.registerMetric(asMetric(histograms.backendLatency));
+    this.registry.registerMetric(asMetric(histograms.checkpoints.save));
+    this.registry.registerMetric(asMetric(histograms.checkpoints.restore));
   }
 
   get contentType(): string {

@@ -3,7 +3,6 @@
 // admin.proto), and the timing API the checkpoint engine calls.
 
 import type { CachedStore } from '../cache/cached-store';
-import type { BackendObserver } from '../backend/observed-backend';
 import type { Backend } from '../backend/types';
 
 /** Where a block handed to a reader came from. */
@@ -12,12 +11,11 @@ export type ReadSource = (typeof READ_SOURCES)[number];
 
 export const CACHE_TIERS = ['memory', 'ssd'] as const;
 
-/** The parts of the daemon the metrics read (a Daemon satisfies it). */
+/** The parts of the daemon the metrics read at scrape time. */
 export interface MetricsSource {
-  readonly store: CachedStore;
-  readonly backend: Backend;
+  readonly store: Pick<CachedStore, 'bytesBySource' | 'blocksBySource'>;
+  readonly backend: Pick<Backend, 'counters'>;
   readonly stats: { snapshot(type?: string): Record<string, unknown> };
-  addBackendObserver(fn: BackendObserver): void;
 }
 
 /** admin.proto PrefetchStats. */

@@ -1,22 +1,22 @@
-// The distributed tier, wired into a daemon: membership from --peers
-// (refreshed when it is DNS), health checks, one connection per peer, the
-// PeerFetcher behind the local tiers, the Peer service, and the
-// "distributed" stats section.
+// The distributed tier: membership from --peers (refreshed when it is DNS),
+// health checks, one connection per peer, the PeerFetcher behind the local
+// tiers, and the "distributed" stats section. The composition root installs
+// the fetcher on the store and serves the Peer service with the token.
 //
-// Safe defaults: nothing is attached without --peers; --peers requires a
+// Safe defaults: nothing is built without --peers; --peers requires a
 // token file and an advertised address (else the daemon refuses to start),
 // so the Peer service is never served without a token.
 
-import type { Daemon, Subsystem } from '../server/daemon';
 import type { BlockFetcher } from '../cache/types';
+import type { Config } from '../config/types';
 import { ConfigError } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
+import type { Part } from '../util/part';
 import { parsePeerSpec, resolvePeers, systemResolver, type PeerSpec, type Resolver } from './discovery';
 import { GrpcPeerConnection } from './grpc-peer-connection';
 import { Membership } from './membership';
 import { PeerFetcher } from './peer-fetcher';
-import { peerService } from '../server/peer-service';
 import { PeerToken } from './peer-token';
 import { newPeerCounters, type PeerConnection, type PeerCounters } from './types';
 
@@ -39,7 +39,7 @@ export interface PeerTierOptions {
   readonly connect?: (address: string) => PeerConnection;
 }
 
-export class PeerTier implements Subsystem {
+export class PeerTier implements Part {
   readonly name = 'peers';
   readonly counters: PeerCounters = newPeerCounters();
   readonly membership: Membership;
@@ -175,16 +175,14 @@ export class PeerTier implements Subsystem {
   }
 }
 
-/** Peer tiers by daemon, for the metrics subsystem (it reads `counters`). */
-const tiers = new WeakMap<Daemon, PeerTier>();
+/** The Config keys the distributed tier is built from. */
+export type PeerConfig = Pick<
+  Config,
+  'peers' | 'peerTokenFile' | 'advertise' | 'peerTimeoutMs' | 'peerRefreshIntervalMs' | 'peerHealthIntervalMs' | 'peerFailureThreshold'
+>;
 
-export function peerTierOf(daemon: Daemon): PeerTier | undefined {
-  return tiers.get(daemon);
-}
-
-/** Hooks the distributed tier into a daemon when --peers is set. */
-export function attachPeerTier(daemon: Daemon): PeerTier | undefined {
-  const c = daemon.config;
+/** The distributed tier when --peers is set (undefined without); a config it cannot run with fails here. */
+export function peerTierFromConfig(c: PeerConfig, log: Logger): { tier: PeerTier; token: PeerToken } | undefined {
   if (!c.peers) return undefined;
   const spec = parsePeerSpec(c.peers);
   if (!c.peerTokenFile) {
@@ -206,12 +204,7 @@ export function attachPeerTier(daemon: Daemon): PeerTier | undefined {
     refreshIntervalMs: c.peerRefreshIntervalMs,
     healthIntervalMs: c.peerHealthIntervalMs,
     failureThreshold: c.peerFailureThreshold,
-    log: daemon.log.child({ component: 'peers' }),
+    log: log.child({ component: 'peers' }),
   });
-  daemon.store.setFetcher(tier.fetcher(daemon.store.directFetcher, daemon.store.blockSize));
-  daemon.provideService('Peer', peerService({ tracker: daemon.callTracker, store: daemon.store, token, counters: tier.counters }));
-  daemon.stats.register('distributed', () => tier.stats(daemon.store.blocksBySource));
-  daemon.attach(tier);
-  tiers.set(daemon, tier);
-  return tier;
+  return { tier, token };
 }

@@ -89,8 +89,6 @@ export class PrefetchEngine {
 
   start(): void {
     this.history.start();
-    this.store.setPrefetchReader((id, length) => this.readInWorker(id, length));
-    this.store.addReadObserver((ev) => this.onRead(ev));
   }
 
   async stop(): Promise<void> {
@@ -117,7 +115,7 @@ export class PrefetchEngine {
 
   // --- the read observer: cheap, synchronous, never throws into the read path ---
 
-  private onRead(ev: ReadEvent): void {
+  onRead(ev: ReadEvent): void {
     if (this.stopped) return;
     this.history.record({ time: ev.time, job: ev.job, path: ev.path, offset: ev.offset, length: ev.length, size: ev.stat.size });
     try {
@@ -273,8 +271,8 @@ export class PrefetchEngine {
     }
   }
 
-  /** Backend read on a worker thread; the bytes are moved back, not copied. */
-  private async readInWorker(id: BlockId, length: number): Promise<Buffer> {
+  /** Backend read on a worker thread (the store's prefetchReader); the bytes are moved back, not copied. */
+  async readInWorker(id: BlockId, length: number): Promise<Buffer> {
     const backend = this.store.backend;
     if (!backend.localPath) return backend.read(id.path, id.index * this.config.blockSize, length, id.version);
     const task: ReadBlockTask = {

@@ -1,6 +1,6 @@
 // tiercache.v1.Admin: statistics, access patterns and the effective config.
 
-import { invalidArgument, unimplemented } from '../errors';
+import { invalidArgument } from '../errors';
 import type { Config } from '../config/types';
 import type {
   AccessPatternsRequest,
@@ -24,7 +24,7 @@ export function adminService(
   t: CallTracker,
   stats: StatsRegistry,
   config: Config,
-  patterns: () => AccessPatternsApi | undefined,
+  patterns: AccessPatternsApi,
 ): AdminHandlers {
   return {
     Stats: unary<StatsRequest, StatsResponseIn>(t, 'Stats', async (req) => {
@@ -34,9 +34,7 @@ export function adminService(
       return stats.snapshot(req.type);
     }),
     AccessPatterns: unary<AccessPatternsRequest, AccessPatternsResponse>(t, 'AccessPatterns', async (req) => {
-      const p = patterns();
-      if (!p) throw unimplemented('Admin.AccessPatterns', 'the prefetch engine is disabled');
-      return p.accessPatterns(req.prefix, req.limit || 50);
+      return patterns.accessPatterns(req.prefix, req.limit || 50);
     }),
     Config: unary<ConfigRequest, ConfigResponse>(t, 'Config', async () => ({ json: JSON.stringify(config, null, 2) })),
   };

@@ -1,8 +1,8 @@
 // tiercache.v1.Cache over the CachedStore. Prefetch, Warmup and SubmitPlan
-// are delegated to the prefetch engine when one is attached.
+// go to the prefetch engine (prefetch-api.ts).
 
 import type { CachedStore } from '../cache/cached-store';
-import { invalidArgument, unimplemented } from '../errors';
+import { invalidArgument } from '../errors';
 import type {
   CacheHandlers,
   EvictRequest,
@@ -22,7 +22,7 @@ import type {
 import { clientSafeNumber } from './numbers';
 import { jobOf, serverStream, unary, type CallTracker } from './handlers';
 
-/** What the prefetch engine offers the Cache service (see src/prefetch/). */
+/** What the prefetch engine offers the Cache service (prefetch-api.ts). */
 export interface PrefetchApi {
   prefetch(req: PrefetchRequest, job: string): Promise<PrefetchResponse>;
   warmup(req: WarmupRequest, send: (msg: WarmupProgress) => Promise<void>, job: string): Promise<void>;
@@ -33,7 +33,7 @@ export function cacheService(
   t: CallTracker,
   store: CachedStore,
   streamChunkSize: number,
-  prefetch: () => PrefetchApi | undefined,
+  prefetch: PrefetchApi,
 ): CacheHandlers {
   const requirePath = (p: string): string => {
     if (p === '') throw invalidArgument('path is required');
@@ -69,19 +69,13 @@ export function cacheService(
       blocks_evicted: await store.evict(requirePath(req.path)),
     })),
     Prefetch: unary<PrefetchRequest, PrefetchResponse>(t, 'Prefetch', async (req, call) => {
-      const p = prefetch();
-      if (!p) throw unimplemented('Cache.Prefetch', 'the prefetch engine is disabled');
-      return p.prefetch(req, jobOf(call));
+      return prefetch.prefetch(req, jobOf(call));
     }),
     Warmup: serverStream<WarmupRequest, WarmupProgress>(t, 'Warmup', async (req, send, call) => {
-      const p = prefetch();
-      if (!p) throw unimplemented('Cache.Warmup', 'the prefetch engine is disabled');
-      await p.warmup(req, send, jobOf(call));
+      await prefetch.warmup(req, send, jobOf(call));
     }),
     SubmitPlan: unary<PlanRequest, PlanResponse>(t, 'SubmitPlan', async (req, call) => {
-      const p = prefetch();
-      if (!p) throw unimplemented('Cache.SubmitPlan', 'the prefetch engine is disabled');
-      return p.submitPlan(req, jobOf(call));
+      return prefetch.submitPlan(req, jobOf(call));
     }),
   };
 }

@@ -1,202 +1,112 @@
-// The daemon: builds the cache from a Config, serves gRPC on the Unix socket
-// (and, with --listen, the tcp-services on TCP: see tcp-access.ts), and shuts down in order: stop accepting, drain
-// in-flight calls (up to drain-timeout), persist the index, close.
+// The daemon's lifecycle and its gRPC frontend: serves the services the
+// composition root (compose.ts) built on the Unix socket (and, with --listen,
+// the tcp-services on TCP: see tcp-access.ts), and shuts down in order: stop
+// accepting, drain in-flight calls (up to drain-timeout), stop the other
+// frontends (the POSIX mount), then the parts in reverse order of start.
+//
+// The Daemon builds nothing: everything it runs is handed to it.
 
-import { mkdirSync } from 'node:fs';
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { Config } from '../config/types';
-import type { Logger } from '../log';
-import { createBackend } from '../backend/create-backend';
-import { ThrottledBackend } from '../backend/throttled-backend';
-import { DeadlineBackend } from '../backend/deadline-backend';
-import { ObservedBackend, type BackendObserver } from '../backend/observed-backend';
-import type { Backend } from '../backend/types';
-import { MemCache } from '../cache/mem-cache';
-import { DiskCache } from '../cache/disk-cache';
-import { CachedStore } from '../cache/cached-store';
-import { BackendWatcher } from '../cache/backend-watcher';
-import type { TierEvents } from '../cache/types';
+import type { Config, TcpService } from '../config/types';
 import { ConfigError, unimplemented } from '../errors';
-import { CachedView } from '../fuse/cached-view';
-import { adminService, type AccessPatternsApi } from './admin-service';
-import { cacheService, type PrefetchApi } from './cache-service';
-import { HealthState } from './health-service';
-import { serviceDefinition, CHANNEL_OPTIONS } from '../protocol/load';
-import { prepareSocket, setSocketMode } from './socket';
-import { refusingService } from './refusing-service';
-import { tcpImplementation, tokenInterceptor } from './tcp-access';
+import type { Logger } from '../log';
 import { PeerToken } from '../peer/peer-token';
-import type { TcpService } from '../config/types';
-import { StatsRegistry } from './stats';
-import { CallLimits } from './call-limits';
-import { ConnectionLimits } from './connection-limits';
-import type { CallTracker } from './handlers';
+import { CHANNEL_OPTIONS, serviceDefinition } from '../protocol/load';
+import { getErrorMessage } from '../util/errors-message';
+import type { Part } from '../util/part';
 import { VERSION } from '../version';
+import type { CallLimits } from './call-limits';
+import type { ConnectionLimits } from './connection-limits';
+import type { CallTracker } from './handlers';
+import type { HealthState } from './health-service';
+import { refusingService } from './refusing-service';
+import { prepareSocket, setSocketMode } from './socket';
+import { tcpImplementation, tokenInterceptor } from './tcp-access';
 
-const MEMORY_SWEEP_INTERVAL_MS = 5_000;
-const MAX_UNIX_SOCKET_PATH = 107;
+/** Services served when built; the others answer UNIMPLEMENTED, saying why. */
+export type OptionalService = 'Checkpoints' | 'Peer' | 'CheckpointMount';
 
-/** Test and bench hooks that are not part of the user-facing config. */
-export interface DaemonExtras {
-  /** Emulate a remote backend (bench only): latency per request, bandwidth in bytes/s. */
-  readonly emulateBackend?: { latencyMs: number; bandwidth: number };
+export interface GrpcServices {
+  readonly Cache: UntypedServiceImplementation;
+  readonly Admin: UntypedServiceImplementation;
+  readonly Health: UntypedServiceImplementation;
+  readonly Checkpoints?: UntypedServiceImplementation;
+  readonly Peer?: UntypedServiceImplementation;
+  /** Node-local: on the Unix socket only. */
+  readonly CheckpointMount?: UntypedServiceImplementation;
 }
 
-/** A subsystem attached to the daemon (prefetch, checkpoints, peers, metrics). */
-export interface Subsystem {
-  readonly name: string;
-  start?(): Promise<void>;
-  stop?(): Promise<void>;
+export interface DaemonParts {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly tracker: CallTracker;
+  /** Calls, streams and connections a client can hold (both listeners share them). */
+  readonly callLimits: CallLimits;
+  readonly connectionLimits: ConnectionLimits;
+  readonly health: HealthState;
+  readonly services: GrpcServices;
+  /** Started in this order before the sockets are bound; stopped in reverse after the frontends. */
+  readonly parts: readonly Part[];
+  /** Frontends beside gRPC (the POSIX mount): started after the parts, stopped right after the drain. */
+  readonly frontends: readonly Part[];
+  /** Extra fields of the "serving" log line (backend, mount, tier sizes). */
+  readonly describe: () => Record<string, unknown>;
 }
+
+/** Health names of the services, as Kubernetes' gRPC probe and peers ask for them. */
+const HEALTH_NAMES: Record<Exclude<keyof GrpcServices, 'Health' | 'CheckpointMount'>, string> = {
+  Cache: 'tiercache.v1.Cache',
+  Admin: 'tiercache.v1.Admin',
+  Checkpoints: 'tiercache.v1.Checkpoints',
+  Peer: 'tiercache.v1.Peer',
+};
 
 export class Daemon {
   readonly config: Config;
   readonly log: Logger;
-  readonly backend: Backend;
-  readonly store: CachedStore;
-  readonly stats: StatsRegistry;
-  readonly health = new HealthState();
-  readonly tierEvents: TierEvents;
-  /** Set by the prefetch engine when attached. */
-  prefetchApi: PrefetchApi | undefined;
-  patternsApi: AccessPatternsApi | undefined;
   tcpPort: number | undefined;
+  private readonly parts: DaemonParts;
   /** The Unix socket's server: every service. */
   private readonly server: Server;
   /** --listen's server: the tcp-services only, guarded by the TCP token. */
   private readonly tcpServer: Server | undefined;
-  private readonly tracker: CallTracker;
-  private readonly watcher: BackendWatcher | undefined;
-  /** The POSIX frontend (--mount): a second frontend over the same store. */
-  private readonly view: CachedView;
-  private readonly subsystems: Subsystem[] = [];
-  private readonly extraServices = new Map<string, UntypedServiceImplementation>();
-  private sweepTimer: NodeJS.Timeout | undefined;
-  /** Calls, streams and connections a client can hold (both listeners share them). */
-  readonly callLimits: CallLimits;
-  readonly connectionLimits: ConnectionLimits;
+  private started: Part[] = [];
   private stopping: Promise<void> | undefined;
 
-  constructor(config: Config, log: Logger, extras: DaemonExtras = {}) {
-    this.config = config;
-    this.log = log;
-    if (Buffer.byteLength(config.socket) > MAX_UNIX_SOCKET_PATH) {
-      throw new ConfigError(
-        `invalid socket: ${config.socket} is longer than ${MAX_UNIX_SOCKET_PATH} bytes, the Unix socket path limit; choose a shorter --socket`,
-      );
-    }
-    mkdirSync(config.stateDir, { recursive: true });
-    let backend: Backend = createBackend(config, log);
-    if (extras.emulateBackend) backend = new ThrottledBackend(backend, extras.emulateBackend);
-    backend = new DeadlineBackend(backend, {
-      timeoutMs: config.backendTimeoutMs,
-      maxInflight: config.backendMaxInflight,
-      logger: log,
-    });
-    const observed = new ObservedBackend(backend);
-    this.addBackendObserver = (fn) => observed.addObserver(fn);
-    backend = observed;
-    this.backend = backend;
-    // Forwarding object: subsystems add handlers after the tiers exist.
-    const handlers: TierEvents[] = [];
-    this.tierEvents = {
-      onEvict: (tier, key, origin, wasRead) => {
-        for (const h of handlers) h.onEvict?.(tier, key, origin, wasRead);
-      },
-      onPrefetchHit: (tier, key) => {
-        for (const h of handlers) h.onPrefetchHit?.(tier, key);
-      },
-    };
-    this.addTierEvents = (h) => handlers.push(h);
-    const mem = new MemCache({
-      capacityBytes: config.memoryCacheSize,
-      blockSize: config.blockSize,
-      ttlMs: config.memoryCacheTtlMs,
-      events: this.tierEvents,
-    });
-    const disk = new DiskCache({
-      dir: config.ssdCacheDir,
-      capacityBytes: config.ssdCacheSize,
-      freeRatio: config.ssdFreeRatio,
-      blockSize: config.blockSize,
-      logger: log,
-      events: this.tierEvents,
-    });
-    this.store = new CachedStore({
-      backend,
-      mem,
-      disk,
-      blockSize: config.blockSize,
-      metadataTtlMs: config.metadataTtlMs,
-      maxReadSize: config.maxReadSize,
-      logger: log,
-      peerKeepHot: config.peerKeepHot,
-    });
-    this.stats = new StatsRegistry(this.store, VERSION);
-    this.view = new CachedView(config, this.store, log);
-    if (config.watch && backend.localPath) {
-      const root = backend.location;
-      const w = new BackendWatcher(
-        root,
-        (rel) => {
-          this.store.invalidate(rel);
-          this.view.invalidate(rel);
-        },
-        log,
-      );
-      this.watcher = w;
-      this.store.addReadObserver((ev) => w.watchFileDir(ev.path));
-    }
-    this.tracker = { inflight: 0, closing: false, log };
-    this.callLimits = new CallLimits(config.limits, log);
-    this.connectionLimits = new ConnectionLimits(config.limits, log);
+  constructor(parts: DaemonParts) {
+    this.parts = parts;
+    this.config = parts.config;
+    this.log = parts.log;
+    const c = parts.config;
     // The limits' interceptor first: it needs grpc-js's base call (see call-limits.ts).
-    this.server = new Server({ ...CHANNEL_OPTIONS, interceptors: [this.callLimits.interceptor()] });
-    if (config.listen) {
-      const token = config.tcpTokenFile ? PeerToken.fromFile(config.tcpTokenFile, 'tcp-token-file') : undefined;
-      this.tcpServer = new Server({
-        ...CHANNEL_OPTIONS,
-        interceptors: [this.callLimits.interceptor(), tokenInterceptor(config.tcpServices, token)],
-      });
+    const limits = parts.callLimits.interceptor();
+    this.server = new Server({ ...CHANNEL_OPTIONS, interceptors: [limits] });
+    if (c.listen) {
+      const token = c.tcpTokenFile ? PeerToken.fromFile(c.tcpTokenFile, 'tcp-token-file') : undefined;
+      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [limits, tokenInterceptor(c.tcpServices, token)] });
     }
-  }
-
-  readonly addTierEvents: (h: TierEvents) => void;
-  /** Backend request timings (metrics). */
-  readonly addBackendObserver: (fn: BackendObserver) => void;
-
-  attach(s: Subsystem): void {
-    this.subsystems.push(s);
-  }
-
-  /** Registers the implementation of a service declared in proto/ (Checkpoints, Peer). */
-  provideService(name: 'Checkpoints' | 'Peer' | 'CheckpointMount', impl: UntypedServiceImplementation): void {
-    this.extraServices.set(name, impl);
-  }
-
-  get callTracker(): CallTracker {
-    return this.tracker;
   }
 
   async start(): Promise<void> {
     const c = this.config;
-    const impls: Record<TcpService, UntypedServiceImplementation> = {
-      Cache: cacheService(this.tracker, this.store, c.streamChunkSize, () => this.prefetchApi),
-      Admin: adminService(this.tracker, this.stats, c, () => this.patternsApi),
-      Health: this.health.implementation(),
-      Checkpoints: this.extraServices.get('Checkpoints') ?? unbuilt('Checkpoints'),
-      Peer: this.extraServices.get('Peer') ?? unbuilt('Peer'),
+    const svc = this.parts.services;
+    const tcp: Record<TcpService, UntypedServiceImplementation> = {
+      Cache: svc.Cache,
+      Admin: svc.Admin,
+      Health: svc.Health,
+      Checkpoints: svc.Checkpoints ?? unbuilt('Checkpoints'),
+      Peer: svc.Peer ?? unbuilt('Peer'),
     };
-    for (const [name, impl] of Object.entries(impls) as Array<[TcpService, UntypedServiceImplementation]>) {
+    for (const [name, impl] of Object.entries(tcp) as Array<[TcpService, UntypedServiceImplementation]>) {
       this.server.addService(serviceDefinition(name), impl);
       this.tcpServer?.addService(serviceDefinition(name), tcpImplementation(name, c.tcpServices, impl));
     }
-    // The checkpoint mount is a node-local thing: on the Unix socket only.
-    this.server.addService(serviceDefinition('CheckpointMount'), this.extraServices.get('CheckpointMount') ?? unbuilt('CheckpointMount'));
-    // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
-    await this.backend.open?.();
-    for (const s of this.subsystems) await s.start?.();
-    await this.view.start();
+    this.server.addService(serviceDefinition('CheckpointMount'), svc.CheckpointMount ?? unbuilt('CheckpointMount'));
+    // In order; a part that fails to start (a missing bucket, a bad mount point) stops start-up with its reason.
+    for (const p of [...this.parts.parts, ...this.parts.frontends]) {
+      this.started.push(p);
+      await p.start?.();
+    }
     await prepareSocket(c.socket);
     await bind(this.server, `unix://${c.socket}`);
     setSocketMode(c.socket, c.socketMode);
@@ -205,31 +115,24 @@ export class Daemon {
       raiseReceiveWindow(this.tcpServer, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     }
     raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
-    for (const sv of [this.server, ...(this.tcpServer ? [this.tcpServer] : [])]) this.connectionLimits.watch(sv);
-    if (c.memoryCacheTtlMs > 0) {
-      this.sweepTimer = setInterval(() => this.store.mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
-      this.sweepTimer.unref();
-    }
-    for (const svc of ['', 'tiercache.v1.Cache', 'tiercache.v1.Admin', 'tiercache.v1.Checkpoints', 'tiercache.v1.Peer']) {
-      this.health.set(svc, 'SERVING');
+    for (const sv of [this.server, ...(this.tcpServer ? [this.tcpServer] : [])]) this.parts.connectionLimits.watch(sv);
+    // SERVING only for what this daemon serves: a service it was built without stays unknown to Health.
+    const health = this.parts.health;
+    health.set('', 'SERVING');
+    for (const [name, full] of Object.entries(HEALTH_NAMES) as Array<[keyof typeof HEALTH_NAMES, string]>) {
+      if (svc[name]) health.set(full, 'SERVING');
     }
     this.log.info('tiercache daemon serving', {
       socket: c.socket,
       listen: c.listen,
       tcpPort: this.tcpPort,
       tcpServices: c.listen ? c.tcpServices : undefined,
-      mount: this.view.dir,
-      backend: this.backend.location,
-      memoryCacheSize: c.memoryCacheSize,
-      ssdCacheDir: c.ssdCacheDir,
-      ssdCacheSize: c.ssdCacheSize,
-      ssdBlocks: this.store.disk.snapshot().blocks,
-      blockSize: c.blockSize,
+      ...this.parts.describe(),
       version: VERSION,
     });
   }
 
-  /** Graceful stop: refuse new calls, drain, persist, close. Idempotent. */
+  /** Graceful stop: refuse new calls, drain, stop the frontends and parts. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -237,15 +140,15 @@ export class Daemon {
 
   private async doStop(): Promise<void> {
     const started = Date.now();
-    this.log.info('shutting down: draining in-flight calls', { inflight: this.tracker.inflight });
-    this.tracker.closing = true;
-    this.health.shutdown();
-    this.connectionLimits.stop();
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const tracker = this.parts.tracker;
+    this.log.info('shutting down: draining in-flight calls', { inflight: tracker.inflight });
+    tracker.closing = true;
+    this.parts.health.shutdown();
+    this.parts.connectionLimits.stop();
     await new Promise<void>((resolve) => {
       const servers = [this.server, ...(this.tcpServer ? [this.tcpServer] : [])];
       const timer = setTimeout(() => {
-        this.log.warn('drain timeout: cutting remaining calls', { inflight: this.tracker.inflight });
+        this.log.warn('drain timeout: cutting remaining calls', { inflight: tracker.inflight });
         for (const sv of servers) sv.forceShutdown();
         resolve();
       }, this.config.drainTimeoutMs);
@@ -259,17 +162,17 @@ export class Daemon {
         });
       }
     });
-    await this.view.stop().catch((err: unknown) => this.log.error('unmounting failed', { err: String(err) }));
-    for (const s of [...this.subsystems].reverse()) {
+    // Frontends first (the mount is unmounted after the drain), then the parts in reverse.
+    const frontends = new Set(this.parts.frontends);
+    const order = [...this.started.filter((p) => frontends.has(p)), ...this.started.filter((p) => !frontends.has(p)).reverse()];
+    this.started = [];
+    for (const p of order) {
       try {
-        await s.stop?.();
+        await p.stop?.();
       } catch (err) {
-        this.log.error(`stopping ${s.name} failed`, { err: String(err) });
+        this.log.error(`stopping ${p.name} failed`, { err: getErrorMessage(err) });
       }
     }
-    await this.watcher?.close();
-    this.store.disk.close();
-    await this.backend.close?.();
     this.log.info('daemon stopped', { ms: Date.now() - started });
   }
 }
@@ -311,6 +214,6 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
-function unbuilt(name: 'Checkpoints' | 'Peer' | 'CheckpointMount'): UntypedServiceImplementation {
+function unbuilt(name: OptionalService): UntypedServiceImplementation {
   return refusingService(name, unimplemented(`${name}`, 'this daemon was built without it'));
 }

@@ -1,25 +1,25 @@
-// Assembles Admin.Stats from the parts of the daemon. Other subsystems
-// (prefetch, checkpoints, peers) register a provider for their section.
+// Assembles Admin.Stats from the parts of the daemon: the store's counters
+// and tiers, and one provider per optional section (prefetch, checkpoints,
+// peers, the checkpoint mount), given by the composition root.
 
 import type { CachedStore } from '../cache/cached-store';
 import type { TierSnapshot } from '../cache/types';
 
 export type StatsSection = 'distributed' | 'prefetch' | 'checkpoints' | 'checkpoint_mount';
 
+export type StatsProviders = Partial<Record<StatsSection, () => Record<string, unknown>>>;
+
 export class StatsRegistry {
-  private readonly providers = new Map<StatsSection, () => Record<string, unknown>>();
+  private readonly providers: StatsProviders;
   private readonly startedAt: number;
   private readonly version: string;
   private readonly store: CachedStore;
 
-  constructor(store: CachedStore, version: string, startedAt = Date.now()) {
+  constructor(store: CachedStore, version: string, providers: StatsProviders, startedAt = Date.now()) {
     this.store = store;
     this.version = version;
+    this.providers = providers;
     this.startedAt = startedAt;
-  }
-
-  register(section: StatsSection, fn: () => Record<string, unknown>): void {
-    this.providers.set(section, fn);
   }
 
   /** StatsResponse, snake_case as in the proto. `type` filters the tiers: memory|ssd|distributed|all. */
@@ -40,11 +40,11 @@ export class StatsRegistry {
     if (all || type === 'memory') out['memory'] = tierJson(this.store.mem.snapshot());
     if (all || type === 'ssd') out['ssd'] = tierJson(this.store.disk.snapshot());
     if (all || type === 'distributed') {
-      out['distributed'] = this.providers.get('distributed')?.() ?? { enabled: false, peers: [] };
+      out['distributed'] = this.providers.distributed?.() ?? { enabled: false, peers: [] };
     }
     if (all) {
       for (const s of ['prefetch', 'checkpoints', 'checkpoint_mount'] as const) {
-        const p = this.providers.get(s);
+        const p = this.providers[s];
         if (p) out[s] = p();
       }
     }

@@ -20,13 +20,10 @@ const tier = (name: string, over: Record<string, unknown> = {}) => ({
 });
 
 export function fakeDaemon(sections: Record<string, unknown>) {
-  let timer: ((tier: 'memory' | 'ssd' | 'peer' | 'backend', s: number) => void) | undefined;
-  let backendObserver: ((op: 'read' | 'stat', s: number, ok: boolean) => void) | undefined;
-  const source = {
+  const source: MetricsSource = {
     store: {
       bytesBySource: { memory: 100, ssd: 200, peer: 300, backend: 400 },
       blocksBySource: { memory: 1, ssd: 2, peer: 3, backend: 4 },
-      setBlockTimer: (fn: typeof timer) => (timer = fn),
     },
     backend: { counters: { reads: 4, bytesRead: 400, errors: 1, stats: 9 } },
     stats: {
@@ -38,9 +35,8 @@ export function fakeDaemon(sections: Record<string, unknown>) {
         ...sections,
       }),
     },
-    addBackendObserver: (fn: typeof backendObserver) => (backendObserver = fn),
-  } as unknown as MetricsSource;
-  return { source, block: (t: 'memory' | 'backend', s: number) => timer!(t, s), backend: (s: number) => backendObserver!('read', s, true) };
+  };
+  return { source };
 }
 
 

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BucketHistogram } from '../../src/metrics/bucket-histogram';
-import { observeCheckpointRestore, observeCheckpointSave } from '../../src/metrics/checkpoint-timings';
+import { DurationKinds } from '../../src/checkpoint/types';
+import { MetricsHistograms } from '../../src/metrics/histograms';
 import { TiercacheMetrics } from '../../src/metrics/tiercache-metrics';
 import { judge } from '../../src/metrics/thresholds';
 import { parseExposition, sampleValue } from './exposition';
@@ -14,7 +15,6 @@ describe('metric families', () => {
   it('turns the counters and tier snapshots into samples', async () => {
     const f = fakeDaemon({});
     const m = new TiercacheMetrics(f.source);
-    m.install();
     const s = parseExposition(await m.scrape());
     assert.equal(sampleValue(s, 'tiercache_read_bytes_total', { source: 'peer' }), 300);
     assert.equal(sampleValue(s, 'tiercache_read_blocks_total', { source: 'backend' }), 4);
@@ -48,14 +48,15 @@ describe('metric families', () => {
 
   it('records block, backend and checkpoint timings into their histograms', async () => {
     const f = fakeDaemon({});
-    const m = new TiercacheMetrics(f.source);
-    m.install();
-    f.block('memory', 0.00005);
-    f.block('backend', 0.2);
-    f.backend(0.004);
-    observeCheckpointSave(f.source, 45, 'local');
-    observeCheckpointSave(f.source, 12, 'persist');
-    observeCheckpointRestore(f.source, 70, 'backend');
+    // The observers the composition root hands to the store, the backend chain and the checkpoint manager.
+    const h = new MetricsHistograms();
+    const m = new TiercacheMetrics(f.source, h);
+    h.blockTimer('memory', 0.00005);
+    h.blockTimer('backend', 0.2);
+    h.backendObserver('read', 0.004, true);
+    h.checkpointObserver(DurationKinds.SAVE_LOCAL, 45);
+    h.checkpointObserver(DurationKinds.SAVE_PERSISTED, 12);
+    h.checkpointObserver(DurationKinds.RESTORE, 70, 'backend');
     const s = parseExposition(await m.scrape());
     assert.equal(sampleValue(s, 'tiercache_read_duration_seconds_bucket', { source: 'memory', le: '0.0001' }), 1);
     assert.equal(sampleValue(s, 'tiercache_read_duration_seconds_bucket', { source: 'backend', le: '0.1' }), 0);

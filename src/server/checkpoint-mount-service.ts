@@ -4,8 +4,8 @@ import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { relative, isAbsolute } from 'node:path';
 import { invalidArgument } from '../errors';
 import { FsError } from '../fuse/types';
-import { unary, type CallTracker } from '../server/handlers';
-import type { CheckpointFs } from './checkpoint-fs';
+import { unary, type CallTracker } from './handlers';
+import type { CheckpointFs } from '../checkpoint-fs/checkpoint-fs';
 
 /** A request path as the mount's relative path: relative as given, or absolute under the mount directory. */
 export function mountRelative(mountDir: string, path: string): string {

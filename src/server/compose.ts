@@ -1,0 +1,261 @@
+// The composition root: builds the whole daemon from the Config, once, in
+// dependency order, and gives every part what it needs at construction.
+//
+//   1. the metrics histograms (only with --metrics-listen), so the backend
+//      chain, the store and the checkpoint manager get their observers at birth
+//   2. the backend chain: the backend (POSIX or S3) -> ThrottledBackend
+//      (bench emulation only) -> DeadlineBackend (backend-timeout,
+//      backend-max-inflight) -> ObservedBackend (request timings)
+//   3. the distributed tier (undefined without --peers)
+//   4. the tiers (memory, SSD) and the CachedStore with its fetcher, read
+//      observers, prefetch reader and block timer
+//   5. the prefetch engine, the checkpoint manager, the checkpoint mount
+//   6. Admin.Stats, the metrics endpoint
+//   7. the frontends: the gRPC services (served by the Daemon) and the POSIX
+//      mount beside them, both over the same store
+//
+// Three relations run both ways and are closed here with closures over parts
+// built a few lines later (none is called before the daemon starts): tier
+// events and read observers -> prefetch engine -> store -> tiers; the
+// watcher's invalidations -> store and mount; the SSD budget that cache
+// blocks, checkpoint copies and staged checkpoint files share.
+
+import { mkdirSync } from 'node:fs';
+import { createBackend } from '../backend/create-backend';
+import { DeadlineBackend } from '../backend/deadline-backend';
+import { ObservedBackend } from '../backend/observed-backend';
+import { ThrottledBackend } from '../backend/throttled-backend';
+import type { Backend } from '../backend/types';
+import { BackendWatcher } from '../cache/backend-watcher';
+import { CachedStore, type ReadObserver } from '../cache/cached-store';
+import { DiskCache } from '../cache/disk-cache';
+import { MemCache } from '../cache/mem-cache';
+import type { TierEvents } from '../cache/types';
+import { CheckpointManager } from '../checkpoint/checkpoint-manager';
+import { CheckpointMount } from '../checkpoint-fs/checkpoint-mount';
+import { mountStatsJson } from '../checkpoint-fs/stats-json';
+import type { Config } from '../config/types';
+import { ConfigError } from '../errors';
+import { CachedView } from '../fuse/cached-view';
+import { FuseMount } from '../fuse/fuse-mount';
+import type { Logger } from '../log';
+import { MetricsHistograms } from '../metrics/histograms';
+import { MetricsServer } from '../metrics/metrics-server';
+import { TiercacheMetrics } from '../metrics/tiercache-metrics';
+import { peerTierFromConfig } from '../peer/peer-tier';
+import { PrefetchEngine } from '../prefetch/prefetch-engine';
+import type { Part } from '../util/part';
+import { VERSION } from '../version';
+import { adminService } from './admin-service';
+import { cacheService } from './cache-service';
+import { checkpointMountService } from './checkpoint-mount-service';
+import { CallLimits } from './call-limits';
+import { checkpointService } from './checkpoint-service';
+import { ConnectionLimits } from './connection-limits';
+import { Daemon, type GrpcServices } from './daemon';
+import type { CallTracker } from './handlers';
+import { HealthState } from './health-service';
+import { peerService } from './peer-service';
+import { accessPatternsApi, prefetchApi } from './prefetch-api';
+import { StatsRegistry, type StatsProviders } from './stats';
+
+const MEMORY_SWEEP_INTERVAL_MS = 5_000;
+const MAX_UNIX_SOCKET_PATH = 107;
+
+/** Test and bench hooks that are not part of the user-facing config. */
+export interface DaemonExtras {
+  /** Emulate a remote backend (bench only): latency per request, bandwidth in bytes/s. */
+  readonly emulateBackend?: { latencyMs: number; bandwidth: number };
+}
+
+export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras = {}): Daemon {
+  if (Buffer.byteLength(config.socket) > MAX_UNIX_SOCKET_PATH) {
+    throw new ConfigError(
+      `invalid socket: ${config.socket} is longer than ${MAX_UNIX_SOCKET_PATH} bytes, the Unix socket path limit; choose a shorter --socket`,
+    );
+  }
+  mkdirSync(config.stateDir, { recursive: true });
+
+  // 1. Histograms: nothing is timed without a metrics endpoint.
+  const histograms = config.metricsListen ? new MetricsHistograms() : undefined;
+
+  // 2. The backend chain.
+  let chain: Backend = createBackend(config, log);
+  if (extras.emulateBackend) chain = new ThrottledBackend(chain, extras.emulateBackend);
+  // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
+  chain = new DeadlineBackend(chain, { timeoutMs: config.backendTimeoutMs, maxInflight: config.backendMaxInflight, logger: log });
+  const backend: Backend = new ObservedBackend(chain, histograms ? [histograms.backendObserver] : []);
+
+  // 3. The distributed tier (a config it cannot run with throws here).
+  const peers = peerTierFromConfig(config, log);
+
+  // 4. Tiers and store.
+  const events: TierEvents = {
+    onPrefetchHit: (_tier, key) => prefetch.onPrefetchHit(key),
+    onEvict: (_tier, key, origin, wasRead) => prefetch.onEvict(key, origin, wasRead),
+  };
+  const mem = new MemCache({
+    capacityBytes: config.memoryCacheSize,
+    blockSize: config.blockSize,
+    ttlMs: config.memoryCacheTtlMs,
+    events,
+  });
+  const disk: DiskCache = new DiskCache({
+    dir: config.ssdCacheDir,
+    capacityBytes: config.ssdCacheSize,
+    freeRatio: config.ssdFreeRatio,
+    blockSize: config.blockSize,
+    logger: log,
+    events,
+    // Checkpoint copies and staged checkpoint files count against the SSD budget and give way before cache blocks.
+    shared: {
+      bytes: (): number => (checkpoints?.localBytes ?? 0) + (checkpointMount?.stagedBytes ?? 0),
+      reclaim: async (n: number): Promise<number> => {
+        let freed = checkpointMount?.reclaim(n) ?? 0;
+        if (freed < n && checkpoints) freed += await checkpoints.reclaimPersistedLocal(n - freed);
+        return freed;
+      },
+    },
+  });
+  // The watcher needs the local directory itself: POSIX backends only.
+  const watcher =
+    config.watch && backend.localPath
+      ? new BackendWatcher(
+          backend.location,
+          (rel) => {
+            store.invalidate(rel);
+            view.invalidate(rel);
+          },
+          log,
+        )
+      : undefined;
+  const observers: ReadObserver[] = [];
+  if (watcher) observers.push((ev) => watcher.watchFileDir(ev.path));
+  observers.push((ev) => prefetch.onRead(ev));
+  const store: CachedStore = new CachedStore({
+    backend,
+    mem,
+    disk,
+    blockSize: config.blockSize,
+    metadataTtlMs: config.metadataTtlMs,
+    maxReadSize: config.maxReadSize,
+    logger: log,
+    peerKeepHot: config.peerKeepHot,
+    fetcher: peers ? (direct) => peers.tier.fetcher(direct, config.blockSize) : undefined,
+    prefetchReader: (id, length): Promise<Buffer> => prefetch.readInWorker(id, length),
+    observers,
+    blockTimer: histograms?.blockTimer,
+  });
+
+  // 5. Prefetch, checkpoints, the checkpoint mount.
+  const prefetch: PrefetchEngine = new PrefetchEngine(store, config, log);
+  const checkpoints: CheckpointManager | undefined = backend.localPath
+    ? new CheckpointManager({
+        localDir: config.checkpointDir,
+        handoffDir: config.checkpointHandoffDir,
+        evictCache: (bytes: number): number => disk.reclaim(bytes),
+        backend: backend as Backend & { localPath(path: string): Promise<string> },
+        root: config.checkpointRoot,
+        maxCheckpoints: config.maxCheckpoints,
+        freeRatio: config.ssdFreeRatio,
+        streamChunkSize: config.streamChunkSize,
+        log: log.child({ component: 'checkpoints' }),
+        // An emulated slow backend (bench flags) slows checkpoint copies too.
+        pace: backend.emulatedDelay ? (n) => backend.emulatedDelay!(n) : undefined,
+        onDuration: histograms?.checkpointObserver,
+      })
+    : undefined;
+  if (!checkpoints) log.warn('checkpoints disabled: the backend has no local paths', { backend: backend.kind });
+  const cm = config.checkpointMount;
+  const checkpointMount: CheckpointMount | undefined = cm
+    ? new CheckpointMount({
+        config: cm,
+        ssdCacheSize: config.ssdCacheSize,
+        attrTimeoutS: Math.max(0.1, config.metadataTtlMs / 1000),
+        backend,
+        store,
+        neighbours: {
+          bytes: () => disk.snapshot().usedBytes + (checkpoints?.localBytes ?? 0),
+          reclaim: (n) => disk.reclaim(n),
+        },
+        // Pods run as any uid: allow_other (mount-allow-other), as the read-only mount.
+        mount: (dir, fs, mountLog) => FuseMount.mount(dir, fs, { log: mountLog, allowOther: config.mountAllowOther, fsName: 'tiercache-checkpoints' }),
+        log: log.child({ component: 'checkpoint-mount' }),
+      })
+    : undefined;
+
+  // 6. Admin.Stats and the metrics endpoint.
+  const sections: StatsProviders = {
+    prefetch: () => prefetch.snapshot(),
+    ...(peers ? { distributed: () => peers.tier.stats(store.blocksBySource) } : {}),
+    ...(checkpoints ? { checkpoints: () => checkpoints.metrics.statsSection() } : {}),
+    ...(checkpointMount ? { checkpoint_mount: () => mountStatsJson(checkpointMount.fs, checkpointMount.dir) } : {}),
+  };
+  const stats = new StatsRegistry(store, VERSION, sections);
+  const metricsServer =
+    config.metricsListen && histograms
+      ? new MetricsServer(config.metricsListen, new TiercacheMetrics({ store, backend, stats }, histograms), log.child({ component: 'metrics' }))
+      : undefined;
+
+  // 7. Frontends.
+  const view = new CachedView(config, store, log);
+  const tracker: CallTracker = { inflight: 0, closing: false, log };
+  const health = new HealthState();
+  const services: GrpcServices = {
+    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2)),
+    Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
+    Health: health.implementation(),
+    ...(checkpoints ? { Checkpoints: checkpointService(tracker, checkpoints) } : {}),
+    ...(peers ? { Peer: peerService({ tracker, store, token: peers.token, counters: peers.tier.counters }) } : {}),
+    ...(checkpointMount ? { CheckpointMount: checkpointMountService(tracker, checkpointMount.fs, checkpointMount.dir) } : {}),
+  };
+
+  // Start order; the daemon stops them in reverse.
+  const parts: Part[] = [
+    // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
+    { name: 'backend', start: async () => backend.open?.(), stop: async () => backend.close?.() },
+    { name: 'ssd', stop: async () => disk.close() },
+    ...(watcher ? [{ name: 'watcher', stop: () => watcher.close() }] : []),
+    ...(peers ? [peers.tier] : []),
+    { name: 'prefetch', start: async () => prefetch.start(), stop: () => prefetch.stop() },
+    ...(checkpoints ? [{ name: 'checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() }] : []),
+    ...(checkpointMount ? [checkpointMount] : []),
+    memorySweep(config.memoryCacheTtlMs, mem),
+    // Last: it reads every other part's counters.
+    ...(metricsServer ? [metricsServer] : []),
+  ];
+  return new Daemon({
+    config,
+    log,
+    tracker,
+    callLimits: new CallLimits(config.limits, log),
+    connectionLimits: new ConnectionLimits(config.limits, log),
+    health,
+    services,
+    parts,
+    frontends: [view],
+    describe: () => ({
+      mount: view.dir,
+      backend: backend.location,
+      memoryCacheSize: config.memoryCacheSize,
+      ssdCacheDir: config.ssdCacheDir,
+      ssdCacheSize: config.ssdCacheSize,
+      ssdBlocks: disk.snapshot().blocks,
+      blockSize: config.blockSize,
+    }),
+  });
+}
+
+/** Drops expired memory blocks every few seconds when memory-cache-ttl is set. */
+function memorySweep(ttlMs: number, mem: MemCache): Part {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    name: 'memory-sweep',
+    start: async () => {
+      if (ttlMs <= 0) return;
+      timer = setInterval(() => mem.sweep(), MEMORY_SWEEP_INTERVAL_MS);
+      timer.unref();
+    },
+    stop: async () => clearInterval(timer),
+  };
+}
