@@ -73,6 +73,11 @@ export class DeadlineBackend implements Backend {
     return this.inner.counters;
   }
 
+  /** Inner calls started and not settled: each holds an I/O thread (a hung mount's never settle). */
+  get unsettled(): number {
+    return this.inflight;
+  }
+
   /** True while the backend is considered down (for health and diagnose). */
   get down(): boolean {
     return this.downSince !== undefined;

@@ -275,6 +275,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),
     drainTimeoutMs: num('drain-timeout'),
+    ioStuckTimeoutMs: num('io-stuck-timeout'),
     limits,
     logLevel: str('log-level') as LogLevel,
     prefetchWorkers: num('prefetch-workers'),

@@ -41,6 +41,8 @@ export interface Config {
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;
+  /** 0 = no I/O watchdog (server/io-watchdog.ts). */
+  readonly ioStuckTimeoutMs: number;
   /** Bounds on calls, streams and connections (server/call-limits.ts, server/connection-limits.ts). */
   readonly limits: CallLimitsConfig;
   readonly logLevel: LogLevel;

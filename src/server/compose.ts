@@ -21,6 +21,7 @@
 // blocks, checkpoint copies and staged checkpoint files share.
 
 import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createBackend } from '../backend/create-backend';
 import { DeadlineBackend } from '../backend/deadline-backend';
 import { ObservedBackend } from '../backend/observed-backend';
@@ -55,11 +56,14 @@ import { ConnectionLimits } from './connection-limits';
 import { Daemon, type GrpcServices } from './daemon';
 import type { CallTracker } from './handlers';
 import { HealthState } from './health-service';
+import { IoWatchdog } from './io-watchdog';
 import { peerService } from './peer-service';
 import { accessPatternsApi, prefetchApi } from './prefetch-api';
 import { StatsRegistry, type StatsProviders } from './stats';
 
 const MEMORY_SWEEP_INTERVAL_MS = 5_000;
+/** How often the I/O watchdog queues its probe (at most; a quarter of io-stuck-timeout when shorter). */
+const IO_PROBE_INTERVAL_MS = 2_000;
 const MAX_UNIX_SOCKET_PATH = 107;
 
 /** Test and bench hooks that are not part of the user-facing config. */
@@ -83,7 +87,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   let chain: Backend = createBackend(config, log);
   if (extras.emulateBackend) chain = new ThrottledBackend(chain, extras.emulateBackend);
   // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
-  chain = new DeadlineBackend(chain, { timeoutMs: config.backendTimeoutMs, maxInflight: config.backendMaxInflight, logger: log });
+  const deadline = new DeadlineBackend(chain, { timeoutMs: config.backendTimeoutMs, maxInflight: config.backendMaxInflight, logger: log });
+  chain = deadline;
   const backend: Backend = new ObservedBackend(chain, histograms ? [histograms.backendObserver] : []);
 
   // 3. The distributed tier (a config it cannot run with throws here).
@@ -201,6 +206,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const view = new CachedView(config, store, log);
   const tracker: CallTracker = { inflight: 0, closing: false, log };
   const health = new HealthState();
+  const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
   const services: GrpcServices = {
     Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2)),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
@@ -221,6 +227,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     ...(checkpoints ? [{ name: 'checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() }] : []),
     ...(checkpointMount ? [checkpointMount] : []),
     memorySweep(config.memoryCacheTtlMs, mem),
+    ...(ioWatchdog ? [ioWatchdog] : []),
     // Last: it reads every other part's counters.
     ...(metricsServer ? [metricsServer] : []),
   ];
@@ -234,6 +241,11 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     services,
     parts,
     frontends: [view],
+    exitBlocker: () => {
+      if (ioWatchdog?.isStuck) return 'file I/O is stuck (every I/O thread busy past io-stuck-timeout)';
+      const n = deadline.unsettled;
+      return n > 0 ? `${n} backend call(s) never returned (a hung mount holds their I/O threads)` : undefined;
+    },
     describe: () => ({
       mount: view.dir,
       backend: backend.location,
@@ -243,6 +255,26 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       ssdBlocks: disk.snapshot().blocks,
       blockSize: config.blockSize,
     }),
+  });
+}
+
+/** Health goes NOT_SERVING while the file I/O pool is stuck (io-watchdog.ts). */
+function ioWatchdogFor(config: Config, health: HealthState, log: Logger): IoWatchdog {
+  return new IoWatchdog({
+    probe: () => stat(config.stateDir),
+    stuckMs: config.ioStuckTimeoutMs,
+    intervalMs: Math.max(50, Math.min(IO_PROBE_INTERVAL_MS, Math.floor(config.ioStuckTimeoutMs / 4))),
+    onChange: (stuck, waitedMs) => {
+      if (stuck) {
+        log.error('file I/O is stuck: every I/O thread has been busy past io-stuck-timeout (a hung mount?); Health is NOT_SERVING', {
+          waitedMs,
+          ioStuckTimeoutMs: config.ioStuckTimeoutMs,
+        });
+      } else {
+        log.warn('file I/O answers again; Health is SERVING', { waitedMs });
+      }
+      health.degrade(stuck ? 'file I/O stuck' : undefined);
+    },
   });
 }
 

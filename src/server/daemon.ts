@@ -49,6 +49,11 @@ export interface DaemonParts {
   readonly parts: readonly Part[];
   /** Frontends beside gRPC (the POSIX mount): started after the parts, stopped right after the drain. */
   readonly frontends: readonly Part[];
+  /**
+   * Why a normal process exit would hang, or undefined: libuv joins its I/O
+   * threads at exit, and a thread blocked in a hung mount never returns.
+   */
+  readonly exitBlocker?: () => string | undefined;
   /** Extra fields of the "serving" log line (backend, mount, tier sizes). */
   readonly describe: () => Record<string, unknown>;
 }
@@ -130,6 +135,11 @@ export class Daemon {
       ...this.parts.describe(),
       version: VERSION,
     });
+  }
+
+  /** Why exiting normally would hang (see DaemonParts.exitBlocker), or undefined. */
+  exitBlocker(): string | undefined {
+    return this.parts.exitBlocker?.();
   }
 
   /** Graceful stop: refuse new calls, drain, stop the frontends and parts. Idempotent. */
