@@ -253,6 +253,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       ssdCacheDir: config.ssdCacheDir,
       ssdCacheSize: config.ssdCacheSize,
       ssdBlocks: disk.snapshot().blocks,
+      ssdStartup: disk.snapshot().startup,
       blockSize: config.blockSize,
     }),
   });

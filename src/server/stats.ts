@@ -67,5 +67,6 @@ export function tierJson(t: TierSnapshot): Record<string, unknown> {
     corrupt_blocks: t.corruptBlocks,
     write_errors: t.writeErrors,
     state: t.state,
+    startup: t.startup ?? '',
   };
 }
