@@ -2,7 +2,7 @@
 // bare grpc-js server, reshuffled-epoch hit ratio against f and LRU, and warm
 // vs cold epochs over an emulated slow backend. Ratios only, one run.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TiercacheClient } from '../src/client/client';
 import { AdmissionPolicy, LruPolicy } from '../src/cache/policy';
@@ -230,6 +230,53 @@ function zipfVsLru(): BenchResult[] {
   return out;
 }
 
+/**
+ * The daemon's RSS while it streams a file 24x its memory budget (SSD tier
+ * off): how much beyond the budget a long stream costs (stream buffers, gRPC
+ * windows). The ratio is the peak growth over the memory budget.
+ */
+async function streamRss(): Promise<BenchResult[]> {
+  const budget = 16 * MiB;
+  const size = 384 * MiB;
+  const d = new TestDaemon({ flags: { 'memory-cache-size': '16MiB', 'ssd-cache-size': '0', 'block-size': '4MiB' } });
+  try {
+    mkdirSync(d.backendDir, { recursive: true });
+    const fd = openSync(join(d.backendDir, 'big.bin'), 'w');
+    const chunk = Buffer.alloc(4 * MiB, 7);
+    for (let off = 0; off < size; off += chunk.length) writeSync(fd, chunk);
+    closeSync(fd);
+    await d.start();
+    const rss = (): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+    const start = rss();
+    let peak = start;
+    let total = 0;
+    let n = 0;
+    const c = d.client();
+    for await (const ch of c.readChunks('big.bin')) {
+      total += ch.data.length;
+      if (++n % 16 === 0) peak = Math.max(peak, rss());
+    }
+    c.close();
+    if (total !== size) throw new Error(`streamed ${total} bytes of ${size}`);
+    const grown = peak - start;
+    log(`stream RSS: grew ${(grown / MiB).toFixed(0)} MiB streaming ${size / MiB} MiB with a ${budget / MiB} MiB budget`);
+    return [
+      {
+        name: 'rss while streaming 24x the memory budget',
+        metric: 'peak RSS growth (MiB)',
+        value: grown / MiB,
+        baseline: budget / MiB,
+        ratio: grown / budget,
+        baselineName: 'memory-cache-size',
+        target: '< 10x (was a test: < 160 MiB)',
+        note: 'lower is better; SSD tier off, 4 MiB blocks',
+      },
+    ];
+  } finally {
+    await d.cleanup();
+  }
+}
+
 export async function run(): Promise<BenchResult[]> {
-  return [...(await hotPath()), ...(await reshuffledEpochs()), ...zipfVsLru(), ...(await warmVsCold())];
+  return [...(await hotPath()), ...(await reshuffledEpochs()), ...zipfVsLru(), ...(await warmVsCold()), ...(await streamRss())];
 }

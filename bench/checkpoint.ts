@@ -28,8 +28,9 @@ import { PosixBackend } from '../src/backend/posix-backend';
 import { ThrottledBackend } from '../src/backend/throttled-backend';
 import { TiercacheClientError } from '../src/client/errors';
 import type { TiercacheClient } from '../src/client/client';
+import type { CheckpointDownload } from '../src/client/types';
 import type { BenchResult } from './types';
-import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, saveCheckpoint } from '../src/client/checkpoints';
+
 import { parseDuration, parseSize } from '../src/util/units';
 import { TestDaemon, pseudoRandomBytes } from '../test/helpers/daemon';
 
@@ -88,7 +89,7 @@ async function drainPersists(c: TiercacheClient): Promise<void> {
 }
 
 async function loadAll(c: TiercacheClient, job: string): Promise<number> {
-  const { stream } = await loadLatestCheckpoint(c, job);
+  const { stream } = await c.checkpoints.loadLatest(job);
   let n = 0;
   for await (const b of stream) n += (b as Buffer).length;
   return n;
@@ -126,7 +127,7 @@ export async function run(): Promise<BenchResult[]> {
       };
       const save = async () => {
         await settle();
-        saveT.push(await timed(() => saveCheckpoint(c, { jobId: 'bench', step: i }, data)));
+        saveT.push(await timed(() => c.checkpoints.save('bench', data, { step: i })));
         await drainPersists(c);
       };
       if (i % 2 === 0) {
@@ -218,7 +219,7 @@ async function crashLoop(dir: string, kills: number) {
   let lostAcked = 0;
   let checks = 0;
   const isNotFound = (err: unknown) => err instanceof TiercacheClientError && err.codeName === 'NOT_FOUND';
-  const intact = async (load: ReturnType<typeof loadCheckpoint>): Promise<number> => {
+  const intact = async (load: Promise<CheckpointDownload>): Promise<number> => {
     const { info, stream } = await load;
     const parts: Buffer[] = [];
     try {
@@ -239,15 +240,15 @@ async function crashLoop(dir: string, kills: number) {
       await d.start(['--emulate-backend-bandwidth', '16MiB']);
       const c = d.client();
       try {
-        const latest = await intact(loadLatestCheckpoint(c, job));
+        const latest = await intact(c.checkpoints.loadLatest(job));
         if (latest < acked) lostAcked++;
       } catch (err) {
         if (!isNotFound(err)) throw err;
         if (acked > 0) lostAcked++;
       }
-      for (const info of await listCheckpoints(c, job)) {
+      for (const info of await c.checkpoints.list(job)) {
         try {
-          await intact(loadCheckpoint(c, job, info.id));
+          await intact(c.checkpoints.load(job, info.id));
         } catch (err) {
           if (!isNotFound(err)) throw err; // deleted by retention in between
         }
@@ -261,7 +262,7 @@ async function crashLoop(dir: string, kills: number) {
         for (;;) {
           const s = ++step;
           try {
-            await saveCheckpoint(c, { jobId: job, step: s, sync: s % 3 === 0 }, payload(s));
+            await c.checkpoints.save(job, payload(s), { step: s, sync: s % 3 === 0 });
           } catch {
             return;
           }

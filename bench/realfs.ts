@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
-import { saveCheckpoint } from '../src/client/checkpoints';
+
 import type { TiercacheClient } from '../src/client/client';
 import { TestDaemon, log, now, percentile } from './harness';
 import type { BenchResult } from './types';
@@ -266,11 +266,11 @@ async function checkpointSave(mfs: MooseFs, size: number): Promise<BenchResult[]
   try {
     const directSecs = direct();
     let t = now();
-    const local = await saveCheckpoint(c, { jobId: 'bench-realfs', step: 1 }, data);
+    const local = await c.checkpoints.save('bench-realfs', data, { step: 1 });
     const blockingSecs = (now() - t) / 1000;
     if (local.size !== size) throw new Error('checkpoint size');
     t = now();
-    await saveCheckpoint(c, { jobId: 'bench-realfs', step: 2, sync: true }, data);
+    await c.checkpoints.save('bench-realfs', data, { step: 2, sync: true });
     const syncSecs = (now() - t) / 1000;
     const gib = size / (1024 * MiB);
     return [

@@ -76,8 +76,9 @@ export const versionMismatch = (path: string, asked: string, current: string): T
   new TiercacheError(ErrorCodes.FILE_CHANGED, `version mismatch for ${path}: asked for ${asked}, the file is now ${current}`);
 export const unauthenticated = (message: string): TiercacheError =>
   new TiercacheError(ErrorCodes.UNAUTHENTICATED, message);
-export const unimplemented = (method: string, issue: string): TiercacheError =>
-  new TiercacheError(ErrorCodes.UNIMPLEMENTED, `${method} is not implemented by this daemon yet (${issue})`);
+/** A service this daemon was started without; `how` says what would serve it. */
+export const notServed = (service: string, how: string): TiercacheError =>
+  new TiercacheError(ErrorCodes.UNIMPLEMENTED, `${service} is not served by this daemon: ${how}`);
 export const socketInUse = (path: string): TiercacheError =>
   new TiercacheError(
     ErrorCodes.SOCKET_IN_USE,

@@ -13,7 +13,7 @@ import { formatBytes } from '../util/units';
 import type { DiskCache } from './disk-cache';
 import type { MemCache } from './mem-cache';
 import { SingleFlight } from './single-flight';
-import { blockKey, pathOfKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchSource } from './types';
+import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type FetchSource } from './types';
 
 /** Largest number of file versions kept in the metadata cache. */
 const MAX_METADATA_ENTRIES = 200_000;
@@ -305,8 +305,8 @@ export class CachedStore {
     });
     if (stat?.isDir) throw isDirectory(rel);
     const removed = new Set<string>();
-    for (const k of [...this.mem.keys()]) if (pathOfKey(k) === rel && this.mem.delete(k)) removed.add(k);
-    for (const k of [...this.disk.keys()]) if (pathOfKey(k) === rel && this.disk.delete(k)) removed.add(k);
+    for (const k of this.mem.keysOfPath(rel)) if (this.mem.delete(k)) removed.add(k);
+    for (const k of this.disk.keysOfPath(rel)) if (this.disk.delete(k)) removed.add(k);
     this.meta.delete(rel);
     return removed.size;
   }
@@ -397,7 +397,7 @@ export class CachedStore {
 
   private dropVersion(path: string, version: string): void {
     const prefix = `${version}\u0000`;
-    for (const k of [...this.mem.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.mem.delete(k);
-    for (const k of [...this.disk.keys()]) if (k.startsWith(prefix) && pathOfKey(k) === path) this.disk.delete(k);
+    for (const k of this.mem.keysOfPath(path)) if (k.startsWith(prefix)) this.mem.delete(k);
+    for (const k of this.disk.keysOfPath(path)) if (k.startsWith(prefix)) this.disk.delete(k);
   }
 }

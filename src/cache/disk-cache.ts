@@ -11,6 +11,7 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { IndexStore, type IndexRow } from './index-store';
+import { KeysByPath } from './keys-by-path';
 import { describeFailure, quarantine, startupText, type SsdStartup } from './ssd-quarantine';
 import { AdmissionPolicy } from './policy';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
@@ -65,9 +66,10 @@ function defaultStatfs(dir: string): { free: number; total: number } {
 
 export class DiskCache {
   readonly counters = newTierCounters();
-  spaceRejections = 0;
   private readonly opts: DiskCacheOptions;
   private readonly entries = new Map<string, DiskEntry>();
+  /** The keys of `entries` by file path (kept in step with it). */
+  private readonly byPath = new KeysByPath();
   private readonly policy: AdmissionPolicy;
   private readonly store: IndexStore | undefined;
   /** How the tier started (ssd-quarantine.ts); in the stats. */
@@ -134,6 +136,8 @@ export class DiskCache {
   }
 
   private openOnce(indexFile: string): IndexStore {
+    // Empty again: a first attempt may have recovered part of the index before it failed.
+    for (const k of this.entries.keys()) this.byPath.remove(k);
     this.entries.clear();
     for (const k of [...this.policy.lruKeys()]) this.policy.remove(k);
     mkdirSync(this.blocksDir, { recursive: true });
@@ -231,8 +235,9 @@ export class DiskCache {
       return false;
     }
     for (const v of victims) this.evictKey(v);
+    // Refused for lack of disk space (ssd-free-ratio): an admission rejected like any other.
     if (!this.ensureFreeSpace(data.length)) {
-      this.spaceRejections++;
+      this.counters.admissionsRejected++;
       return false;
     }
     const file = createHash('sha1').update(key).digest('hex');
@@ -258,6 +263,7 @@ export class DiskCache {
     this.consecutiveErrors = 0;
     const e: DiskEntry = { file, id, size: data.length, crc, origin, wasRead: origin === 'read' };
     this.entries.set(key, e);
+    this.byPath.add(key);
     this.store!.upsert(this.rowOf(e));
     return true;
   }
@@ -274,6 +280,11 @@ export class DiskCache {
 
   keys(): IterableIterator<string> {
     return this.entries.keys();
+  }
+
+  /** The keys of one file's blocks (every version), without scanning the tier. */
+  keysOfPath(path: string): readonly string[] {
+    return this.byPath.keysOf(path);
   }
 
   snapshot(): TierSnapshot {
@@ -353,6 +364,7 @@ export class DiskCache {
 
   private remove(key: string, e: DiskEntry, eviction: boolean): void {
     this.entries.delete(key);
+    this.byPath.remove(key);
     this.policy.remove(key);
     this.store?.delete(e.file);
     fsp.unlink(this.filePath(e.file)).catch(() => {});
@@ -410,6 +422,7 @@ export class DiskCache {
       const id: BlockId = { path: r.path, version: r.version, index: r.idx };
       const key = blockKey(id);
       this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
+      this.byPath.add(key);
       this.policy.insert(key, r.size);
       known.add(r.file);
     }

@@ -23,6 +23,8 @@ export class FrequencySketch {
   private readonly width: number;
   private readonly table: Uint8Array;
   private readonly hash: HashFn;
+  /** Scratch for increment(): the counters' indexes, so a lookup allocates nothing. */
+  private readonly idx = new Int32Array(DEPTH);
   /** Increments since the last aging; all counters halve when it reaches sampleSize. */
   private additions = 0;
   readonly sampleSize: number;
@@ -47,15 +49,18 @@ export class FrequencySketch {
 
   increment(key: string): void {
     // Conservative update: raise only the counters at the current minimum.
-    const idx: number[] = [];
+    const idx = this.idx;
     let min = MAX_COUNT;
     for (let d = 0; d < DEPTH; d++) {
       const i = d * this.width + (this.hash(key, d) & (this.width - 1));
-      idx.push(i);
+      idx[d] = i;
       if (this.table[i]! < min) min = this.table[i]!;
     }
     if (min === MAX_COUNT) return;
-    for (const i of idx) if (this.table[i] === min) this.table[i] = min + 1;
+    for (let d = 0; d < DEPTH; d++) {
+      const i = idx[d]!;
+      if (this.table[i] === min) this.table[i] = min + 1;
+    }
     if (++this.additions >= this.sampleSize) this.age();
   }
 

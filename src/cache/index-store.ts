@@ -59,10 +59,6 @@ export class IndexStore {
     this.pending.set(file, null);
   }
 
-  get pendingCount(): number {
-    return this.pending.size;
-  }
-
   flush(): number {
     if (this.pending.size === 0) return 0;
     const ops = [...this.pending];

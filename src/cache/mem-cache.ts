@@ -1,6 +1,7 @@
 // Memory tier: blocks as Buffers under a byte budget, optional TTL.
 // Lookups are a Map get; admission and victims come from AdmissionPolicy.
 
+import { KeysByPath } from './keys-by-path';
 import { AdmissionPolicy } from './policy';
 import { newTierCounters, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
@@ -23,6 +24,8 @@ export interface MemCacheOptions {
 export class MemCache {
   readonly counters = newTierCounters();
   private readonly entries = new Map<string, MemEntry>();
+  /** The keys of `entries` by file path (kept in step with it). */
+  private readonly byPath = new KeysByPath();
   private readonly policy: AdmissionPolicy;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -70,6 +73,11 @@ export class MemCache {
     return this.entries.keys();
   }
 
+  /** The keys of one file's blocks (every version), without scanning the tier. */
+  keysOfPath(path: string): readonly string[] {
+    return this.byPath.keysOf(path);
+  }
+
   /** Presence check without counting (prefetch planning, warm-up --check). */
   has(key: string): boolean {
     return this.entries.has(key);
@@ -96,6 +104,7 @@ export class MemCache {
       if (ve) this.drop(v, ve, true);
     }
     this.entries.set(key, { data, storedAt: this.now(), origin, wasRead: origin === 'read' });
+    this.byPath.add(key);
     this.policy.insert(key, data.length);
     return true;
   }
@@ -143,6 +152,7 @@ export class MemCache {
 
   private drop(key: string, e: MemEntry, eviction: boolean): void {
     this.entries.delete(key);
+    this.byPath.remove(key);
     this.policy.remove(key);
     if (eviction) {
       this.counters.evictions++;

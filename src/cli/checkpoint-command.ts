@@ -2,14 +2,7 @@
 
 import { createReadStream, promises as fsp } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import {
-  deleteCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  loadLatestCheckpoint,
-  saveCheckpoint,
-  type CheckpointInfo,
-} from '../client/checkpoints';
+import type { CheckpointInfo } from '../client/checkpoints';
 import { formatBytes } from '../util/units';
 import { clientFor, parse, parseNonNegInt, SOCKET_OPTION, UsageError, writeAll, type Io } from './io';
 
@@ -66,7 +59,7 @@ export async function runCheckpointSave(argv: string[], io: Io): Promise<number>
   const input = src === '-' ? (io.stdin as AsyncIterable<Buffer>) : createReadStream(src, { highWaterMark: 1024 * 1024 });
   const client = clientFor(values as { socket?: string }, io, jobId);
   try {
-    const info = await saveCheckpoint(client, { jobId, step, metrics, sync: values['sync'] === true }, input);
+    const info = await client.checkpoints.save(jobId, input, { step, metrics, sync: values['sync'] === true });
     if (values['json']) io.stdout.write(JSON.stringify(info) + '\n');
     else io.stdout.write(`${info.id} ${info.state} ${formatBytes(info.size)} sha256:${info.sha256}\n`);
   } finally {
@@ -83,7 +76,7 @@ export async function runCheckpointLoad(argv: string[], io: Io): Promise<number>
   const out = values['output'] as string | undefined;
   const client = clientFor(values as { socket?: string }, io, jobId);
   try {
-    const { info, stream } = await (id ? loadCheckpoint(client, jobId, id) : loadLatestCheckpoint(client, jobId));
+    const { info, stream } = await (id ? client.checkpoints.load(jobId, id) : client.checkpoints.loadLatest(jobId));
     if (out === undefined || out === '-') {
       for await (const c of stream) await writeAll(io.stdout, c as Buffer);
     } else {
@@ -136,7 +129,7 @@ export async function runCheckpointLs(argv: string[], io: Io): Promise<number> {
   const jobId = requireJob(values, CHECKPOINT_LS_HELP);
   const client = clientFor(values as { socket?: string }, io, jobId);
   try {
-    const list = await listCheckpoints(client, jobId);
+    const list = await client.checkpoints.list(jobId);
     if (values['json']) io.stdout.write(JSON.stringify(list) + '\n');
     else if (list.length === 0) io.stderr.write(`no checkpoints for job ${jobId}\n`);
     else io.stdout.write(formatCheckpoints(list));
@@ -154,7 +147,7 @@ export async function runCheckpointRm(argv: string[], io: Io): Promise<number> {
   if (typeof id !== 'string' || id === '') throw new UsageError(`--id is required\n${CHECKPOINT_RM_HELP}`);
   const client = clientFor(values as { socket?: string }, io, jobId);
   try {
-    if (await deleteCheckpoint(client, jobId, id)) {
+    if (await client.checkpoints.delete(jobId, id)) {
       io.stdout.write(`deleted ${id}\n`);
       return 0;
     }

@@ -178,38 +178,7 @@ export class CheckpointsClient {
   }
 }
 
-// Function forms over a TiercacheClient, for callers that hold the client
-// rather than its `checkpoints` member (the CLI, tests, bench).
-
 export type { CheckpointInfo, CheckpointDownload } from './types';
-
-interface HasCheckpoints {
-  readonly checkpoints: CheckpointsClient;
-}
-
-export function saveCheckpoint(
-  client: HasCheckpoints,
-  opts: SaveOptions & { readonly jobId: string },
-  data: CheckpointSource,
-): Promise<CheckpointInfo> {
-  return client.checkpoints.save(opts.jobId, data, opts);
-}
-
-export function loadLatestCheckpoint(client: HasCheckpoints, jobId: string): Promise<CheckpointDownload> {
-  return client.checkpoints.loadLatest(jobId);
-}
-
-export function loadCheckpoint(client: HasCheckpoints, jobId: string, id: string): Promise<CheckpointDownload> {
-  return client.checkpoints.load(jobId, id);
-}
-
-export function listCheckpoints(client: HasCheckpoints, jobId: string): Promise<CheckpointInfo[]> {
-  return client.checkpoints.list(jobId);
-}
-
-export function deleteCheckpoint(client: HasCheckpoints, jobId: string, id: string): Promise<boolean> {
-  return client.checkpoints.delete(jobId, id);
-}
 
 /** Reads a whole checkpoint into memory (small checkpoints, tests). */
 export async function readCheckpoint(load: Promise<CheckpointDownload>): Promise<{ info: CheckpointInfo; data: Buffer }> {

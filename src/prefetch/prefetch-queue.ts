@@ -1,6 +1,6 @@
 // Bounded priority queue of prefetch tasks, deduplicated by block key.
-// A full queue drops the new task and counts it: enqueueing never blocks
-// and never grows memory without bound.
+// A full queue refuses the new task (the engine counts it as dropped):
+// enqueueing never blocks and never grows memory without bound.
 
 import type { PrefetchTask } from './types';
 
@@ -10,7 +10,6 @@ export class PrefetchQueue {
   private priorities: number[] = [];
   private readonly keys = new Set<string>();
   private readonly capacity: number;
-  dropped = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -27,10 +26,7 @@ export class PrefetchQueue {
   /** Returns false when the task was dropped (queue full) or already queued. */
   push(task: PrefetchTask): boolean {
     if (this.keys.has(task.key)) return false;
-    if (this.keys.size >= this.capacity) {
-      this.dropped++;
-      return false;
-    }
+    if (this.keys.size >= this.capacity) return false;
     let b = this.buckets.get(task.priority);
     if (!b) {
       b = [];

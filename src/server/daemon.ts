@@ -8,7 +8,7 @@
 
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Config, TcpService } from '../config/types';
-import { ConfigError, unimplemented } from '../errors';
+import { ConfigError, notServed } from '../errors';
 import type { Logger } from '../log';
 import { PeerToken } from '../peer/peer-token';
 import { CHANNEL_OPTIONS, serviceDefinition } from '../protocol/load';
@@ -224,6 +224,13 @@ function bind(server: Server, address: string): Promise<number> {
   });
 }
 
+/** What serves each optional service, for the UNIMPLEMENTED answer of a daemon started without it. */
+const HOW_TO_SERVE: Record<OptionalService, string> = {
+  Checkpoints: 'checkpoints are disabled on this backend (the daemon log says why)',
+  Peer: 'start it with --peers, --peer-token-file and --advertise to serve peers',
+  CheckpointMount: 'start it with --checkpoint-mount DIR',
+};
+
 function unbuilt(name: OptionalService): UntypedServiceImplementation {
-  return refusingService(name, unimplemented(`${name}`, 'this daemon was built without it'));
+  return refusingService(name, notServed(`tiercache.v1.${name}`, HOW_TO_SERVE[name]));
 }

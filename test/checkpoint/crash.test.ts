@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon, pseudoRandomBytes, eventually } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
 import { TiercacheClientError } from '../../src/client/errors';
-import { listCheckpoints, loadCheckpoint, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 import { checkpointDirs, checkpointStats, sha256 } from './fixtures';
 
 const ROUNDS = 20;
@@ -23,16 +23,16 @@ const payload = (step: number): Buffer => pseudoRandomBytes(1 + ((step * 7919) %
 async function verifyNothingTorn(c: TiercacheClient): Promise<number> {
   let latestStep = 0;
   try {
-    const { info, data } = await readCheckpoint(loadLatestCheckpoint(c, JOB));
+    const { info, data } = await readCheckpoint(c.checkpoints.loadLatest(JOB));
     assert.equal(sha256(data), info.sha256, 'latest matches its sha256');
     assert.ok(data.equals(payload(info.step)), `latest (step ${info.step}) is the whole checkpoint that was sent`);
     latestStep = info.step;
   } catch (err) {
     if (!(err instanceof TiercacheClientError && err.codeName === 'NOT_FOUND')) throw err;
   }
-  for (const info of await listCheckpoints(c, JOB)) {
+  for (const info of await c.checkpoints.list(JOB)) {
     try {
-      const got = await readCheckpoint(loadCheckpoint(c, JOB, info.id));
+      const got = await readCheckpoint(c.checkpoints.load(JOB, info.id));
       assert.ok(got.data.equals(payload(info.step)), `listed step ${info.step} is whole`);
     } catch (err) {
       // Retention, resumed after the restart, may delete an old one between List and Load.
@@ -85,7 +85,7 @@ describe('checkpoints under kill -9', () => {
         for (;;) {
           const s = ++step;
           try {
-            await saveCheckpoint(c, { jobId: JOB, step: s, sync: s % 3 === 0 }, payload(s));
+            await c.checkpoints.save(JOB, payload(s), { step: s, sync: s % 3 === 0 });
           } catch {
             return; // the daemon is gone
           }

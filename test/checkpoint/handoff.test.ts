@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { TestDaemon, pseudoRandomBytes, eventually } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
-import { listCheckpoints, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 import { MiB, checkpointStats, failure, sha256 } from './fixtures';
 
 describe('hand-off saves', () => {
@@ -33,9 +33,9 @@ describe('hand-off saves', () => {
 
   it('saves through the hand-off directory by default, with the same result as a streamed save', async () => {
     const data = pseudoRandomBytes(9 * MiB + 17, 5);
-    const viaHandoff = await saveCheckpoint(c, { jobId: 'h', step: 1, metrics: { loss: 0.5 }, transport: 'handoff' }, data);
-    const viaStream = await saveCheckpoint(c, { jobId: 'h', step: 2, transport: 'stream' }, data);
-    const viaDefault = await saveCheckpoint(c, { jobId: 'h', step: 3 }, Readable.from([data.subarray(0, MiB), data.subarray(MiB)]));
+    const viaHandoff = await c.checkpoints.save('h', data, { step: 1, metrics: { loss: 0.5 }, transport: 'handoff' });
+    const viaStream = await c.checkpoints.save('h', data, { step: 2, transport: 'stream' });
+    const viaDefault = await c.checkpoints.save('h', Readable.from([data.subarray(0, MiB), data.subarray(MiB)]), { step: 3 });
     for (const info of [viaHandoff, viaStream, viaDefault]) {
       assert.equal(info.size, data.length);
       assert.equal(info.sha256, sha256(data));
@@ -43,11 +43,11 @@ describe('hand-off saves', () => {
     }
     assert.deepEqual(viaHandoff.metrics, { loss: 0.5 });
     assert.deepEqual(readdirSync(handoff()), [], 'the file was taken over, nothing is left behind');
-    const got = await readCheckpoint(loadLatestCheckpoint(c, 'h'));
+    const got = await readCheckpoint(c.checkpoints.loadLatest('h'));
     assert.equal(got.info.step, 3);
     assert.ok(got.data.equals(data));
     await eventually(async () => (await checkpointStats(c))['pending_persist'] === 0, 10_000, 'persisted');
-    assert.equal((await listCheckpoints(c, 'h'))[0]!.state, 'PERSISTED');
+    assert.equal((await c.checkpoints.list('h'))[0]!.state, 'PERSISTED');
   });
 
   it('leaves nothing behind when the source fails half-way', async () => {
@@ -57,9 +57,9 @@ describe('hand-off saves', () => {
         throw new Error('training process died');
       })(),
     );
-    await assert.rejects(saveCheckpoint(c, { jobId: 'h-cut', step: 1, transport: 'handoff' }, source), /training process died/);
+    await assert.rejects(c.checkpoints.save('h-cut', source, { step: 1, transport: 'handoff' }), /training process died/);
     assert.deepEqual(readdirSync(handoff()), []);
-    assert.deepEqual(await listCheckpoints(c, 'h-cut'), []);
+    assert.deepEqual(await c.checkpoints.list('h-cut'), []);
   });
 
   it('refuses hand-off names that are paths, guessable, symlinks, hard links, readable by others or missing, and keeps running', async () => {
@@ -83,7 +83,7 @@ describe('hand-off saves', () => {
       assert.equal(r.code, code, name);
       assert.match(r.message, message);
     }
-    assert.deepEqual(await listCheckpoints(c, 'evil'), []);
+    assert.deepEqual(await c.checkpoints.list('evil'), []);
     assert.equal(readFileSync(outside, 'utf8'), 'not for the daemon', 'the file outside is untouched');
   });
 
@@ -94,8 +94,8 @@ describe('hand-off saves', () => {
       { header: { job_id: 'lie', step: 1, metrics: {}, sync: false, handoff_file: lie, sha256: sha256(Buffer.alloc(1000, 8)) } },
     ]);
     assert.equal(info.state, 'LOCAL');
-    await eventually(async () => (await listCheckpoints(c, 'lie')).length === 0, 10_000, 'the corrupt checkpoint to be dropped');
-    const r = await failure(readCheckpoint(loadLatestCheckpoint(c, 'lie')));
+    await eventually(async () => (await c.checkpoints.list('lie')).length === 0, 10_000, 'the corrupt checkpoint to be dropped');
+    const r = await failure(readCheckpoint(c.checkpoints.loadLatest('lie')));
     assert.equal(r.code, 'NOT_FOUND');
   });
 });

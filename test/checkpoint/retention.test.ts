@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, un
 import { join } from 'node:path';
 import { TestDaemon, eventually } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
-import { listCheckpoints, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 import { checkpointDirs, checkpointStats, ids } from './fixtures';
 
 describe('checkpoint retention', () => {
@@ -29,18 +29,18 @@ describe('checkpoint retention', () => {
   it('keeps exactly max-checkpoints per job, locally and on the backend', async () => {
     const saved = [];
     for (let step = 1; step <= 5; step++) {
-      saved.push(await saveCheckpoint(c, { jobId: 'keep', step, sync: true }, Buffer.from(`step ${step}`)));
+      saved.push(await c.checkpoints.save('keep', Buffer.from(`step ${step}`), { step, sync: true }));
     }
     const newest = saved.slice(-2).reverse().map((s) => s.id);
-    await eventually(async () => (await listCheckpoints(c, 'keep')).length === 2, 5_000, 'retention');
-    assert.deepEqual(ids(await listCheckpoints(c, 'keep')), newest);
+    await eventually(async () => (await c.checkpoints.list('keep')).length === 2, 5_000, 'retention');
+    assert.deepEqual(ids(await c.checkpoints.list('keep')), newest);
     assert.deepEqual(checkpointDirs(backendRoot(), 'keep').map((x) => x.id).reverse(), newest);
     assert.deepEqual(checkpointDirs(localRoot(), 'keep').map((x) => x.id).reverse(), newest);
-    assert.equal((await readCheckpoint(loadLatestCheckpoint(c, 'keep'))).data.toString(), 'step 5');
+    assert.equal((await readCheckpoint(c.checkpoints.loadLatest('keep'))).data.toString(), 'step 5');
   });
 
   it('never deletes the only persisted checkpoint while the backend refuses writes, and catches up after', async () => {
-    const first = await saveCheckpoint(c, { jobId: 'outage', step: 1, sync: true }, Buffer.from('the good one'));
+    const first = await c.checkpoints.save('outage', Buffer.from('the good one'), { step: 1, sync: true });
     // Make the job's backend directory unusable: a symlink out of the backend
     // root, which the path guard refuses (chmod would not stop root).
     const jobDir = join(backendRoot(), 'outage');
@@ -50,9 +50,9 @@ describe('checkpoint retention', () => {
     symlinkSync(join(away, 'outage'), jobDir);
     const failuresBefore = (await checkpointStats(c))['failures']!;
     const later = [];
-    for (let step = 2; step <= 5; step++) later.push(await saveCheckpoint(c, { jobId: 'outage', step }, Buffer.from(`step ${step}`)));
+    for (let step = 2; step <= 5; step++) later.push(await c.checkpoints.save('outage', Buffer.from(`step ${step}`), { step }));
     await eventually(async () => (await checkpointStats(c))['failures']! > failuresBefore, 5_000, 'a failed persist');
-    const listed = await listCheckpoints(c, 'outage');
+    const listed = await c.checkpoints.list('outage');
     assert.equal(listed.length, 5, 'nothing deleted');
     assert.deepEqual(ids(listed), [...later.map((s) => s.id)].reverse().concat(first.id));
     assert.equal(listed.at(-1)!.id, first.id);
@@ -69,7 +69,7 @@ describe('checkpoint retention', () => {
     const newest = later.slice(-2).reverse().map((s) => s.id);
     await eventually(async () => (await checkpointStats(c))['pending_persist'] === 0, 20_000, 'persists resumed');
     await eventually(async () => checkpointDirs(backendRoot(), 'outage').length === 2, 5_000, 'retention');
-    assert.deepEqual(ids(await listCheckpoints(c, 'outage')), newest);
-    assert.ok((await listCheckpoints(c, 'outage')).every((x) => x.state === 'PERSISTED'));
+    assert.deepEqual(ids(await c.checkpoints.list('outage')), newest);
+    assert.ok((await c.checkpoints.list('outage')).every((x) => x.state === 'PERSISTED'));
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, eventually, pseudoRandomBytes } from '../helpers/daemon';
-import { listCheckpoints, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 import { MiB, checkpointStats } from './fixtures';
 
 describe('SSD budget shared with checkpoints', () => {
@@ -20,7 +20,7 @@ describe('SSD budget shared with checkpoints', () => {
     const c = d.client();
     try {
       const data = pseudoRandomBytes(4 * MiB, 9);
-      const info = await saveCheckpoint(c, { jobId: 'budget', step: 1, sync: true }, data);
+      const info = await c.checkpoints.save('budget', data, { step: 1, sync: true });
       assert.equal(info.state, 'PERSISTED');
       assert.equal((await checkpointStats(c))['local_bytes'], 4 * MiB);
       // 6 MiB of blocks + a 4 MiB local copy do not fit in 8 MiB: the copy goes.
@@ -30,8 +30,8 @@ describe('SSD budget shared with checkpoints', () => {
       const ssd = ((await c.stats('ssd')) as { ssd: { used_bytes: number; evictions: number } }).ssd;
       assert.equal(ssd.used_bytes, 6 * MiB);
       assert.equal(ssd.evictions, 0, 'no cache block was evicted');
-      assert.equal((await listCheckpoints(c, 'budget'))[0]!.id, info.id);
-      const got = await readCheckpoint(loadLatestCheckpoint(c, 'budget'));
+      assert.equal((await c.checkpoints.list('budget'))[0]!.id, info.id);
+      const got = await readCheckpoint(c.checkpoints.loadLatest('budget'));
       assert.ok(got.data.equals(data), 'loaded from the backend copy');
     } finally {
       c.close();

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
-import { readCheckpoint, loadLatestCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 
 const PYTHON = '/usr/bin/python3';
 const SWAPPER = join(__dirname, '../../../test/hostile/swapper.py');
@@ -57,7 +57,7 @@ async function raceHandoff(d: TestDaemon, c: TiercacheClient, handoff: string): 
         continue;
       }
       saved++;
-      const got = await readCheckpoint(loadLatestCheckpoint(c, job));
+      const got = await readCheckpoint(c.checkpoints.loadLatest(job));
       assert.equal(got.data.toString(), `benign-${k}`, `save ${k} holds what the attacker swapped in`);
     }
   };

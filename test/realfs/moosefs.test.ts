@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon, pseudoRandomBytes } from '../helpers/daemon';
 import { MooseFs, mustRunRealFs } from '../helpers/moosefs';
 import type { TiercacheClient } from '../../src/client/client';
-import { listCheckpoints, loadLatestCheckpoint, readCheckpoint, saveCheckpoint } from '../../src/client/checkpoints';
+import { readCheckpoint } from '../../src/client/checkpoints';
 
 const MiB = 1024 * 1024;
 const METADATA_TTL_MS = 1000;
@@ -122,22 +122,22 @@ describe('tiercache over MooseFS', () => {
   it('persists checkpoints to MooseFS; a daemon on another node loads the latest', async (t) => {
     const cl = ready(t);
     if (!cl) return;
-    await saveCheckpoint(cl, { jobId: 'mfs-job', step: 1, sync: true }, pseudoRandomBytes(2 * MiB, 1));
+    await cl.checkpoints.save('mfs-job', pseudoRandomBytes(2 * MiB, 1), { step: 1, sync: true });
     const data = pseudoRandomBytes(9 * MiB + 3, 2);
-    const latest = await saveCheckpoint(cl, { jobId: 'mfs-job', step: 2, sync: true }, data);
+    const latest = await cl.checkpoints.save('mfs-job', data, { step: 2, sync: true });
     assert.equal(latest.state, 'PERSISTED');
     const other = new TestDaemon({ backendDir: otherMnt });
     try {
       await other.start();
       const oc = other.client();
       try {
-        const list = await listCheckpoints(oc, 'mfs-job');
+        const list = await oc.checkpoints.list('mfs-job');
         assert.deepEqual(
           list.map((x) => x.step),
           [2, 1],
           'both checkpoints are visible from the other node',
         );
-        const got = await readCheckpoint(loadLatestCheckpoint(oc, 'mfs-job'));
+        const got = await readCheckpoint(oc.checkpoints.loadLatest('mfs-job'));
         assert.equal(got.info.id, latest.id);
         assert.ok(got.data.equals(data), 'bytes equal');
       } finally {
