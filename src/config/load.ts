@@ -282,6 +282,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     prefetchMaxInflight: num('prefetch-max-inflight'),
     prefetchQueueSize: num('prefetch-queue-size'),
     maxReadahead: num('max-readahead'),
+    prefetchMaxShare: num('prefetch-max-share'),
     planLookahead: num('plan-lookahead'),
     maxPlanPaths: num('max-plan-paths'),
     historyMaxRows: num('history-max-rows'),

@@ -51,6 +51,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'prefetch-workers', kind: 'int', default: 2, min: 1, max: 64, help: 'piscina threads for prefetch I/O and analysis' },
   { key: 'prefetch-max-inflight', kind: 'size', default: '256MiB', min: 0, help: 'bound on prefetch bytes being fetched at once' },
   { key: 'prefetch-queue-size', kind: 'int', default: 4096, min: 1, help: 'queued prefetch blocks beyond which new work is dropped (and counted)' },
+  { key: 'prefetch-max-share', kind: 'ratio', default: 0.25, min: 0.01, max: 1, help: 'share of the memory tier that one job\'s explicit Prefetch may hold unread; a larger request is cut (and says so), so it cannot push out what other jobs read' },
   { key: 'max-readahead', kind: 'size', default: '64MiB', min: 0, help: 'largest sequential readahead window per stream' },
   { key: 'max-plan-paths', kind: 'int', default: 2_000_000, min: 1, help: 'largest SubmitPlan (paths); a larger one is refused with INVALID_ARGUMENT' },
   { key: 'plan-lookahead', kind: 'int', default: 64, min: 1, help: 'how many files of a submitted plan are fetched ahead of the client' },

@@ -50,6 +50,7 @@ export interface Config {
   readonly prefetchMaxInflight: number;
   readonly prefetchQueueSize: number;
   readonly maxReadahead: number;
+  readonly prefetchMaxShare: number;
   readonly planLookahead: number;
   readonly maxPlanPaths: number;
   readonly historyMaxRows: number;
