@@ -19,7 +19,7 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { fileChanged, invalidPath, isDirectory, TiercacheError } from '../errors';
+import { ErrorCodes, fileChanged, hasCode, invalidPath, isDirectory, TiercacheError } from '../errors';
 import type { Logger } from '../log';
 import { normalizeRequestPath } from './path-guard';
 import { createS3Client, withRetries, type RetryCounters, type S3ClientOptions } from './s3-client';
@@ -277,7 +277,7 @@ export class S3Backend implements Backend, WritableBackend {
   private fail(err: unknown, rel: string, key: string): TiercacheError {
     if (err instanceof TiercacheError) return err;
     const mapped = mapS3Error(err, { path: rel, url: s3Url(this.loc, key), endpoint: this.endpoint });
-    if (mapped.code === 'TC_BACKEND_UNAVAILABLE') this.counters.errors++;
+    if (hasCode(mapped, ErrorCodes.BACKEND_UNAVAILABLE)) this.counters.errors++;
     return mapped;
   }
 }

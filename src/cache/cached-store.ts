@@ -125,6 +125,11 @@ export class CachedStore {
     this.blockTimer = opts.blockTimer;
   }
 
+  /** Block loads that joined one in flight instead of starting their own (groupcache's LoadsDeduped). */
+  get loadsDeduped(): number {
+    return this.flights.deduped + this.directFlights.deduped;
+  }
+
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */
   async stat(path: string): Promise<BackendStat> {
     const rel = normalizeRequestPath(path);

@@ -13,6 +13,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { FsError } from '../fuse/types';
 import type { Logger } from '../log';
+import { ErrorCodes, hasCode } from '../errors';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
 import type { Journal } from './journal';
 import { type FileNode, type Namespace } from './namespace';
@@ -173,7 +174,7 @@ export class FileWriters {
       try {
         stat = await t.end();
       } catch (err) {
-        const errno = getErrorCode(err) === 'TC_NO_SPACE' ? 'ENOSPC' : 'EIO';
+        const errno = hasCode(err, ErrorCodes.NO_SPACE) ? 'ENOSPC' : 'EIO';
         this.o.log.error('writing a file through to the backend failed; it was not saved', { path, err: getErrorMessage(err) });
         throw new FsError(errno, `writing ${path} through to the backend failed: ${getErrorMessage(err)}`, { cause: err });
       }

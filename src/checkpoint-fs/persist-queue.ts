@@ -12,7 +12,8 @@
 
 import { backoffDelay, PERSIST_BACKOFF_BASE_MS, PERSIST_BACKOFF_CAP_MS } from '../checkpoint/persister';
 import type { Logger } from '../log';
-import { getErrorCode, getErrorMessage } from '../util/errors-message';
+import { ErrorCodes, hasCode } from '../errors';
+import { getErrorMessage } from '../util/errors-message';
 import type { Journal } from './journal';
 import type { PersistBackend, PersistOp } from './types';
 
@@ -248,7 +249,7 @@ export class PersistQueue {
       await b.rename(at(op.path), at(op.to));
       return { outcome: 'persisted' };
     } catch (err) {
-      if (getErrorCode(err) !== 'TC_NOT_FOUND') throw err;
+      if (!hasCode(err, ErrorCodes.NOT_FOUND)) throw err;
       // Only an outside change to the backend gets here: nothing to move.
       this.opts.log.warn('rename source is not on the backend; skipped', { from: op.path, to: op.to });
       return { outcome: 'skipped' };

@@ -5,7 +5,7 @@
 
 import type { Backend } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
-import { getErrorCode } from '../util/errors-message';
+import { ErrorCodes, hasCode } from '../errors';
 import { forEachConcurrently } from '../util/concurrency';
 import type { RemoteEntry, RemoteTree } from './types';
 
@@ -29,7 +29,7 @@ export class BackendRemoteTree implements RemoteTree {
       if (!st.isDir) return undefined;
       paths = await this.backend.readdir(dir);
     } catch (err) {
-      if (getErrorCode(err) === 'TC_NOT_FOUND') return undefined;
+      if (hasCode(err, ErrorCodes.NOT_FOUND)) return undefined;
       throw err;
     }
     const out: (RemoteEntry | undefined)[] = new Array(paths.length);
@@ -42,8 +42,7 @@ export class BackendRemoteTree implements RemoteTree {
         const s = await this.backend.stat(p);
         out[i] = { name, kind: s.isDir ? 'dir' : 'file', size: s.size, mtimeMs: s.mtimeMs, version: s.version };
       } catch (err) {
-        const code = getErrorCode(err);
-        if (code !== 'TC_NOT_FOUND' && code !== 'TC_PATH_ESCAPES_ROOT') throw err;
+        if (!hasCode(err, ErrorCodes.NOT_FOUND) && !hasCode(err, ErrorCodes.PATH_ESCAPES_ROOT)) throw err;
       }
     });
     return out.filter((e): e is RemoteEntry => e !== undefined);

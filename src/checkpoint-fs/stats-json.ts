@@ -1,8 +1,9 @@
 // The checkpoint mount's Admin.Stats section (admin.proto CheckpointMountStats).
 
 import type { CheckpointFs } from './checkpoint-fs';
+import type { CheckpointMountStats } from '../protocol/types';
 
-export function mountStatsJson(fs: CheckpointFs, mountDir: string): Record<string, unknown> {
+export function mountStatsJson(fs: CheckpointFs, mountDir: string): CheckpointMountStats {
   const s = fs.stats();
   return {
     mount_dir: mountDir,

@@ -3,12 +3,8 @@
 // Admin.Stats, durations go to the observer it is built with (the metrics
 // histograms, when the metrics endpoint is on).
 
-import type {
-  CheckpointCounters,
-  DurationKind,
-  DurationObserver,
-  RestoreSource,
-} from './types';
+import type { CheckpointStats } from '../protocol/types';
+import type { CheckpointCounters, DurationKind, DurationObserver, RestoreSource } from './types';
 
 export const newCheckpointCounters = (): CheckpointCounters => ({
   saves: 0,
@@ -55,7 +51,7 @@ export class CheckpointMetrics {
    * failed saves plus failed persist attempts; the ratio is over all save
    * and persist attempts.
    */
-  statsSection(): Record<string, number> {
+  statsSection(): CheckpointStats {
     const c = this.counters;
     const failures = c.saveFailures + c.persistFailures;
     const attempts = c.saves + c.persists + failures;

@@ -87,5 +87,6 @@ export function formatStats(s: StatsResponseIn): string {
     if (cm.persist_error) out += `checkpoint mount: persisting is failing: ${cm.persist_error}\n`;
   }
   out += `\nbackend${s.backend_kind ? ` (${s.backend_kind})` : ''}: ${s.backend_reads} reads, ${formatBytes(Number(s.backend_bytes_read))} read, ${s.backend_errors} errors, ${s.backend_throttled ?? 0} throttled\n`;
+  if (Number(s.loads_deduped ?? 0) > 0) out += `single-flight: ${s.loads_deduped} block loads joined one already in flight\n`;
   return out;
 }

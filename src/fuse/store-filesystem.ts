@@ -13,7 +13,7 @@
 import { promises as fsp } from 'node:fs';
 import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadContext } from '../cache/cached-store';
-import { ErrorCodes, TiercacheError } from '../errors';
+import { ErrorCodes, TiercacheError, hasCode } from '../errors';
 import { getErrorMessage } from '../util/errors-message';
 import { FsError, type Errno, type FsAttr, type FsDirEntry, type FsOpened, type FsStatfs, type MountFilesystem } from './types';
 
@@ -122,7 +122,7 @@ export class StoreFilesystem implements MountFilesystem {
       return Buffer.concat(parts);
     } catch (err) {
       // Past the end of a file that shrank: end of file, not an error.
-      if (err instanceof TiercacheError && err.code === ErrorCodes.OUT_OF_RANGE) return Buffer.alloc(0);
+      if (hasCode(err, ErrorCodes.OUT_OF_RANGE)) return Buffer.alloc(0);
       throw fsErrorOf(err);
     }
   }

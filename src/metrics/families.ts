@@ -4,34 +4,29 @@
 
 import type { BackendCounters } from '../backend/types';
 import type { SourceCounters } from '../cache/cached-store';
+import type { CheckpointMountStats, CheckpointStats, DistributedStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
 import type { FamilySpec, Sample } from './snapshot-family';
-import {
-  READ_SOURCES,
-  CACHE_TIERS,
-  type CheckpointMountStatsJson,
-  type CheckpointStatsJson,
-  type DistributedStatsJson,
-  type PrefetchStatsJson,
-} from './types';
+import { READ_SOURCES, CACHE_TIERS } from './types';
 
 export interface ScrapeSnapshot {
-  /** Admin.Stats 'all', snake_case as in admin.proto. */
-  readonly stats: Record<string, unknown>;
+  /** Admin.Stats 'all', as admin.proto types it. */
+  readonly stats: StatsResponse;
   readonly bytesBySource: SourceCounters;
   readonly blocksBySource: SourceCounters;
   readonly backend: BackendCounters;
 }
 
-type Tier = Record<string, unknown>;
+/** The numeric fields of a message. */
+type NumericField<T> = { [K in keyof T]: T[K] extends number ? K : never }[keyof T];
 type Spec = FamilySpec<ScrapeSnapshot>;
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-function perTier(field: string): (s: ScrapeSnapshot) => Sample[] {
+function perTier(field: NumericField<TierStats>): (s: ScrapeSnapshot) => Sample[] {
   return (s) => {
     const out: Sample[] = [];
     for (const tier of CACHE_TIERS) {
-      const t = s.stats[tier] as Tier | undefined;
+      const t = s.stats[tier];
       if (t) out.push([{ tier }, num(t[field])]);
     }
     return out;
@@ -39,21 +34,24 @@ function perTier(field: string): (s: ScrapeSnapshot) => Sample[] {
 }
 
 /** One sample from a stats section, none when the section is absent. */
-function fromSection<T>(section: string, pick: (t: T) => number | undefined, when: (t: T) => boolean = () => true) {
+type Section = 'prefetch' | 'checkpoints' | 'checkpoint_mount' | 'distributed';
+
+function fromSection<K extends Section>(
+  section: K,
+  pick: (t: NonNullable<StatsResponse[K]>) => number,
+  when: (t: NonNullable<StatsResponse[K]>) => boolean = () => true,
+) {
   return (s: ScrapeSnapshot): Sample[] => {
-    const sec = s.stats[section] as T | undefined;
+    const sec = s.stats[section] as NonNullable<StatsResponse[K]> | null;
     if (!sec || !when(sec)) return [];
     return [[{}, num(pick(sec))]];
   };
 }
 
-const prefetch = (pick: (t: PrefetchStatsJson) => number | undefined) => fromSection<PrefetchStatsJson>('prefetch', pick);
-const checkpoint = (pick: (t: CheckpointStatsJson) => number | undefined) =>
-  fromSection<CheckpointStatsJson>('checkpoints', pick);
-const mount = (pick: (t: CheckpointMountStatsJson) => number | undefined) =>
-  fromSection<CheckpointMountStatsJson>('checkpoint_mount', pick);
-const peer = (pick: (t: DistributedStatsJson) => number | undefined) =>
-  fromSection<DistributedStatsJson>('distributed', pick, (d) => d.enabled === true);
+const prefetch = (pick: (t: PrefetchStats) => number) => fromSection('prefetch', pick);
+const checkpoint = (pick: (t: CheckpointStats) => number) => fromSection('checkpoints', pick);
+const mount = (pick: (t: CheckpointMountStats) => number) => fromSection('checkpoint_mount', pick);
+const peer = (pick: (t: DistributedStats) => number) => fromSection('distributed', pick, (d) => d.enabled);
 
 export const FAMILIES: readonly Spec[] = [
   {
@@ -100,8 +98,8 @@ export const FAMILIES: readonly Spec[] = [
     samples: (s) => {
       const out: Sample[] = [];
       for (const tier of CACHE_TIERS) {
-        const t = s.stats[tier] as Tier | undefined;
-        if (t) out.push([{ tier, state: String(t['state']) }, 1]);
+        const t = s.stats[tier];
+        if (t) out.push([{ tier, state: t.state }, 1]);
       }
       return out;
     },
@@ -176,10 +174,10 @@ export const FAMILIES: readonly Spec[] = [
     help: 'Peers in the ring (this node included), by state.',
     type: 'gauge',
     samples: (s) => {
-      const d = s.stats['distributed'] as DistributedStatsJson | undefined;
+      const d = s.stats.distributed;
       if (!d?.enabled) return [];
       const byState = new Map<string, number>();
-      for (const p of d.peers ?? []) byState.set(String(p.state ?? 'unknown'), (byState.get(String(p.state ?? 'unknown')) ?? 0) + 1);
+      for (const p of d.peers) byState.set(p.state || 'unknown', (byState.get(p.state || 'unknown') ?? 0) + 1);
       return [...byState].map(([state, n]) => [{ state }, n] as const);
     },
   },
@@ -187,7 +185,13 @@ export const FAMILIES: readonly Spec[] = [
     name: 'tiercache_build_info',
     help: 'Version of the running daemon (always 1).',
     type: 'gauge',
-    samples: (s) => [[{ version: String(s.stats['version'] ?? '') }, 1]],
+    samples: (s) => [[{ version: s.stats.version }, 1]],
   },
-  { name: 'tiercache_block_size_bytes', help: 'Cache block size.', type: 'gauge', samples: (s) => [[{}, num(s.stats['block_size'])]] },
+  { name: 'tiercache_block_size_bytes', help: 'Cache block size.', type: 'gauge', samples: (s) => [[{}, num(s.stats.block_size)]] },
+  {
+    name: 'tiercache_loads_deduped_total',
+    help: 'Block loads that joined one already in flight instead of starting their own (single-flight).',
+    type: 'counter',
+    samples: (s) => [[{}, num(s.stats.loads_deduped)]],
+  },
 ];

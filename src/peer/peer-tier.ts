@@ -19,6 +19,7 @@ import { Membership } from './membership';
 import { PeerFetcher } from './peer-fetcher';
 import { PeerToken } from './peer-token';
 import { newPeerCounters, type PeerConnection, type PeerCounters } from './types';
+import type { DistributedStats } from '../protocol/types';
 
 /** Reconnect backoff to a failed peer: from one health interval up to this many. */
 const MAX_BACKOFF_INTERVALS = 10;
@@ -111,7 +112,7 @@ export class PeerTier implements Part {
   }
 
   /** The "distributed" section of Admin.Stats (DistributedStats, snake_case). */
-  stats(blocksBySource: { memory: number; ssd: number; peer: number; backend: number }): Record<string, unknown> {
+  stats(blocksBySource: { memory: number; ssd: number; peer: number; backend: number }): DistributedStats {
     const c = this.counters;
     return {
       enabled: true,

@@ -24,6 +24,7 @@ import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AccessPatternsResponse } from '../protocol/types';
 import type { AnalyzeTask, ReadBlockTask, analyze as analyzeInWorker } from './worker';
+import type { PrefetchStats } from '../protocol/types';
 
 /** Files fetched ahead of an ordered directory walk. */
 const NEXT_FILES = 4;
@@ -373,7 +374,7 @@ export class PrefetchEngine {
     return stats.filter((s): s is BackendStat => s !== undefined);
   }
 
-  snapshot(): Record<string, number> {
+  snapshot(): PrefetchStats {
     const c = this.counters;
     return {
       prefetched_blocks: c.prefetchedBlocks,

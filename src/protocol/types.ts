@@ -19,6 +19,7 @@ export type { BlockRequest__Output as BlockRequest, BlockRequest as BlockRequest
 export type { BlockResponse__Output as BlockResponse, BlockResponse as BlockResponseIn } from '../generated/proto/tiercache/v1/BlockResponse';
 export type { ByteRange__Output as ByteRange, ByteRange as ByteRangeIn } from '../generated/proto/tiercache/v1/ByteRange';
 export type { CheckpointInfo__Output as CheckpointInfo, CheckpointInfo as CheckpointInfoIn } from '../generated/proto/tiercache/v1/CheckpointInfo';
+export type { CheckpointMountStats__Output as CheckpointMountStats, CheckpointMountStats as CheckpointMountStatsIn } from '../generated/proto/tiercache/v1/CheckpointMountStats';
 export type { CheckpointStats__Output as CheckpointStats, CheckpointStats as CheckpointStatsIn } from '../generated/proto/tiercache/v1/CheckpointStats';
 export type { ConfigRequest__Output as ConfigRequest, ConfigRequest as ConfigRequestIn } from '../generated/proto/tiercache/v1/ConfigRequest';
 export type { ConfigResponse__Output as ConfigResponse, ConfigResponse as ConfigResponseIn } from '../generated/proto/tiercache/v1/ConfigResponse';

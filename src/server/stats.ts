@@ -4,10 +4,31 @@
 
 import type { CachedStore } from '../cache/cached-store';
 import type { TierSnapshot } from '../cache/types';
+import type { CheckpointMountStats, CheckpointStats, DistributedStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
 
-export type StatsSection = 'distributed' | 'prefetch' | 'checkpoints' | 'checkpoint_mount';
+/** One provider per optional section, typed by admin.proto. */
+export interface StatsProviders {
+  readonly distributed?: () => DistributedStats;
+  readonly prefetch?: () => PrefetchStats;
+  readonly checkpoints?: () => CheckpointStats;
+  readonly checkpoint_mount?: () => CheckpointMountStats;
+}
 
-export type StatsProviders = Partial<Record<StatsSection, () => Record<string, unknown>>>;
+/** The distributed section of a daemon without peers. */
+const NO_PEERS: DistributedStats = {
+  enabled: false,
+  peers: [],
+  blocks_served_to_peers: 0,
+  blocks_fetched_from_peers: 0,
+  peer_errors: 0,
+  peer_fallbacks: 0,
+  backend_bytes_avoided: 0,
+  bytes_fetched_from_peers: 0,
+  bytes_served_to_peers: 0,
+  blocks_read_local: 0,
+  blocks_read_from_peers: 0,
+  blocks_read_from_backend: 0,
+};
 
 export class StatsRegistry {
   private readonly providers: StatsProviders;
@@ -23,36 +44,32 @@ export class StatsRegistry {
   }
 
   /** StatsResponse, snake_case as in the proto. `type` filters the tiers: memory|ssd|distributed|all. */
-  snapshot(type = 'all'): Record<string, unknown> {
+  snapshot(type = 'all'): StatsResponse {
     const all = type === '' || type === 'all';
     const backend = this.store.backend.counters;
-    const out: Record<string, unknown> = {
+    const p = this.providers;
+    return {
       backend_bytes_read: backend.bytesRead,
       backend_reads: backend.reads,
       backend_errors: backend.errors,
       backend_kind: this.store.backend.kind,
       backend_throttled: backend.throttled ?? 0,
       backend_retries: backend.retries ?? 0,
+      loads_deduped: this.store.loadsDeduped,
       block_size: this.store.blockSize,
       uptime_seconds: (Date.now() - this.startedAt) / 1000,
       version: this.version,
+      memory: all || type === 'memory' ? tierJson(this.store.mem.snapshot()) : null,
+      ssd: all || type === 'ssd' ? tierJson(this.store.disk.snapshot()) : null,
+      distributed: all || type === 'distributed' ? (p.distributed?.() ?? NO_PEERS) : null,
+      prefetch: all ? (p.prefetch?.() ?? null) : null,
+      checkpoints: all ? (p.checkpoints?.() ?? null) : null,
+      checkpoint_mount: all ? (p.checkpoint_mount?.() ?? null) : null,
     };
-    if (all || type === 'memory') out['memory'] = tierJson(this.store.mem.snapshot());
-    if (all || type === 'ssd') out['ssd'] = tierJson(this.store.disk.snapshot());
-    if (all || type === 'distributed') {
-      out['distributed'] = this.providers.distributed?.() ?? { enabled: false, peers: [] };
-    }
-    if (all) {
-      for (const s of ['prefetch', 'checkpoints', 'checkpoint_mount'] as const) {
-        const p = this.providers[s];
-        if (p) out[s] = p();
-      }
-    }
-    return out;
   }
 }
 
-export function tierJson(t: TierSnapshot): Record<string, unknown> {
+export function tierJson(t: TierSnapshot): TierStats {
   const lookups = t.hits + t.misses;
   return {
     name: t.name,

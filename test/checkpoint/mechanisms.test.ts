@@ -7,13 +7,13 @@ import { retentionVictims, spaceVictims } from '../../src/checkpoint/retention';
 import { backoffDelay, Persister } from '../../src/checkpoint/persister';
 import { LocalSpace } from '../../src/checkpoint/local-space';
 import { silentLogger } from '../../src/log';
-import { getErrorCode } from '../../src/util/errors-message';
+import { ErrorCodes, hasCode } from '../../src/errors';
 
 describe('checkpoint ids', () => {
   it('accepts plain job ids and refuses path tricks, naming the id', () => {
     for (const ok of ['job', 'llama-70b.run_3', 'A', 'x'.repeat(128)]) assert.equal(checkJobId(ok), ok);
     for (const bad of ['', '..', '../x', 'a/b', '.hidden', '-x', 'x'.repeat(129), 'a\0b', 'sp ace']) {
-      assert.throws(() => checkJobId(bad), (err: Error) => getErrorCode(err) === 'TC_INVALID_ARGUMENT');
+      assert.throws(() => checkJobId(bad), (err: Error) => hasCode(err, ErrorCodes.INVALID_ARGUMENT));
     }
     assert.throws(() => checkJobId('../etc'), /invalid job_id "\.\.\/etc"/);
   });
@@ -141,7 +141,7 @@ describe('local space', () => {
       evict: async () => {},
     });
     await assert.rejects(space.ensure(1000), (err: Error) => {
-      assert.equal(getErrorCode(err), 'TC_NO_SPACE');
+      assert.ok(hasCode(err, ErrorCodes.NO_SPACE), String(err));
       assert.match(err.message, /not enough space for the checkpoint in \/ssd\/checkpoints: 10 bytes free, 1000 more needed/);
       return true;
     });

@@ -2,6 +2,7 @@
 
 import { TiercacheMetrics } from '../../src/metrics/tiercache-metrics';
 import type { MetricsSource } from '../../src/metrics/types';
+import type { StatsResponse } from '../../src/protocol/types';
 
 const tier = (name: string, over: Record<string, unknown> = {}) => ({
   name,
@@ -27,13 +28,27 @@ export function fakeDaemon(sections: Record<string, unknown>) {
     },
     backend: { counters: { reads: 4, bytesRead: 400, errors: 1, stats: 9 } },
     stats: {
-      snapshot: () => ({
-        version: '9.9.9',
-        block_size: 4096,
-        memory: tier('memory'),
-        ssd: tier('ssd', { state: 'down', write_errors: 5 }),
-        ...sections,
-      }),
+      // Sections as a test writes them: only the fields it checks (the loader fills the rest with defaults on the wire).
+      snapshot: () =>
+        ({
+          version: '9.9.9',
+          block_size: 4096,
+          backend_bytes_read: 0,
+          backend_reads: 0,
+          backend_errors: 0,
+          backend_kind: 'posix',
+          backend_throttled: 0,
+          backend_retries: 0,
+          loads_deduped: 0,
+          uptime_seconds: 1,
+          memory: tier('memory'),
+          ssd: tier('ssd', { state: 'down', write_errors: 5 }),
+          distributed: null,
+          prefetch: null,
+          checkpoints: null,
+          checkpoint_mount: null,
+          ...sections,
+        }) as StatsResponse,
     },
   };
   return { source };

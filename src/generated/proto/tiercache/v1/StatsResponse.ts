@@ -23,6 +23,7 @@ export interface StatsResponse {
   'backend_throttled'?: (number | string | Long);
   'backend_retries'?: (number | string | Long);
   'checkpoint_mount'?: (_tiercache_v1_CheckpointMountStats | null);
+  'loads_deduped'?: (number | string | Long);
 }
 
 export interface StatsResponse__Output {
@@ -41,4 +42,5 @@ export interface StatsResponse__Output {
   'backend_throttled': (number);
   'backend_retries': (number);
   'checkpoint_mount': (_tiercache_v1_CheckpointMountStats__Output | null);
+  'loads_deduped': (number);
 }
