@@ -10,10 +10,11 @@
 // rewriting last.ckpt every N steps) is superseded before it starts, unless
 // a rename in between reads it.
 
-import { backoffDelay, PERSIST_BACKOFF_BASE_MS, PERSIST_BACKOFF_CAP_MS } from '../checkpoint/persister';
+import { PERSIST_BACKOFF_BASE_MS, PERSIST_BACKOFF_CAP_MS } from '../checkpoint/persister';
 import type { Logger } from '../log';
 import { ErrorCodes, hasCode } from '../errors';
 import { getErrorMessage } from '../util/errors-message';
+import { HeadRetryLoop } from '../util/head-retry-loop';
 import type { Journal } from './journal';
 import type { PersistBackend, PersistOp } from './types';
 
@@ -63,12 +64,7 @@ export class PersistQueue {
   private readonly opts: PersistQueueOptions;
   private readonly now: () => number;
   private seq = 0;
-  private runningSeq: number | undefined;
-  private stopped = true;
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: HeadRetryLoop<PersistOp>;
   private lastError: string | undefined;
   // Counters (stats and metrics).
   filesPersisted = 0;
@@ -79,6 +75,17 @@ export class PersistQueue {
   constructor(opts: PersistQueueOptions) {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
+    this.loop = new HeadRetryLoop({
+      head: () => this.queue.values().next().value?.op,
+      work: (op, signal) => this.applyHead(op, signal),
+      onFailure: (op, err, attempt, retryInMs) => {
+        this.failures++;
+        this.lastError = getErrorMessage(err);
+        this.opts.log.warn('persisting to the backend failed; will retry', { op: op.op, path: op.path, attempt, retryInMs, err: this.lastError });
+      },
+      backoffBaseMs: opts.backoffBaseMs ?? PERSIST_BACKOFF_BASE_MS,
+      backoffCapMs: opts.backoffCapMs ?? PERSIST_BACKOFF_CAP_MS,
+    });
   }
 
   /** Puts back the ops a journal left pending (start-up), without journaling them again. */
@@ -96,7 +103,7 @@ export class PersistQueue {
       this.supersedable.delete(op.to);
     } else if (op.op !== 'rmdir') {
       const older = this.supersedable.get(op.path);
-      if (older !== undefined && older !== this.runningSeq) {
+      if (older !== undefined && older !== this.loop.current?.seq) {
         const e = this.queue.get(older);
         if (e) this.finish(e.op, 'superseded', undefined);
       }
@@ -104,7 +111,7 @@ export class PersistQueue {
       else this.supersedable.delete(op.path);
     }
     this.enqueue(op);
-    this.kick();
+    this.loop.kick();
     return op;
   }
 
@@ -156,17 +163,11 @@ export class PersistQueue {
   }
 
   start(): void {
-    this.stopped = false;
-    this.abort = new AbortController();
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.abort.abort(new Error('daemon stopping'));
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private enqueue(op: PersistOp): void {
@@ -174,56 +175,11 @@ export class PersistQueue {
     for (const p of pathsOf(op)) this.touched.set(p, (this.touched.get(p) ?? 0) + 1);
   }
 
-  private kick(): void {
-    if (this.runningSeq !== undefined || this.loop !== undefined || this.stopped || this.retryTimer) return;
-    this.loop = this.run().finally(() => {
-      this.loop = undefined;
-      this.runningSeq = undefined;
-      // Ops pushed while the loop was finishing.
-      if (!this.retryTimer && this.queue.size > 0) this.kick();
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const head = this.queue.values().next();
-      if (head.done) return;
-      const op = head.value.op;
-      this.runningSeq = op.seq;
-      let outcome: { outcome: OpOutcome; version?: string };
-      try {
-        outcome = await this.apply(op, this.abort.signal);
-      } catch (err) {
-        this.runningSeq = undefined;
-        if (this.stopped) return;
-        this.attempt++;
-        this.failures++;
-        this.lastError = getErrorMessage(err);
-        const delay = backoffDelay(
-          this.attempt,
-          this.opts.backoffBaseMs ?? PERSIST_BACKOFF_BASE_MS,
-          this.opts.backoffCapMs ?? PERSIST_BACKOFF_CAP_MS,
-        );
-        this.opts.log.warn('persisting to the backend failed; will retry', {
-          op: op.op,
-          path: op.path,
-          attempt: this.attempt,
-          retryInMs: delay,
-          err: this.lastError,
-        });
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          this.kick();
-        }, delay);
-        this.retryTimer.unref();
-        return;
-      }
-      this.runningSeq = undefined;
-      this.attempt = 0;
-      this.lastError = undefined;
-      // Superseded while running? It ran anyway; the newer op follows.
-      if (this.queue.has(op.seq)) this.finish(op, outcome.outcome, outcome.version);
-    }
+  private async applyHead(op: PersistOp, signal: AbortSignal): Promise<void> {
+    const outcome = await this.apply(op, signal);
+    this.lastError = undefined;
+    // Superseded while running? It ran anyway; the newer op follows.
+    if (this.queue.has(op.seq)) this.finish(op, outcome.outcome, outcome.version);
   }
 
   private async apply(op: PersistOp, signal: AbortSignal): Promise<{ outcome: OpOutcome; version?: string }> {

@@ -7,6 +7,7 @@
 
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
+import { HeadRetryLoop } from '../util/head-retry-loop';
 
 export const PERSIST_BACKOFF_BASE_MS = 200;
 export const PERSIST_BACKOFF_CAP_MS = 30_000;
@@ -37,25 +38,28 @@ interface Waiter {
 
 const keyOf = (k: PersistKey): string => `${k.jobId}/${k.id}`;
 
-export function backoffDelay(attempt: number, baseMs: number, capMs: number): number {
-  return Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-}
-
 export class Persister {
   /** Insertion-ordered: the head is being persisted or waiting for its retry. */
   private readonly queue = new Map<string, PersistKey>();
   /** Guarded by the queue: waiters of keys still queued. */
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly opts: PersisterOptions;
-  private running = false;
-  private stopped = true;
-  private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: HeadRetryLoop<PersistKey>;
 
   constructor(opts: PersisterOptions) {
     this.opts = opts;
+    this.loop = new HeadRetryLoop({
+      head: () => this.queue.values().next().value,
+      work: (key, signal) => this.persistHead(key, signal),
+      onFailure: (key, err, attempt, retryInMs) => {
+        this.opts.onFailure?.(key, err);
+        this.opts.log.warn('persisting a checkpoint failed; will retry', { job: key.jobId, id: key.id, attempt, retryInMs, err: getErrorMessage(err) });
+        // A failing backend fails every sync save behind the head too.
+        this.rejectAllWaiters(err);
+      },
+      backoffBaseMs: opts.backoffBaseMs ?? PERSIST_BACKOFF_BASE_MS,
+      backoffCapMs: opts.backoffCapMs ?? PERSIST_BACKOFF_CAP_MS,
+    });
   }
 
   get pending(): number {
@@ -68,7 +72,7 @@ export class Persister {
 
   enqueue(key: PersistKey): void {
     this.queue.set(keyOf(key), key);
-    this.kick();
+    this.loop.kick();
   }
 
   /** Resolves once `key` is persisted; rejects at its next failed attempt, or if it is dropped. */
@@ -88,63 +92,22 @@ export class Persister {
   }
 
   start(): void {
-    this.stopped = false;
-    this.abort = new AbortController();
-    this.kick();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.abort.abort(new Error('daemon stopping'));
-    await this.loop;
+  /** Aborts the copy in progress (it resumes on the next start, from the local copy). */
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private kick(): void {
-    if (this.running || this.stopped || this.retryTimer) return;
-    this.running = true;
-    this.loop = this.run().finally(() => {
-      this.running = false;
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const head = this.queue.values().next();
-      if (head.done) return;
-      const key = head.value;
-      try {
-        const done = await this.opts.persist(key, this.abort.signal);
-        this.attempt = 0;
-        this.queue.delete(keyOf(key));
-        if (done) {
-          this.opts.onSuccess?.(key);
-          this.settle(key);
-        } else {
-          this.settle(key, new Error(`checkpoint ${keyOf(key)} was dropped before it could be persisted`));
-        }
-      } catch (err) {
-        if (this.stopped) return;
-        this.attempt++;
-        const delay = backoffDelay(this.attempt, this.opts.backoffBaseMs ?? PERSIST_BACKOFF_BASE_MS, this.opts.backoffCapMs ?? PERSIST_BACKOFF_CAP_MS);
-        this.opts.onFailure?.(key, err);
-        this.opts.log.warn('persisting a checkpoint failed; will retry', {
-          job: key.jobId,
-          id: key.id,
-          attempt: this.attempt,
-          retryInMs: delay,
-          err: getErrorMessage(err),
-        });
-        // A failing backend fails every sync save behind the head too.
-        this.rejectAllWaiters(err);
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = undefined;
-          this.kick();
-        }, delay);
-        this.retryTimer.unref();
-        return;
-      }
+  private async persistHead(key: PersistKey, signal: AbortSignal): Promise<void> {
+    const done = await this.opts.persist(key, signal);
+    this.queue.delete(keyOf(key));
+    if (done) {
+      this.opts.onSuccess?.(key);
+      this.settle(key);
+    } else {
+      this.settle(key, new Error(`checkpoint ${keyOf(key)} was dropped before it could be persisted`));
     }
   }
 
