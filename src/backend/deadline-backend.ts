@@ -40,6 +40,8 @@ export class DeadlineBackend implements Backend {
   private readonly now: () => number;
   /** Inner calls started and not yet settled (≤ maxInflight). */
   private inflight = 0;
+  /** Of `inflight`, those whose caller was already told backend-timeout. */
+  private abandonedCalls = 0;
   /** Calls waiting for a slot, oldest first. */
   private readonly waiting: Array<() => void> = [];
   /** When the backend was first seen not answering; undefined while it answers. */
@@ -73,9 +75,9 @@ export class DeadlineBackend implements Backend {
     return this.inner.counters;
   }
 
-  /** Inner calls started and not settled: each holds an I/O thread (a hung mount's never settle). */
-  get unsettled(): number {
-    return this.inflight;
+  /** Inner calls that outlived their deadline and have not settled yet: each holds an I/O thread (a hung mount's never settle). */
+  get abandoned(): number {
+    return this.abandonedCalls;
   }
 
   /** True while the backend is considered down (for health and diagnose). */
@@ -121,12 +123,19 @@ export class DeadlineBackend implements Backend {
     }
     return new Promise<T>((resolve, reject) => {
       let settled = false;
+      let running = false;
+      let abandoned = false;
       let timer: NodeJS.Timeout | undefined;
+      const finished = (): void => {
+        if (abandoned) this.abandonedCalls--;
+        this.release();
+      };
       const start = () => {
         this.inflight++;
+        running = true;
         fn().then(
           (v) => {
-            this.release();
+            finished();
             this.markUp();
             if (probe) this.probing = false;
             if (settled) return;
@@ -135,7 +144,7 @@ export class DeadlineBackend implements Backend {
             resolve(v);
           },
           (err: unknown) => {
-            this.release();
+            finished();
             // NOT_FOUND and the like are answers too; only an I/O failure is not.
             if (getErrorCode(err) !== ErrorCodes.BACKEND_UNAVAILABLE) this.markUp();
             if (probe) this.probing = false;
@@ -150,6 +159,10 @@ export class DeadlineBackend implements Backend {
         timer = setTimeout(() => {
           if (settled) return;
           settled = true;
+          if (running) {
+            abandoned = true;
+            this.abandonedCalls++;
+          }
           if (probe) this.probing = false;
           const queued = this.waiting.indexOf(start);
           if (queued >= 0) this.waiting.splice(queued, 1);

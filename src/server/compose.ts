@@ -243,8 +243,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     frontends: [view],
     exitBlocker: () => {
       if (ioWatchdog?.isStuck) return 'file I/O is stuck (every I/O thread busy past io-stuck-timeout)';
-      const n = deadline.unsettled;
-      return n > 0 ? `${n} backend call(s) never returned (a hung mount holds their I/O threads)` : undefined;
+      const n = deadline.abandoned;
+      return n > 0 ? `${n} backend call(s) outlived backend-timeout and never returned (a hung mount holds their I/O threads)` : undefined;
     },
     describe: () => ({
       mount: view.dir,
