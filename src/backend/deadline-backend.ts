@@ -17,12 +17,15 @@
 //     cached data (which only re-check the version) answer without waiting.
 //     The first inner call that succeeds (a probe, or a hung call the server
 //     finally answers) brings it back up.
+//   * a background read (prefetch) is held to the deadline but takes no
+//     slot: it runs on a prefetch worker thread (offloaded-backend.ts), whose
+//     number bounds it, not on the threadpool the slots protect.
 
 import { backendNotAnswering, backendTimedOut, ErrorCodes } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import type { Logger } from '../log';
-import { forwardWrites } from './forward-writes';
-import type { Backend, BackendStat } from './types';
+import { BackendDecorator } from './backend-decorator';
+import type { Backend, BackendStat, ReadOptions } from './types';
 
 export interface DeadlineOptions {
   /** 0 = no deadline (calls are still bounded by maxInflight). */
@@ -32,10 +35,7 @@ export interface DeadlineOptions {
   readonly now?: () => number;
 }
 
-export class DeadlineBackend implements Backend {
-  readonly kind: string;
-  readonly location: string;
-  private readonly inner: Backend;
+export class DeadlineBackend extends BackendDecorator {
   private readonly opts: DeadlineOptions;
   private readonly now: () => number;
   /** Inner calls started and not yet settled (≤ maxInflight). */
@@ -50,29 +50,13 @@ export class DeadlineBackend implements Backend {
   private probing = false;
 
   constructor(inner: Backend, opts: DeadlineOptions) {
-    this.inner = inner;
+    super(inner);
     this.opts = opts;
     this.now = opts.now ?? Date.now;
-    this.kind = inner.kind;
-    this.location = inner.location;
-    if (inner.localPath) this.localPath = (p: string) => this.call(`the path ${p}`, () => inner.localPath!(p));
-    if (inner.close) this.close = () => inner.close!();
-    // The start-up check is not held to the deadline: it runs before any reader waits on it.
-    if (inner.open) this.open = () => inner.open!();
-    if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
-    // Writes (checkpoint persists) pass without a deadline: an upload's length
-    // has no bound a read deadline fits, and the persister runs one at a time,
-    // so a hung backend holds one thread and delays persisting, no more.
-    forwardWrites(inner, this);
-  }
-
-  localPath?: (path: string) => Promise<string>;
-  open?: () => Promise<void>;
-  close?: () => Promise<void>;
-  emulatedDelay?: (bytes: number) => Promise<void>;
-
-  get counters() {
-    return this.inner.counters;
+    // Not held to the deadline: the start-up check (it runs before any reader
+    // waits on it) and writes (checkpoint persists: an upload's length has no
+    // bound a read deadline fits, and the persister runs one at a time, so a
+    // hung backend holds one thread and delays persisting, no more).
   }
 
   /** Inner calls that outlived their deadline and have not settled yet: each holds an I/O thread (a hung mount's never settle). */
@@ -85,20 +69,20 @@ export class DeadlineBackend implements Backend {
     return this.downSince !== undefined;
   }
 
-  stat(path: string): Promise<BackendStat> {
+  override stat(path: string): Promise<BackendStat> {
     return this.call(`stat of ${path || '/'}`, () => this.inner.stat(path));
   }
 
-  read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
-    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version));
+  override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
+    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !opts?.background);
   }
 
-  readdir(dir: string): Promise<string[]> {
+  override readdir(dir: string): Promise<string[]> {
     return this.call(`listing of ${dir || '/'}`, () => this.inner.readdir(dir));
   }
 
   /** Each step of the listing (a readdir or stat underneath) is one deadline-bound call. */
-  async *list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
+  override async *list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
     const it = this.inner.list(prefix, recursive)[Symbol.asyncIterator]();
     try {
       for (;;) {
@@ -112,7 +96,8 @@ export class DeadlineBackend implements Backend {
     }
   }
 
-  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /** `slotted`: the call waits for one of the maxInflight slots (every call but a background read). */
+  private call<T>(what: string, fn: () => Promise<T>, slotted = true): Promise<T> {
     let probe = false;
     if (this.downSince !== undefined) {
       if (this.probing) {
@@ -128,10 +113,10 @@ export class DeadlineBackend implements Backend {
       let timer: NodeJS.Timeout | undefined;
       const finished = (): void => {
         if (abandoned) this.abandonedCalls--;
-        this.release();
+        if (slotted) this.release();
       };
       const start = () => {
-        this.inflight++;
+        if (slotted) this.inflight++;
         running = true;
         fn().then(
           (v) => {
@@ -171,7 +156,7 @@ export class DeadlineBackend implements Backend {
           reject(backendTimedOut(what, this.opts.timeoutMs));
         }, this.opts.timeoutMs);
       }
-      if (this.inflight < this.opts.maxInflight && this.waiting.length === 0) start();
+      if (!slotted || (this.inflight < this.opts.maxInflight && this.waiting.length === 0)) start();
       else this.waiting.push(start);
     });
   }

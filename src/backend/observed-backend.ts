@@ -1,58 +1,31 @@
 // Wraps a backend to tell observers how long each request took (metrics).
 // Installed once by the daemon around whatever backend it built, so the
-// figures include emulated latency and any future remote backend alike.
-// With no observer, a request costs two clock reads more than the inner one.
+// figures include emulated latency, prefetch reads (offloaded to worker
+// threads below this wrapper) and any remote backend alike. With no
+// observer, a request costs two clock reads more than the inner one.
 
-import { forwardWrites } from './forward-writes';
-import type { Backend, BackendStat } from './types';
+import { BackendDecorator } from './backend-decorator';
+import type { Backend, BackendStat, ReadOptions } from './types';
 
 export type BackendOp = 'read' | 'stat';
 
 /** Told after every request; `ok` is false when the request threw. */
 export type BackendObserver = (op: BackendOp, seconds: number, ok: boolean) => void;
 
-export class ObservedBackend implements Backend {
-  readonly kind: string;
-  readonly location: string;
-  private readonly inner: Backend;
+export class ObservedBackend extends BackendDecorator {
   private readonly observers: readonly BackendObserver[];
 
   constructor(inner: Backend, observers: readonly BackendObserver[] = []) {
-    this.inner = inner;
+    super(inner);
     this.observers = observers;
-    this.kind = inner.kind;
-    this.location = inner.location;
-    if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
-    if (inner.open) this.open = () => inner.open!();
-    if (inner.close) this.close = () => inner.close!();
-    if (inner.emulatedDelay) this.emulatedDelay = (b: number) => inner.emulatedDelay!(b);
-    forwardWrites(inner, this);
   }
 
-  emulatedDelay?: (bytes: number) => Promise<void>;
-
-  localPath?: (path: string) => Promise<string>;
-  open?: () => Promise<void>;
-  close?: () => Promise<void>;
-
-  get counters() {
-    return this.inner.counters;
-  }
-
-  stat(path: string): Promise<BackendStat> {
+  override stat(path: string): Promise<BackendStat> {
     return this.timed('stat', () => this.inner.stat(path));
   }
 
-  read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
-    return this.timed('read', () => this.inner.read(path, offset, length, version));
-  }
-
-  list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
-    return this.inner.list(prefix, recursive);
-  }
-
-  readdir(dir: string): Promise<string[]> {
-    return this.inner.readdir(dir);
+  override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
+    return this.timed('read', () => this.inner.read(path, offset, length, version, opts));
   }
 
   private async timed<T>(op: BackendOp, fn: () => Promise<T>): Promise<T> {

@@ -14,7 +14,7 @@ import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import { openNonBlocking, readdirOf, realPathOf } from '../util/safe-open';
 import { PosixWrites } from './posix-writes';
-import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, WritableBackend } from './types';
+import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
 
 /**
  * One version of a file's bytes: size, mtime, inode and ctime. ctime is what
@@ -28,16 +28,23 @@ export function versionOf(st: { size: number; mtimeMs: number; ctimeMs: number; 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
 
-export class PosixBackend implements Backend, WritableBackend {
+export class PosixBackend implements Backend {
   readonly kind = 'posix';
   readonly location: string;
   readonly counters: BackendCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0 };
+  /**
+   * Absolute, symlink-resolved root directory: the POSIX-only capability,
+   * for what needs the local directory itself (the change watcher, statfs).
+   * Not part of Backend; ask a PosixBackend for it explicitly.
+   */
+  readonly localRoot: string;
   private readonly root: string;
   private readonly writes: PosixWrites;
 
   constructor(root: string, opts: { create?: boolean } = {}) {
     if (opts.create) mkdirSync(root, { recursive: true });
     this.root = realpathSync(root);
+    this.localRoot = this.root;
     this.location = this.root;
     this.writes = new PosixWrites(this.root, (p) => this.stat(p));
   }
@@ -62,7 +69,10 @@ export class PosixBackend implements Backend, WritableBackend {
     return this.writes.cleanupIncomplete(prefix);
   }
 
-  /** Validated absolute path (symlinks resolved) of a request path; throws named errors. */
+  /**
+   * Validated absolute path (symlinks resolved) of a request path; throws
+   * named errors. POSIX-only (offloaded-backend.ts hands it to a worker).
+   */
   async localPath(path: string): Promise<string> {
     const rel = normalizeRequestPath(path);
     const joined = rel === '' ? this.root : join(this.root, rel);
@@ -195,6 +205,17 @@ export class PosixBackend implements Backend, WritableBackend {
       }
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
     }
+  }
+
+  /** A read done elsewhere on this backend's behalf (a prefetch worker thread) counts as its own. */
+  countRead(bytes: number): void {
+    this.counters.reads++;
+    this.counters.bytesRead += bytes;
+  }
+
+  /** The named error (and counter) of a failure, as this backend's own calls report it. */
+  toError(err: unknown, path: string): Error {
+    return this.mapError(err, path);
   }
 
   private mapError(err: unknown, path: string): Error {

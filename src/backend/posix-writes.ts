@@ -42,15 +42,30 @@ export class PosixWrites {
     this.stat = stat;
   }
 
-  /** Absolute path of a file to write, its parent created and checked to be inside the root. */
+  /**
+   * Absolute path of a file to write, its parent created and checked to be
+   * inside the root. Parents are made one level at a time, each checked
+   * before the next is made in it, so nothing is ever created through a
+   * symlink out of the root; each level made is fsynced into its parent.
+   */
   private async target(path: string): Promise<{ rel: string; abs: string; dir: string }> {
     const rel = normalizeRequestPath(path);
     if (rel === '') throw invalidPath(path, 'names the backend root, not a file');
-    const dir = join(this.root, dirname(rel) === '.' ? '' : dirname(rel));
-    await fsp.mkdir(dir, { recursive: true });
-    const real = await fsp.realpath(dir);
-    if (!isInsideRoot(this.root, real)) throw pathEscapesRoot(path);
-    return { rel, abs: join(real, basename(rel)), dir: real };
+    const parent = dirname(rel);
+    let dir = this.root;
+    for (const part of parent === '.' ? [] : parent.split('/')) {
+      const next = join(dir, part);
+      let made = true;
+      await fsp.mkdir(next).catch((err: unknown) => {
+        if (getErrorCode(err) !== 'EEXIST') throw err;
+        made = false;
+      });
+      if (made) await fsyncDir(dir);
+      const real = await fsp.realpath(next);
+      if (!isInsideRoot(this.root, real)) throw pathEscapesRoot(path);
+      dir = real;
+    }
+    return { rel, abs: join(dir, basename(rel)), dir };
   }
 
   async write(path: string, body: AsyncIterable<Uint8Array>, opts: BackendWriteOptions = {}): Promise<BackendStat> {

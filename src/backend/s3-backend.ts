@@ -26,7 +26,7 @@ import { createS3Client, withRetries, type RetryCounters, type S3ClientOptions }
 import { errorNameOf, httpStatusOf, mapS3Error } from './s3-errors';
 import { dirKeyOf, keyOf, relOf, s3Url, type S3Location } from './s3-location';
 import { uploadObject } from './s3-upload';
-import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, WritableBackend } from './types';
+import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
 
 /** Blocks at least this large are fetched as parallel ranges of RANGE_PART_BYTES. */
 export const PARALLEL_RANGE_MIN_BYTES = 16 * 2 ** 20;
@@ -55,7 +55,7 @@ function etagOfVersion(version: string): string {
   return version.slice(b + 1);
 }
 
-export class S3Backend implements Backend, WritableBackend {
+export class S3Backend implements Backend {
   readonly kind = 's3';
   readonly location: string;
   readonly counters: BackendCounters & RetryCounters = { reads: 0, bytesRead: 0, errors: 0, stats: 0, throttled: 0, retries: 0 };
@@ -241,6 +241,9 @@ export class S3Backend implements Backend, WritableBackend {
       uploadIdMarker = page.NextUploadIdMarker;
     }
   }
+
+  /** An object store has no directories: nothing to remove. */
+  async removeDir(): Promise<void> {}
 
   private fileRel(path: string): string {
     const rel = normalizeRequestPath(path);

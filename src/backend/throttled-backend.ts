@@ -2,11 +2,13 @@
 // fixed latency to every request and a shared bandwidth cap (token bucket).
 // Enabled by the daemon's --emulate-backend-latency / --emulate-backend-bandwidth,
 // which exist so benchmarks can measure the cache against a slow backend on
-// one machine (tc netem is not available here).
+// one machine (tc netem is not available here). Everything that reaches the
+// backend goes through this wrapper (prefetch reads and checkpoint copies
+// included), so nothing else knows about the emulation.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forwardWrites } from './forward-writes';
-import type { Backend, BackendStat } from './types';
+import { BackendDecorator } from './backend-decorator';
+import type { Backend, BackendStat, BackendWriteOptions, ReadOptions } from './types';
 
 export interface ThrottleOptions {
   readonly latencyMs: number;
@@ -14,50 +16,57 @@ export interface ThrottleOptions {
   readonly bandwidth: number;
 }
 
-export class ThrottledBackend implements Backend {
-  readonly kind: string;
-  readonly location: string;
-  private readonly inner: Backend;
+export class ThrottledBackend extends BackendDecorator {
   private readonly opts: ThrottleOptions;
   /** Time (ms, monotonic) at which the emulated link is next free. */
   private linkFreeAt = 0;
 
   constructor(inner: Backend, opts: ThrottleOptions) {
-    this.inner = inner;
+    super(inner, `${inner.kind}+throttled`, `${inner.location} (emulated: ${opts.latencyMs}ms per request, ${opts.bandwidth || 'unlimited'} B/s)`);
     this.opts = opts;
-    this.kind = `${inner.kind}+throttled`;
-    this.location = `${inner.location} (emulated: ${opts.latencyMs}ms per request, ${opts.bandwidth || 'unlimited'} B/s)`;
-    if (inner.localPath) this.localPath = (p: string) => inner.localPath!(p);
-    // Writes cross the emulated link too: a request's latency, the bytes at the shared bandwidth.
-    forwardWrites(inner, this, {
-      request: () => (opts.latencyMs > 0 ? sleep(opts.latencyMs).then(() => {}) : Promise.resolve()),
-      bytes: (n) => this.emulatedDelay(n),
-    });
-    if (inner.open) this.open = () => inner.open!();
   }
 
-  localPath?: (path: string) => Promise<string>;
-  open?: () => Promise<void>;
-
-  get counters() {
-    return this.inner.counters;
-  }
-
-  async stat(path: string): Promise<BackendStat> {
-    if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
+  override async stat(path: string): Promise<BackendStat> {
+    await this.latency();
     return this.inner.stat(path);
   }
 
-  async read(path: string, offset: number, length: number, version: string): Promise<Buffer> {
-    const data = await this.inner.read(path, offset, length, version);
+  override async read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
+    const data = await this.inner.read(path, offset, length, version, opts);
     await this.emulatedDelay(data.length);
     return data;
   }
 
+  override async readdir(dir: string): Promise<string[]> {
+    await this.latency();
+    return this.inner.readdir(dir);
+  }
+
+  // Writes cross the emulated link too: a request's latency, the bytes at the shared bandwidth.
+  override async write(path: string, body: AsyncIterable<Uint8Array>, opts?: BackendWriteOptions): Promise<BackendStat> {
+    await this.latency();
+    return this.inner.write(path, this.paced(body), opts);
+  }
+
+  override async delete(path: string): Promise<void> {
+    await this.latency();
+    return this.inner.delete(path);
+  }
+
+  override async rename(from: string, to: string): Promise<void> {
+    await this.latency();
+    return this.inner.rename(from, to);
+  }
+
+  override async removeDir(path: string): Promise<void> {
+    await this.latency();
+    return this.inner.removeDir(path);
+  }
+
   /**
    * Waits as long as moving `bytes` over the emulated link would take (one
-   * request's latency, and the shared bandwidth). Also used by I/O that goes
-   * around read(): prefetch workers and checkpoint copies.
+   * request's latency, and the shared bandwidth). Public for benchmarks that
+   * measure a plain copy over the same emulated link as a baseline.
    */
   async emulatedDelay(bytes: number): Promise<void> {
     const now = performance.now();
@@ -70,12 +79,14 @@ export class ThrottledBackend implements Backend {
     if (wait > 0) await sleep(wait);
   }
 
-  list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
-    return this.inner.list(prefix, recursive);
+  private async latency(): Promise<void> {
+    if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
   }
 
-  async readdir(dir: string): Promise<string[]> {
-    if (this.opts.latencyMs > 0) await sleep(this.opts.latencyMs);
-    return this.inner.readdir(dir);
+  private async *paced(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of body) {
+      await this.emulatedDelay(chunk.byteLength);
+      yield chunk;
+    }
   }
 }

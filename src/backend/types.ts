@@ -1,5 +1,5 @@
 // The contract between the cache and whatever holds the data: a POSIX mount
-// today, an object store later. Paths are relative to the backend root and
+// or an object store (S3). Paths are relative to the backend root and
 // are validated by the backend (see path-guard.ts) before any I/O.
 
 export interface BackendStat {
@@ -23,9 +23,32 @@ export interface BackendCounters {
   retries?: number;
 }
 
+/** How a read is meant; a backend may serve a background read differently. */
+export interface ReadOptions {
+  /**
+   * Nobody is waiting on it (prefetch): a POSIX backend runs it on a worker
+   * thread (offloaded-backend.ts); other backends read it as any other.
+   */
+  readonly background?: boolean;
+}
+
+export interface BackendWriteOptions {
+  /** Total bytes when known up front (an object store picks single PUT vs multipart by it). */
+  readonly sizeHint?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Everything the daemon asks of the data's home: a POSIX mount or an object
+ * store. Paths are validated like reads. Parent "directories" are implied on
+ * write: a POSIX backend creates them, an object store has none. Decorators
+ * (backend-decorator.ts: deadline, throttled, observed, offloaded) implement
+ * the whole contract by forwarding. What only a POSIX mount has (its local
+ * directory) is not here: ask PosixBackend for it explicitly.
+ */
 export interface Backend {
   readonly kind: string;
-  /** Human-readable location, for logs and diagnose. */
+  /** Human-readable location, for logs and diagnose (a label: never compared or opened). */
   readonly location: string;
   readonly counters: BackendCounters;
   stat(path: string): Promise<BackendStat>;
@@ -34,7 +57,7 @@ export interface Backend {
    * with FILE_CHANGED if the file is no longer at `version` after the read,
    * so a block is never assembled from two versions.
    */
-  read(path: string, offset: number, length: number, version: string): Promise<Buffer>;
+  read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer>;
   /** Files (not directories) under a prefix, in name order. */
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat>;
   /**
@@ -43,39 +66,11 @@ export interface Backend {
    */
   readdir(dir: string): Promise<string[]>;
   /**
-   * Checks once at start-up that the backend is usable (an object store: the
-   * bucket exists and the credentials may list it); fails with a named error.
-   */
-  open?(): Promise<void>;
-  /** Absolute local path of a relative one, for watchers and checkpoint I/O (POSIX backends only). */
-  localPath?(path: string): Promise<string>;
-  close?(): Promise<void>;
-  /**
-   * Bench only: the cost an emulated slow link charges for `bytes` read
-   * outside read() (prefetch workers read the POSIX mount directly).
-   */
-  emulatedDelay?(bytes: number): Promise<void>;
-}
-
-/**
- * Write operations a backend offers for checkpoints and the writable
- * checkpoint directory (issue 11 folds this into Backend; an object store
- * implements it as well as a POSIX mount does). Paths are validated like
- * reads. Parent "directories" are implied: a POSIX backend creates them, an
- * object store has none.
- */
-export interface BackendWriteOptions {
-  /** Total bytes when known up front (an object store picks single PUT vs multipart by it). */
-  readonly sizeHint?: number;
-  readonly signal?: AbortSignal;
-}
-
-export interface WritableBackend {
-  /**
    * Writes a whole object from `body`. It appears at `path` complete or not
    * at all, replacing any previous object there (POSIX: a temporary name in
    * the same directory, fsync, rename, fsync the directory; S3: one PUT or a
-   * multipart upload completed only after every part). Returns its new stat.
+   * multipart upload completed only after every part). An error thrown by
+   * `body` aborts the write and is rethrown as it is. Returns its new stat.
    */
   write(path: string, body: AsyncIterable<Uint8Array>, opts?: BackendWriteOptions): Promise<BackendStat>;
   /** Removes a file. An absent file is not an error (idempotent, as S3 DeleteObject). */
@@ -93,8 +88,17 @@ export interface WritableBackend {
   cleanupIncomplete(prefix: string): Promise<number>;
   /**
    * Removes a directory if it is empty (absent or not empty: not an error).
-   * Only backends with real directories have it (POSIX: the directories
-   * write() created stay behind when their files go); an object store has none.
+   * A POSIX backend has real directories, which write() created and which
+   * stay behind when their files go; on an object store this does nothing.
    */
-  removeDir?(path: string): Promise<void>;
+  removeDir(path: string): Promise<void>;
+  /**
+   * Checks once at start-up that the backend is usable (an object store: the
+   * bucket exists and the credentials may list it); fails with a named error.
+   */
+  open?(): Promise<void>;
+  close?(): Promise<void>;
 }
+
+/** The write half of Backend (what the writable checkpoint directory persists through). */
+export type WritableBackend = Pick<Backend, 'write' | 'delete' | 'rename' | 'cleanupIncomplete' | 'removeDir'>;

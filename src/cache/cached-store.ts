@@ -5,7 +5,7 @@
 // Hot path (memory hit): one Map lookup for the file version, one for the
 // block, a subarray. No SQLite, no allocation of block data, no config lookups.
 
-import type { Backend, BackendStat } from '../backend/types';
+import type { Backend, BackendStat, ReadOptions } from '../backend/types';
 import { normalizeRequestPath } from '../backend/path-guard';
 import { ErrorCodes, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
 import type { Logger } from '../log';
@@ -17,6 +17,8 @@ import { blockKey, type BlockFetcher, type BlockId, type BlockOrigin, type Fetch
 
 /** Largest number of file versions kept in the metadata cache. */
 const MAX_METADATA_ENTRIES = 200_000;
+/** Decided once: the options of every prefetch's backend read. */
+const BACKGROUND: ReadOptions = Object.freeze({ background: true });
 
 export interface ReadContext {
   /** Job or client identity, from x-tiercache-job metadata or the connection. */
@@ -33,8 +35,6 @@ export interface ReadEvent {
 }
 
 export type ReadObserver = (ev: ReadEvent) => void;
-
-export type PrefetchReader = (id: BlockId, length: number) => Promise<Buffer>;
 
 /** Told, per block handed to a reader, which tier served it and how long the reader waited (metrics). */
 export type BlockTimer = (tier: BlockRead['tier'], seconds: number) => void;
@@ -61,8 +61,6 @@ export interface CachedStoreOptions {
    * (the peer tier wraps it: owner peer first, then the backend). Default: the backend's.
    */
   readonly fetcher?: (direct: BlockFetcher) => BlockFetcher;
-  /** Backend reads of prefetched blocks go here (the prefetch engine's worker pool) when given. */
-  readonly prefetchReader?: PrefetchReader;
   /** Told of every client read, synchronously (access history, prefetch, the watcher). */
   readonly observers?: readonly ReadObserver[];
   /** At most one timer (the metrics histograms); without one, getBlock is not timed at all. */
@@ -110,12 +108,12 @@ export class CachedStore {
     this.log = opts.logger;
     const backend = opts.backend;
     const direct = this.directFlights;
-    const prefetchReader = opts.prefetchReader;
     this.backendFetcher = {
       async fetch(id, length, origin) {
-        const offloaded = origin === 'prefetch' ? prefetchReader : undefined;
+        // Nobody waits on a prefetch: the backend may serve it off the event loop (offloaded-backend.ts).
+        const how = origin === 'prefetch' ? BACKGROUND : undefined;
         const data = await direct.do(blockKey(id), () =>
-          offloaded ? offloaded(id, length) : backend.read(id.path, id.index * opts.blockSize, length, id.version),
+          backend.read(id.path, id.index * opts.blockSize, length, id.version, how),
         );
         return { data, source: 'backend' };
       },

@@ -7,10 +7,9 @@
 // the gRPC drain): unmount, give the persister up to flush-timeout to empty
 // the queue, then stop; what is left resumes at the next start.
 
-import type { Backend, WritableBackend } from '../backend/types';
+import type { Backend } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
 import type { CheckpointMountConfig } from '../config/types';
-import { ConfigError } from '../errors';
 import type { MountFilesystem } from '../fuse/types';
 import type { Logger } from '../log';
 import type { Part } from '../util/part';
@@ -46,11 +45,6 @@ export interface CheckpointMountOptions {
   readonly log: Logger;
 }
 
-function isWritable(b: Backend): b is Backend & WritableBackend {
-  const w = b as Partial<WritableBackend>;
-  return typeof w.write === 'function' && typeof w.delete === 'function' && typeof w.rename === 'function' && typeof w.cleanupIncomplete === 'function';
-}
-
 export class CheckpointMount implements Part {
   readonly name = 'checkpoint-mount';
   readonly fs: CheckpointFs;
@@ -62,9 +56,6 @@ export class CheckpointMount implements Part {
   constructor(opts: CheckpointMountOptions) {
     const c = opts.config;
     const backend = opts.backend;
-    if (!isWritable(backend)) {
-      throw new ConfigError(`invalid checkpoint-mount: the ${backend.kind} backend has no write operations to persist checkpoints with`);
-    }
     this.opts = opts;
     this.dir = c.dir;
     const space = new SsdSpace({

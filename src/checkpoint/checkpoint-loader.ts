@@ -12,7 +12,7 @@ import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
 import type { BackendStore } from './backend-store';
 import type { CheckpointMetrics } from './checkpoint-metrics';
-import { IO_CHUNK, hashHandle, streamHandle } from './data-file';
+import { IO_CHUNK, hashHandle, streamHandle, type DataReader } from './data-file';
 import type { LocalStore } from './local-store';
 import type { LocalSpace } from './local-space';
 import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, type RestoreSource } from './types';
@@ -127,10 +127,10 @@ export class CheckpointLoader {
     }
     if (staged && (await this.fromLocal(c, sink, started, seen, 'backend'))) return true;
     // No room on the SSD: check, then stream, straight from the backend (two passes).
-    let fh: FileHandle | undefined;
+    let fh: DataReader | undefined;
     try {
       fh = await this.opts.backend.openData(c.job_id, c.id);
-      await this.verify(fh, manifest, true);
+      await this.verify(fh, manifest);
     } catch (err) {
       await fh?.close().catch(() => {});
       if (getErrorCode(err) === 'ENOENT' || hasCode(err, ErrorCodes.NOT_FOUND)) return false;
@@ -139,7 +139,7 @@ export class CheckpointLoader {
       return false;
     }
     try {
-      await this.send(fh, c, sink, started, 'backend', true);
+      await this.send(fh, c, sink, started, 'backend');
     } finally {
       await fh.close().catch(() => {});
     }
@@ -153,13 +153,11 @@ export class CheckpointLoader {
     const src = await this.opts.backend.openData(m.job_id, m.id);
     const writer = await this.opts.local.create(m.job_id, m.id, (n) => this.opts.space.ensure(n));
     try {
-      const pace = this.opts.backend.pace;
       for (let off = 0; off < m.size; ) {
         const n = Math.min(IO_CHUNK, m.size - off);
         const buf = Buffer.allocUnsafe(n);
         const { bytesRead } = await src.read(buf, 0, n, off);
         if (bytesRead === 0) throw new Mismatch(`backend data ends at ${off} bytes, manifest says ${m.size}`);
-        if (pace) await pace(bytesRead);
         await writer.write(bytesRead === n ? buf : buf.subarray(0, bytesRead));
         off += bytesRead;
       }
@@ -176,23 +174,16 @@ export class CheckpointLoader {
     return true;
   }
 
-  private async verify(fh: FileHandle, m: Manifest, remote = false): Promise<void> {
+  private async verify(fh: DataReader, m: Manifest): Promise<void> {
     const st = await fh.stat();
     if (st.size !== m.size) throw new Mismatch(`data is ${st.size} bytes, manifest says ${m.size}`);
-    const sha = await hashHandle(fh, m.size, remote ? this.opts.backend.pace : undefined);
+    const sha = await hashHandle(fh, m.size);
     if (sha !== m.sha256) throw new Mismatch('data does not match its sha256');
   }
 
-  private async send(
-    fh: FileHandle,
-    c: CheckpointInfo,
-    sink: LoadSink,
-    started: number,
-    source: RestoreSource,
-    remote = false,
-  ): Promise<void> {
+  private async send(fh: DataReader, c: CheckpointInfo, sink: LoadSink, started: number, source: RestoreSource): Promise<void> {
     await sink.info(c);
-    await streamHandle(fh, c.size, this.opts.chunkSize, (b) => sink.data(b), remote ? this.opts.backend.pace : undefined);
+    await streamHandle(fh, c.size, this.opts.chunkSize, (b) => sink.data(b));
     const mt = this.opts.metrics;
     mt.counters.loads++;
     mt.counters.bytesLoaded += c.size;

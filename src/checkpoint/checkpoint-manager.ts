@@ -22,7 +22,6 @@ import { fsyncDir, mkdirDurable } from './atomic-file';
 import { BackendStore } from './backend-store';
 import { HandoffDir } from './handoff-dir';
 import { CheckpointMetrics } from './checkpoint-metrics';
-import type { Pace } from './data-file';
 import { IdGenerator, byNewest, checkCheckpointId, checkJobId } from './ids';
 import { KeyedLock } from './keyed-lock';
 import { LocalStore, type CheckpointWriter } from './local-store';
@@ -39,13 +38,12 @@ export interface CheckpointManagerOptions {
   readonly handoffDir?: string;
   /** Frees SSD cache blocks on the same disk when a checkpoint needs the room. */
   readonly evictCache?: (bytes: number) => number;
-  readonly backend: Backend & { localPath(path: string): Promise<string> };
+  readonly backend: Backend;
   readonly root: string;
   readonly maxCheckpoints: number;
   readonly freeRatio: number;
   readonly streamChunkSize: number;
   readonly log: Logger;
-  readonly pace?: Pace;
   /** Told the duration of every save phase and restore (the metrics histograms). */
   readonly onDuration?: DurationObserver;
   readonly statfs?: Statfs;
@@ -81,7 +79,7 @@ export class CheckpointManager {
     this.now = opts.now ?? Date.now;
     this.localStore = new LocalStore(opts.localDir, opts.log);
     this.handoff = new HandoffDir(opts.handoffDir ?? join(opts.localDir, '..', 'handoff'), opts.log);
-    this.backendStore = new BackendStore({ backend: opts.backend, root: opts.root, log: opts.log, pace: opts.pace });
+    this.backendStore = new BackendStore({ backend: opts.backend, root: opts.root, log: opts.log });
     this.ids = new IdGenerator(this.now, () => randomBytes(4).toString('hex'));
     this.persister = new Persister({
       persist: (k, signal) => this.persistOne(k, signal),
@@ -125,6 +123,12 @@ export class CheckpointManager {
   /** Recovers after a crash: removes partials, re-queues complete local copies not yet on the backend. */
   async start(): Promise<void> {
     await this.handoff.start();
+    // What a persist cut by a crash left on the backend (temporary files, unfinished multipart uploads) goes first.
+    const leftovers = await this.backendStore.cleanupIncomplete().catch((err: unknown) => {
+      this.opts.log.warn('cannot clean up incomplete checkpoint writes on the backend', { err: getErrorMessage(err) });
+      return 0;
+    });
+    if (leftovers > 0) this.opts.log.info('removed incomplete checkpoint writes from the backend', { count: leftovers });
     const { complete, partialsRemoved } = await this.localStore.scan();
     this.metrics.counters.partialsCleaned += partialsRemoved;
     complete.sort((a, b) => -byNewest(a.id, b.id));

@@ -24,12 +24,15 @@ export class CachedView implements Part {
   private readonly config: CachedViewConfig;
   private readonly store: CachedStore;
   private readonly log: Logger;
+  private readonly localRoot: string | undefined;
   private mounted: MountedFilesystem | undefined;
 
-  constructor(config: CachedViewConfig, store: CachedStore, log: Logger) {
+  /** `localRoot`: the POSIX backend's directory, when it is one (statfs figures). */
+  constructor(config: CachedViewConfig, store: CachedStore, log: Logger, localRoot?: string) {
     this.config = config;
     this.store = store;
     this.log = log;
+    this.localRoot = localRoot;
   }
 
   get dir(): string | undefined {
@@ -44,6 +47,7 @@ export class CachedView implements Part {
       metadataTtlMs: c.metadataTtlMs,
       maxReadSize: c.maxReadSize,
       job: MOUNT_JOB,
+      localRoot: this.localRoot,
     });
     this.mounted = await FuseMount.mount(c.mount, fs, { log: this.log, allowOther: c.mountAllowOther, fsName: 'tiercache' });
   }

@@ -42,6 +42,8 @@ export interface StoreFilesystemOptions {
   readonly maxReadSize: number;
   /** Who reads, for access history and prefetch (every mount read shares it). */
   readonly job: string;
+  /** The POSIX backend's directory, when it is one: statfs reports its size. */
+  readonly localRoot?: string;
   readonly now?: () => number;
 }
 
@@ -58,6 +60,7 @@ export class StoreFilesystem implements MountFilesystem {
   private readonly store: CachedStore;
   private readonly ctx: ReadContext;
   private readonly maxReadSize: number;
+  private readonly localRoot: string | undefined;
   private readonly now: () => number;
   private readonly open_ = new Map<number, OpenFile>();
   private nextHandle = 1;
@@ -68,6 +71,7 @@ export class StoreFilesystem implements MountFilesystem {
     this.entryTimeoutS = opts.metadataTtlMs / 1000;
     this.ctx = { job: opts.job };
     this.maxReadSize = opts.maxReadSize;
+    this.localRoot = opts.localRoot;
     this.now = opts.now ?? Date.now;
   }
 
@@ -132,10 +136,9 @@ export class StoreFilesystem implements MountFilesystem {
   }
 
   async statfs(): Promise<FsStatfs> {
-    const backend = this.store.backend;
-    if (backend.localPath) {
+    if (this.localRoot !== undefined) {
       try {
-        const s = await fsp.statfs(await backend.localPath(''));
+        const s = await fsp.statfs(this.localRoot);
         return {
           blockSize: s.bsize,
           blocks: s.blocks,

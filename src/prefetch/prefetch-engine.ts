@@ -1,17 +1,18 @@
 // The prefetch engine: watches reads, decides what comes next (sequential
 // readahead, next file of an ordered directory walk, submitted epoch plans,
-// explicit hints), and fetches it in a piscina pool under a bound on bytes in
+// explicit hints), and fetches it through the store under a bound on bytes in
 // flight. Foreground reads never wait for it: enqueueing is O(1) and drops
-// when the queue is full, prefetch I/O runs on worker threads, and a reader
-// that needs a block being prefetched joins that fetch (single-flight).
+// when the queue is full, prefetch reads are background backend reads (a
+// POSIX backend runs them on the worker threads: backend/offloaded-backend.ts),
+// and a reader that needs a block being prefetched joins that fetch
+// (single-flight). Access-pattern analysis runs on the same worker pool.
 
 import { join } from 'node:path';
-import Piscina from 'piscina';
 import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
-import { blockKey, type BlockId } from '../cache/types';
+import { blockKey } from '../cache/types';
 import type { Config } from '../config/types';
-import { ErrorCodes, hasCode, fileChanged, invalidArgument } from '../errors';
+import { ErrorCodes, hasCode, invalidArgument } from '../errors';
 import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
@@ -23,7 +24,8 @@ import { StreamTracker, WalkTracker, dirListing, type DirListing } from './strea
 import { SingleFlight } from '../cache/single-flight';
 import { DEFAULT_PRIORITY, newPrefetchCounters, type PrefetchReason, type PrefetchTask } from './types';
 import type { AccessPatternsResponse } from '../protocol/types';
-import type { AnalyzeTask, ReadBlockTask, analyze as analyzeInWorker } from './worker';
+import type { AnalyzeTask } from './worker';
+import type { PrefetchWorkerPool } from './worker-pool';
 import type { PrefetchStats } from '../protocol/types';
 
 /** Files fetched ahead of an ordered directory walk. */
@@ -46,7 +48,7 @@ export class PrefetchEngine {
   private readonly store: CachedStore;
   private readonly config: Config;
   private readonly log: Logger;
-  private readonly pool: Piscina;
+  private readonly workers: PrefetchWorkerPool;
   private readonly queue: PrefetchQueue;
   private readonly streams: StreamTracker;
   private readonly walks = new WalkTracker(NEXT_FILES);
@@ -65,8 +67,10 @@ export class PrefetchEngine {
   private readonly maxInflight: number;
   private stopped = false;
 
-  constructor(store: CachedStore, config: Config, log: Logger) {
+  /** `workers`: the pool the backend's offloaded reads run on too; its owner destroys it. */
+  constructor(store: CachedStore, config: Config, log: Logger, workers: PrefetchWorkerPool) {
     this.store = store;
+    this.workers = workers;
     this.config = config;
     this.log = log.child({ component: 'prefetch' });
     this.queue = new PrefetchQueue(config.prefetchQueueSize);
@@ -78,13 +82,6 @@ export class PrefetchEngine {
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.maxActive = config.prefetchWorkers * 2;
     this.fair = new FairShare(Math.max(config.blockSize, Math.floor(config.prefetchMaxShare * config.memoryCacheSize)));
-    this.pool = new Piscina({
-      filename: join(__dirname, 'worker.js'),
-      // Threads start with the daemon: a thread started on demand costs the
-      // first prefetches ~100 ms, which a reader at the head of a plan waits for.
-      minThreads: config.prefetchWorkers,
-      maxThreads: config.prefetchWorkers,
-    });
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
       maxAgeMs: config.historyMaxAgeMs,
@@ -100,7 +97,6 @@ export class PrefetchEngine {
     this.stopped = true;
     this.queue.removeWhere(() => true);
     this.history.close();
-    await this.pool.destroy();
   }
 
   // --- tier events (prefetch accounting) ---
@@ -302,36 +298,12 @@ export class PrefetchEngine {
     }
   }
 
-  /** Backend read on a worker thread (the store's prefetchReader); the bytes are moved back, not copied. */
-  async readInWorker(id: BlockId, length: number): Promise<Buffer> {
-    const backend = this.store.backend;
-    if (!backend.localPath) return backend.read(id.path, id.index * this.config.blockSize, length, id.version);
-    const task: ReadBlockTask = {
-      absPath: await backend.localPath(id.path),
-      offset: id.index * this.config.blockSize,
-      length,
-      version: id.version,
-    };
-    let ab: ArrayBuffer;
-    try {
-      ab = (await this.pool.run(task, { name: 'readBlock' })) as ArrayBuffer;
-    } catch (err) {
-      if ((err as { code?: string }).code === 'TC_FILE_CHANGED') throw fileChanged(id.path);
-      backend.counters.errors++;
-      throw err;
-    }
-    backend.counters.reads++;
-    backend.counters.bytesRead += ab.byteLength;
-    await backend.emulatedDelay?.(ab.byteLength);
-    return Buffer.from(ab);
-  }
-
   // --- analysis ---
 
   async analyze(prefix: string, limit: number): Promise<AccessPatternsResponse> {
     this.history.flush();
     const task: AnalyzeTask = { dbPath: this.history.dbPath, prefix, limit, maxRows: ANALYSIS_ROWS };
-    const r = (await this.pool.run(task, { name: 'analyze' })) as ReturnType<typeof analyzeInWorker>;
+    const r = await this.workers.analyze(task);
     return { patterns: r.patterns, history_rows: r.rows };
   }
 

@@ -5,26 +5,24 @@ import { closeSync, constants as fsc, fstatSync, openSync, readSync, readlinkSyn
 import type Database from 'better-sqlite3';
 import Piscina from 'piscina';
 import { versionOf } from '../backend/posix-backend';
+import type { OffloadedRead, OffloadedResult } from '../backend/offloaded-backend';
 import type { PatternJson } from './analysis';
 import type { AccessRow } from './types';
 
-export interface ReadBlockTask {
-  readonly absPath: string;
-  readonly offset: number;
-  readonly length: number;
-  readonly version: string;
-}
-
-/** Reads one block; throws an Error with code TC_FILE_CHANGED if the file is no longer at `version`. */
-export function readBlock(t: ReadBlockTask): ArrayBuffer {
-  // Non-blocking, and checked after the open: the name may have been swapped
-  // (for a symlink out of the root, a FIFO) since the main thread resolved it.
-  const fd = openSync(t.absPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+/**
+ * Reads one block for offloaded-backend.ts: the bytes, moved back to the
+ * main thread (allocUnsafeSlow gives the Buffer its own ArrayBuffer, so moving
+ * a full one is free), or FILE_CHANGED if the file is no longer at `version`,
+ * or the errno of a failure (errors do not cross threads with their codes).
+ */
+export function readBlock(t: OffloadedRead): OffloadedResult {
+  let fd: number | undefined;
   try {
+    // Non-blocking, and checked after the open: the name may have been swapped
+    // (for a symlink out of the root, a FIFO) since the main thread resolved it.
+    fd = openSync(t.absPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
     const opened = fstatSync(fd);
-    if (!opened.isFile() || readlinkSync(`/proc/self/fd/${fd}`) !== t.absPath) {
-      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
-    }
+    if (!opened.isFile() || readlinkSync(`/proc/self/fd/${fd}`) !== t.absPath) return { changed: true };
     const buf = Buffer.allocUnsafeSlow(t.length);
     let filled = 0;
     while (filled < t.length) {
@@ -33,14 +31,14 @@ export function readBlock(t: ReadBlockTask): ArrayBuffer {
       filled += n;
     }
     const st = fstatSync(fd);
-    if (versionOf(st) !== t.version) {
-      throw Object.assign(new Error(`file changed while prefetching: ${t.absPath}`), { code: 'TC_FILE_CHANGED' });
-    }
-    const ab = buf.buffer.slice(0, filled) as ArrayBuffer;
-    // allocUnsafeSlow gives the Buffer its own ArrayBuffer: moving it is free when full.
-    return Piscina.move(filled === buf.buffer.byteLength ? (buf.buffer as ArrayBuffer) : ab) as unknown as ArrayBuffer;
+    if (versionOf(st) !== t.version) return { changed: true };
+    const ab = filled === buf.buffer.byteLength ? (buf.buffer as ArrayBuffer) : (buf.buffer.slice(0, filled) as ArrayBuffer);
+    return Piscina.move(ab) as ArrayBuffer;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { errno: e.code ?? 'EIO', message: e.message };
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

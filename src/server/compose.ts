@@ -3,12 +3,14 @@
 //
 //   1. the metrics histograms (only with --metrics-listen), so the backend
 //      chain, the store and the checkpoint manager get their observers at birth
-//   2. the backend chain: the backend (POSIX or S3) -> ThrottledBackend
-//      (bench emulation only) -> DeadlineBackend (backend-timeout,
-//      backend-max-inflight) -> ObservedBackend (request timings)
+//   2. the prefetch worker threads, then the backend chain (backend-chain.ts):
+//      the backend (POSIX or S3) -> OffloadedBackend (POSIX: background reads
+//      on the workers) -> ThrottledBackend (bench emulation only) ->
+//      DeadlineBackend (backend-timeout, backend-max-inflight) ->
+//      ObservedBackend (request timings)
 //   3. the distributed tier (undefined without --peers)
 //   4. the tiers (memory, SSD) and the CachedStore with its fetcher, read
-//      observers, prefetch reader and block timer
+//      observers and block timer
 //   5. the prefetch engine, the checkpoint manager, the checkpoint mount
 //   6. Admin.Stats, the metrics endpoint
 //   7. the frontends: the gRPC services (served by the Daemon) and the POSIX
@@ -22,11 +24,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createBackend } from '../backend/create-backend';
-import { DeadlineBackend } from '../backend/deadline-backend';
-import { ObservedBackend } from '../backend/observed-backend';
-import { ThrottledBackend } from '../backend/throttled-backend';
-import type { Backend } from '../backend/types';
+import { buildBackendChain } from '../backend/backend-chain';
 import { BackendWatcher } from '../cache/backend-watcher';
 import { CachedStore, type ReadObserver } from '../cache/cached-store';
 import { DiskCache } from '../cache/disk-cache';
@@ -45,6 +43,7 @@ import { MetricsServer } from '../metrics/metrics-server';
 import { TiercacheMetrics } from '../metrics/tiercache-metrics';
 import { peerTierFromConfig } from '../peer/peer-tier';
 import { PrefetchEngine } from '../prefetch/prefetch-engine';
+import { PrefetchWorkerPool } from '../prefetch/worker-pool';
 import type { Part } from '../util/part';
 import { VERSION } from '../version';
 import { adminService } from './admin-service';
@@ -83,13 +82,15 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   // 1. Histograms: nothing is timed without a metrics endpoint.
   const histograms = config.metricsListen ? new MetricsHistograms() : undefined;
 
-  // 2. The backend chain.
-  let chain: Backend = createBackend(config, log);
-  if (extras.emulateBackend) chain = new ThrottledBackend(chain, extras.emulateBackend);
-  // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
-  const deadline = new DeadlineBackend(chain, { timeoutMs: config.backendTimeoutMs, maxInflight: config.backendMaxInflight, logger: log });
-  chain = deadline;
-  const backend: Backend = new ObservedBackend(chain, histograms ? [histograms.backendObserver] : []);
+  // 2. The worker threads, then the backend chain (prefetch reads of a POSIX backend run on the workers).
+  const workers = new PrefetchWorkerPool(config.prefetchWorkers);
+  const { backend, posix, deadline } = buildBackendChain(config, log, {
+    offload: (t) => workers.readBlock(t),
+    emulate: extras.emulateBackend,
+    observers: histograms ? [histograms.backendObserver] : [],
+  });
+  // POSIX-only, asked for explicitly: the local directory itself (not the location label, which emulation changes).
+  const localRoot = posix?.localRoot;
 
   // 3. The distributed tier (a config it cannot run with throws here).
   const peers = peerTierFromConfig(config, log);
@@ -114,19 +115,19 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     events,
     // Checkpoint copies and staged checkpoint files count against the SSD budget and give way before cache blocks.
     shared: {
-      bytes: (): number => (checkpoints?.localBytes ?? 0) + (checkpointMount?.stagedBytes ?? 0),
+      bytes: (): number => checkpoints.localBytes + (checkpointMount?.stagedBytes ?? 0),
       reclaim: async (n: number): Promise<number> => {
         let freed = checkpointMount?.reclaim(n) ?? 0;
-        if (freed < n && checkpoints) freed += await checkpoints.reclaimPersistedLocal(n - freed);
+        if (freed < n) freed += await checkpoints.reclaimPersistedLocal(n - freed);
         return freed;
       },
     },
   });
   // The watcher needs the local directory itself: POSIX backends only.
   const watcher =
-    config.watch && backend.localPath
+    config.watch && localRoot !== undefined
       ? new BackendWatcher(
-          backend.location,
+          localRoot,
           (rel) => {
             store.invalidate(rel);
             view.invalidate(rel);
@@ -147,30 +148,25 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     logger: log,
     peerKeepHot: config.peerKeepHot,
     fetcher: peers ? (direct) => peers.tier.fetcher(direct, config.blockSize) : undefined,
-    prefetchReader: (id, length): Promise<Buffer> => prefetch.readInWorker(id, length),
     observers,
     blockTimer: histograms?.blockTimer,
   });
 
   // 5. Prefetch, checkpoints, the checkpoint mount.
-  const prefetch: PrefetchEngine = new PrefetchEngine(store, config, log);
-  const checkpoints: CheckpointManager | undefined = backend.localPath
-    ? new CheckpointManager({
-        localDir: config.checkpointDir,
-        handoffDir: config.checkpointHandoffDir,
-        evictCache: (bytes: number): number => disk.reclaim(bytes),
-        backend: backend as Backend & { localPath(path: string): Promise<string> },
-        root: config.checkpointRoot,
-        maxCheckpoints: config.maxCheckpoints,
-        freeRatio: config.ssdFreeRatio,
-        streamChunkSize: config.streamChunkSize,
-        log: log.child({ component: 'checkpoints' }),
-        // An emulated slow backend (bench flags) slows checkpoint copies too.
-        pace: backend.emulatedDelay ? (n) => backend.emulatedDelay!(n) : undefined,
-        onDuration: histograms?.checkpointObserver,
-      })
-    : undefined;
-  if (!checkpoints) log.warn('checkpoints disabled: the backend has no local paths', { backend: backend.kind });
+  const prefetch: PrefetchEngine = new PrefetchEngine(store, config, log, workers);
+  // Persisted through the backend contract only: the same on a POSIX mount and a bucket.
+  const checkpoints: CheckpointManager = new CheckpointManager({
+    localDir: config.checkpointDir,
+    handoffDir: config.checkpointHandoffDir,
+    evictCache: (bytes: number): number => disk.reclaim(bytes),
+    backend,
+    root: config.checkpointRoot,
+    maxCheckpoints: config.maxCheckpoints,
+    freeRatio: config.ssdFreeRatio,
+    streamChunkSize: config.streamChunkSize,
+    log: log.child({ component: 'checkpoints' }),
+    onDuration: histograms?.checkpointObserver,
+  });
   const cm = config.checkpointMount;
   const checkpointMount: CheckpointMount | undefined = cm
     ? new CheckpointMount({
@@ -180,7 +176,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
         backend,
         store,
         neighbours: {
-          bytes: () => disk.snapshot().usedBytes + (checkpoints?.localBytes ?? 0),
+          bytes: () => disk.snapshot().usedBytes + checkpoints.localBytes,
           reclaim: (n) => disk.reclaim(n),
         },
         // Pods run as any uid: allow_other (mount-allow-other), as the read-only mount.
@@ -193,7 +189,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const sections: StatsProviders = {
     prefetch: () => prefetch.snapshot(),
     ...(peers ? { distributed: () => peers.tier.stats(store.blocksBySource) } : {}),
-    ...(checkpoints ? { checkpoints: () => checkpoints.metrics.statsSection() } : {}),
+    checkpoints: () => checkpoints.metrics.statsSection(),
     ...(checkpointMount ? { checkpoint_mount: () => mountStatsJson(checkpointMount.fs, checkpointMount.dir) } : {}),
   };
   const stats = new StatsRegistry(store, VERSION, sections);
@@ -203,7 +199,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       : undefined;
 
   // 7. Frontends.
-  const view = new CachedView(config, store, log);
+  const view = new CachedView(config, store, log, localRoot);
   const tracker: CallTracker = { inflight: 0, closing: false, log };
   const health = new HealthState();
   const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
@@ -211,7 +207,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log)),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
-    ...(checkpoints ? { Checkpoints: checkpointService(tracker, checkpoints) } : {}),
+    Checkpoints: checkpointService(tracker, checkpoints),
     ...(peers ? { Peer: peerService({ tracker, store, token: peers.token, counters: peers.tier.counters }) } : {}),
     ...(checkpointMount ? { CheckpointMount: checkpointMountService(tracker, checkpointMount.fs, checkpointMount.dir) } : {}),
   };
@@ -221,10 +217,12 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
     { name: 'backend', start: async () => backend.open?.(), stop: async () => backend.close?.() },
     { name: 'ssd', stop: async () => disk.close() },
+    // Stopped after the prefetch engine (parts stop in reverse): nothing reads through the workers any more.
+    { name: 'prefetch-workers', stop: () => workers.stop() },
     ...(watcher ? [{ name: 'watcher', stop: () => watcher.close() }] : []),
     ...(peers ? [peers.tier] : []),
     { name: 'prefetch', start: async () => prefetch.start(), stop: () => prefetch.stop() },
-    ...(checkpoints ? [{ name: 'checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() }] : []),
+    { name: 'checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     ...(checkpointMount ? [checkpointMount] : []),
     memorySweep(config.memoryCacheTtlMs, mem),
     ...(ioWatchdog ? [ioWatchdog] : []),

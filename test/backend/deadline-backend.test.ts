@@ -41,6 +41,15 @@ class HangingBackend implements Backend {
     return Promise.resolve([]);
   }
   async *list(): AsyncIterable<BackendStat> {}
+  write(): Promise<BackendStat> {
+    return Promise.reject(new Error('not written to in these tests'));
+  }
+  async delete(): Promise<void> {}
+  async rename(): Promise<void> {}
+  async cleanupIncomplete(): Promise<number> {
+    return 0;
+  }
+  async removeDir(): Promise<void> {}
 
   release(): void {
     this.holding = false;

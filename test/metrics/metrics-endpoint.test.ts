@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, pseudoRandomBytes } from '../helpers/daemon';
+import { TestDaemon, eventually, pseudoRandomBytes } from '../helpers/daemon';
 import type { TiercacheClient } from '../../src/client/client';
 import { parseExposition, promtool, sampleValue, type ParsedSample } from './exposition';
 
@@ -106,6 +106,25 @@ describe('metrics endpoint', () => {
     // The histogram families exist from the start so dashboards and alerts find them.
     assert.equal(sampleValue(s, 'tiercache_checkpoint_save_duration_seconds_count', { phase: 'local' }), 0);
     assert.match(lastScrape, /# TYPE tiercache_checkpoint_failures_total counter/);
+  });
+
+  it('times prefetch reads as backend requests too (they run on the worker threads, through the same backend)', async () => {
+    const data = pseudoRandomBytes(2 * MiB + 5, 12);
+    writeFileSync(join(d.backendDir, 'ahead.bin'), data);
+    const before = await scrape();
+    const reads0 = sampleValue(before, 'tiercache_backend_request_duration_seconds_count', { op: 'read' })!;
+    const bytes0 = sampleValue(before, 'tiercache_backend_read_bytes_total')!;
+    assert.equal((await c.prefetch(['ahead.bin'])).blocks_queued, 3);
+    const idle = async () => {
+      const p = (await c.stats('all')).prefetch as { prefetched_blocks: number; queue_depth: number; inflight_bytes: number };
+      return p.queue_depth === 0 && p.inflight_bytes === 0 && p.prefetched_blocks >= 3;
+    };
+    await eventually(idle, 10_000, 'the prefetch');
+    const s = await scrape();
+    assert.equal(sampleValue(s, 'tiercache_backend_request_duration_seconds_count', { op: 'read' }), reads0 + 3);
+    assert.equal(sampleValue(s, 'tiercache_backend_read_bytes_total'), bytes0 + data.length);
+    assert.ok((await readAll(c, 'ahead.bin')).equals(data));
+    assert.equal(sampleValue(await scrape(), 'tiercache_backend_read_bytes_total'), bytes0 + data.length, 'the read is served by the prefetched blocks');
   });
 
   it('answers 404 outside /metrics', async () => {
