@@ -65,6 +65,8 @@ export class S3Backend implements Backend {
   private readonly partSize: number;
   private readonly log: Logger;
   private readonly listPageSize: number;
+  /** The store answered that it cannot list multipart uploads: logged once (every checkpoint delete asks). */
+  private saidUploadsUnlistable = false;
 
   constructor(o: S3BackendOptions) {
     this.loc = { bucket: o.bucket, prefix: o.prefix };
@@ -227,7 +229,10 @@ export class S3Backend implements Backend {
         );
       } catch (err) {
         if (httpStatusOf(err) === 501 || errorNameOf(err) === 'NotImplemented') {
-          this.log.warn('this S3 store cannot list multipart uploads; incomplete uploads stay until a lifecycle rule (AbortIncompleteMultipartUpload) removes them', { backend: this.location });
+          if (!this.saidUploadsUnlistable) {
+            this.log.warn('this S3 store cannot list multipart uploads; incomplete uploads stay until a lifecycle rule (AbortIncompleteMultipartUpload) removes them', { backend: this.location });
+          }
+          this.saidUploadsUnlistable = true;
           return aborted;
         }
         throw this.fail(err, rel, keyPrefix);

@@ -18,6 +18,8 @@ export interface ClusterOptions {
   readonly peers?: boolean;
   /** Extra arguments (bench-only flags). */
   readonly extraArgs?: string[];
+  /** Environment of every daemon (an S3 backend's credentials). */
+  readonly env?: Record<string, string>;
 }
 
 export class PeerCluster {
@@ -52,7 +54,7 @@ export class PeerCluster {
       const nodeDir = join(this.dir, `node-${this.nodes.length}`);
       mkdirSync(nodeDir);
       this.nodes.push(
-        new TestDaemon({ dir: nodeDir, backendDir: this.backendDir, flags: { listen: address, ...peerFlags, ...opts.flags } }),
+        new TestDaemon({ dir: nodeDir, backendDir: this.backendDir, flags: { listen: address, ...peerFlags, ...opts.flags }, env: opts.env }),
       );
     }
   }

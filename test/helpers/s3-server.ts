@@ -145,6 +145,10 @@ export class TestS3Server {
       },
     );
     up.on('error', () => res.destroy());
+    // A client that went away mid-request (a daemon killed -9 mid-upload): drop the request to s3rver too, or it waits for the rest of the body and s3rver never stops.
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
     req.pipe(up);
   }
 }
