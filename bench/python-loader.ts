@@ -27,6 +27,8 @@ interface LoopFigures {
   first: number;
   second: number;
   avgFileBytes: number;
+  /** Per epoch (1st, 2nd): wall time, time to the first batch, steady samples/s, daemon counters over it. */
+  epochs: Array<{ secs: number; first_batch_secs: number; steady_sps: number; memory_hits: number; memory_misses: number; backend_reads: number }>;
   reads: Array<{ size: number; unary: number; stream: number }>;
 }
 
@@ -72,6 +74,13 @@ export async function run(): Promise<BenchResult[]> {
         baselineName: '1st epoch: cold, fetched from the emulated backend with the epoch plan',
         ratio: f.second / f.first,
         target: '> 1x',
+        note: f.epochs
+          .map(
+            (e, i) =>
+              `epoch ${i + 1}: ${e.secs.toFixed(1)} s, first batch after ${e.first_batch_secs.toFixed(2)} s, then ${e.steady_sps.toFixed(0)} samples/s; ` +
+              `memory hits ${e.memory_hits}, misses ${e.memory_misses}, backend reads ${e.backend_reads}`,
+          )
+          .join('; '),
       },
     ];
     for (const r of f.reads) {

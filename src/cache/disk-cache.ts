@@ -22,6 +22,12 @@ const DOWN_AFTER_ERRORS = 10;
 /** How long a down disk is skipped before it is tried again. */
 const DOWN_COOLDOWN_MS = 30_000;
 const FLUSH_INTERVAL_MS = 500;
+/**
+ * The filesystem's free space is asked (statfs) at most this often; in between,
+ * what this tier wrote since is taken off the last answer. A statfs per block
+ * was a synchronous syscall on the event loop for every cached block.
+ */
+const STATFS_INTERVAL_MS = 1000;
 
 export type DiskState = 'normal' | 'unstable' | 'down' | 'disabled';
 
@@ -82,6 +88,13 @@ export class DiskCache {
   private consecutiveErrors = 0;
   private readonly shared: SharedBudget | undefined;
   private downUntil = 0;
+  /** The last statfs answer, when it was taken, and bytes written since (see STATFS_INTERVAL_MS). */
+  private fsFree: { free: number; total: number; at: number; writtenSince: number } | undefined;
+  /** Block subdirectories known to exist (created or found at start-up): no mkdir per block. */
+  private readonly subdirs = new Set<string>();
+  /** Unique temp names without a random draw per block (tmp/ is emptied at start-up). */
+  private tmpSeq = 0;
+  private readonly tmpPrefix = `${randomBytes(4).toString('hex')}-`;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
@@ -242,15 +255,22 @@ export class DiskCache {
     }
     const file = createHash('sha1').update(key).digest('hex');
     const crc = crc32(data);
-    const tmp = join(this.tmpDir, `${file}.${randomBytes(4).toString('hex')}`);
+    const tmp = join(this.tmpDir, `${file}.${this.tmpPrefix}${(this.tmpSeq++).toString(36)}`);
     // Reserve the space now so concurrent puts see it.
     this.policy.insert(key, data.length);
+    const sub = file.slice(0, 2);
     try {
-      await fsp.mkdir(join(this.blocksDir, file.slice(0, 2)), { recursive: true });
+      if (!this.subdirs.has(sub)) {
+        await fsp.mkdir(join(this.blocksDir, sub), { recursive: true });
+        this.subdirs.add(sub);
+      }
       await fsp.writeFile(tmp, data, { flag: 'wx' });
+      if (this.fsFree) this.fsFree.writtenSince += data.length;
       await fsp.rename(tmp, this.filePath(file));
     } catch (err) {
       this.policy.remove(key);
+      // The subdirectory may have been removed under us: make it again next time.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.subdirs.delete(sub);
       await fsp.unlink(tmp).catch(() => {});
       this.ioError('write', err);
       return false;
@@ -336,21 +356,27 @@ export class DiskCache {
 
   /** Evicts least recently used blocks until `size` more bytes fit above the free-space floor. */
   private ensureFreeSpace(size: number): boolean {
-    let fs: { free: number; total: number };
-    try {
-      fs = this.statfs(this.opts.dir);
-    } catch (err) {
-      this.ioError('statfs', err);
-      return false;
+    const now = this.now();
+    let fs = this.fsFree;
+    if (!fs || now - fs.at >= STATFS_INTERVAL_MS) {
+      try {
+        const s = this.statfs(this.opts.dir);
+        fs = this.fsFree = { free: s.free, total: s.total, at: now, writtenSince: 0 };
+      } catch (err) {
+        this.fsFree = undefined;
+        this.ioError('statfs', err);
+        return false;
+      }
     }
     const floor = fs.total * this.opts.freeRatio;
-    let free = fs.free;
+    let free = fs.free - fs.writtenSince;
     if (free - size >= floor) return true;
     for (const k of [...this.policy.lruKeys()]) {
       const e = this.entries.get(k);
       if (!e) continue;
       this.evictKey(k);
       free += e.size;
+      fs.writtenSince -= e.size;
       if (free - size >= floor) return true;
     }
     return false;
@@ -427,6 +453,7 @@ export class DiskCache {
       known.add(r.file);
     }
     for (const sub of readdirSync(this.blocksDir)) {
+      this.subdirs.add(sub);
       for (const f of readdirSync(join(this.blocksDir, sub))) {
         if (!known.has(f)) {
           try {
