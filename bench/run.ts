@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './types';
 
 // realfs reports nothing (and says why) where MooseFS cannot start.
-const MODULES = ['cache', 'prefetch', 'checkpoint', 'checkpoint-mount', 'peer', 'realfs', 'mount', 's3', 'python-loader'];
+const MODULES = ['cache', 'prefetch', 'checkpoint', 'checkpoint-mount', 'peer', 'realfs', 'mount', 's3', 'python-loader', 'memory'];
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

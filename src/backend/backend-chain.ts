@@ -30,6 +30,8 @@ export interface BackendChain {
   readonly backend: Backend;
   /** The POSIX backend at the bottom of the chain, when the backend is a POSIX mount. */
   readonly posix: PosixBackend | undefined;
+  /** The deadline link: what it knows of calls a hung mount never answers (the daemon's exit guard). */
+  readonly deadline: DeadlineBackend;
 }
 
 export function buildBackendChain(config: Config, log: Logger, opts: BackendChainOptions): BackendChain {
@@ -38,10 +40,10 @@ export function buildBackendChain(config: Config, log: Logger, opts: BackendChai
   let backend: Backend = posix ? new OffloadedBackend(posix, opts.offload) : base;
   if (opts.emulate) backend = new ThrottledBackend(backend, opts.emulate);
   // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
-  backend = new DeadlineBackend(backend, {
+  const deadline = new DeadlineBackend(backend, {
     timeoutMs: config.backendTimeoutMs,
     maxInflight: config.backendMaxInflight,
     logger: log,
   });
-  return { backend: new ObservedBackend(backend, opts.observers ?? []), posix };
+  return { backend: new ObservedBackend(deadline, opts.observers ?? []), posix, deadline };
 }

@@ -40,6 +40,8 @@ export class DeadlineBackend extends BackendDecorator {
   private readonly now: () => number;
   /** Inner calls started and not yet settled (≤ maxInflight). */
   private inflight = 0;
+  /** Of `inflight`, those whose caller was already told backend-timeout. */
+  private abandonedCalls = 0;
   /** Calls waiting for a slot, oldest first. */
   private readonly waiting: Array<() => void> = [];
   /** When the backend was first seen not answering; undefined while it answers. */
@@ -55,6 +57,11 @@ export class DeadlineBackend extends BackendDecorator {
     // waits on it) and writes (checkpoint persists: an upload's length has no
     // bound a read deadline fits, and the persister runs one at a time, so a
     // hung backend holds one thread and delays persisting, no more).
+  }
+
+  /** Inner calls that outlived their deadline and have not settled yet: each holds an I/O thread (a hung mount's never settle). */
+  get abandoned(): number {
+    return this.abandonedCalls;
   }
 
   /** True while the backend is considered down (for health and diagnose). */
@@ -101,12 +108,19 @@ export class DeadlineBackend extends BackendDecorator {
     }
     return new Promise<T>((resolve, reject) => {
       let settled = false;
+      let running = false;
+      let abandoned = false;
       let timer: NodeJS.Timeout | undefined;
+      const finished = (): void => {
+        if (abandoned) this.abandonedCalls--;
+        if (slotted) this.release();
+      };
       const start = () => {
         if (slotted) this.inflight++;
+        running = true;
         fn().then(
           (v) => {
-            if (slotted) this.release();
+            finished();
             this.markUp();
             if (probe) this.probing = false;
             if (settled) return;
@@ -115,7 +129,7 @@ export class DeadlineBackend extends BackendDecorator {
             resolve(v);
           },
           (err: unknown) => {
-            if (slotted) this.release();
+            finished();
             // NOT_FOUND and the like are answers too; only an I/O failure is not.
             if (getErrorCode(err) !== ErrorCodes.BACKEND_UNAVAILABLE) this.markUp();
             if (probe) this.probing = false;
@@ -130,6 +144,10 @@ export class DeadlineBackend extends BackendDecorator {
         timer = setTimeout(() => {
           if (settled) return;
           settled = true;
+          if (running) {
+            abandoned = true;
+            this.abandonedCalls++;
+          }
           if (probe) this.probing = false;
           const queued = this.waiting.indexOf(start);
           if (queued >= 0) this.waiting.splice(queued, 1);

@@ -4,14 +4,15 @@
 // symlink out of the root between a check and a use, so stat and read open
 // the file first (non-blocking) and check what the descriptor points at
 // (/proc/self/fd/N inside the root, a regular file or directory) before
-// using it, and then use only the descriptor.
+// using it, and then use only the descriptor. Directories are listed the
+// same way: opened, checked, then read through the descriptor.
 
 import { promises as fsp, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, backendUnavailable, fileChanged, hasCode, invalidPath, notFound, pathEscapesRoot, isDirectory } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
-import { openNonBlocking, realPathOf } from '../util/safe-open';
+import { openNonBlocking, readdirOf, realPathOf } from '../util/safe-open';
 import { PosixWrites } from './posix-writes';
 import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
 
@@ -155,14 +156,22 @@ export class PosixBackend implements Backend {
 
   async readdir(dir: string): Promise<string[]> {
     const rel = normalizeRequestPath(dir);
-    let names: string[];
-    try {
-      names = await fsp.readdir(await this.localPath(rel));
-    } catch (err) {
-      throw this.mapError(err, rel);
-    }
+    const names = (await this.entriesOf(rel, dir)).map((e) => e.name);
     names.sort();
     return rel === '' ? names : names.map((n) => `${rel}/${n}`);
+  }
+
+  /** A directory's entries, read through a descriptor checked to lie inside the root (never by name again). */
+  private async entriesOf(rel: string, path: string): Promise<import('node:fs').Dirent[]> {
+    const fh = await this.openInside(rel, path);
+    try {
+      if (!(await fh.stat()).isDirectory()) throw notFound(rel === '' ? '/' : rel);
+      return await readdirOf(fh);
+    } catch (err) {
+      throw this.mapError(err, rel === '' ? '/' : rel);
+    } finally {
+      await fh.close().catch(() => {});
+    }
   }
 
   async *list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {
@@ -175,12 +184,7 @@ export class PosixBackend implements Backend {
     const stack: string[] = [rel];
     while (stack.length > 0) {
       const dir = stack.pop()!;
-      let entries;
-      try {
-        entries = await fsp.readdir(await this.localPath(dir), { withFileTypes: true });
-      } catch (err) {
-        throw this.mapError(err, dir);
-      }
+      const entries = await this.entriesOf(dir, dir);
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const subdirs: string[] = [];
       for (const e of entries) {

@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { IndexStore, type IndexRow } from './index-store';
 import { KeysByPath } from './keys-by-path';
+import { describeFailure, quarantine, startupText, type SsdStartup } from './ssd-quarantine';
 import { AdmissionPolicy } from './policy';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
@@ -77,6 +78,8 @@ export class DiskCache {
   private readonly byPath = new KeysByPath();
   private readonly policy: AdmissionPolicy;
   private readonly store: IndexStore | undefined;
+  /** How the tier started (ssd-quarantine.ts); in the stats. */
+  readonly startup: SsdStartup;
   private readonly blocksDir: string;
   private readonly tmpDir: string;
   private readonly events: TierEvents;
@@ -107,15 +110,60 @@ export class DiskCache {
     this.tmpDir = join(opts.dir, 'tmp');
     if (opts.capacityBytes === 0) {
       this.store = undefined;
+      this.startup = { kind: 'disabled', why: 'ssd-cache-size is 0' };
       return;
     }
+    const opened = this.open();
+    this.store = opened.store;
+    this.startup = opened.startup;
+    if (!this.store) return;
+    this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
+    this.flushTimer.unref();
+  }
+
+  /**
+   * Opens the directory and the index and recovers the blocks; when that
+   * fails, quarantines what is broken and starts empty, and when that fails
+   * too, runs without the tier. Degrade, don't die: the daemon starts anyway.
+   */
+  private open(): { store: IndexStore | undefined; startup: SsdStartup } {
+    const indexFile = join(this.opts.dir, 'index.sqlite');
+    let first: unknown;
+    try {
+      return { store: this.openOnce(indexFile), startup: { kind: 'recovered' } };
+    } catch (err) {
+      first = err;
+    }
+    const why = describeFailure(this.opts.dir, first);
+    try {
+      const aside = quarantine(this.opts.dir, indexFile, first);
+      const store = this.openOnce(indexFile);
+      const startup: SsdStartup = { kind: 'rebuilt', why: `${why}; moved aside to ${aside}, the tier starts empty` };
+      this.log.error('SSD tier rebuilt at start', { why: startupText(startup), quarantined: aside });
+      return { store, startup };
+    } catch (err) {
+      const startup: SsdStartup = { kind: 'disabled', why: `${why}; quarantine and rebuild failed too (${getErrorMessage(err)})` };
+      this.log.error('SSD tier disabled: serving from memory and the backend', { why: startupText(startup), dir: this.opts.dir });
+      return { store: undefined, startup };
+    }
+  }
+
+  private openOnce(indexFile: string): IndexStore {
+    // Empty again: a first attempt may have recovered part of the index before it failed.
+    for (const k of this.entries.keys()) this.byPath.remove(k);
+    this.entries.clear();
+    for (const k of [...this.policy.lruKeys()]) this.policy.remove(k);
     mkdirSync(this.blocksDir, { recursive: true });
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
-    this.store = new IndexStore(join(opts.dir, 'index.sqlite'));
-    this.recover();
-    this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
-    this.flushTimer.unref();
+    const store = new IndexStore(indexFile);
+    try {
+      this.recover(store);
+      return store;
+    } catch (err) {
+      store.closeQuietly();
+      throw err;
+    }
   }
 
   /** Evicts least recently used blocks until `bytes` are freed (a checkpoint needs the room); returns bytes freed. */
@@ -267,6 +315,7 @@ export class DiskCache {
       usedBytes: this.policy.usedBytes,
       blocks: this.entries.size,
       state: this.state,
+      startup: startupText(this.startup),
     };
   }
 
@@ -382,8 +431,8 @@ export class DiskCache {
   }
 
   /** Rebuilds the live index from SQLite; drops rows without files and files without rows. */
-  private recover(): void {
-    const rows = this.store!.loadAll();
+  private recover(store: IndexStore): void {
+    const rows = store.loadAll();
     const known = new Set<string>();
     for (const r of rows) {
       let size = -1;
@@ -393,7 +442,7 @@ export class DiskCache {
         /* missing */
       }
       if (size !== r.size || this.policy.usedBytes + r.size > this.opts.capacityBytes) {
-        this.store!.delete(r.file);
+        store.delete(r.file);
         continue;
       }
       const id: BlockId = { path: r.path, version: r.version, index: r.idx };
@@ -415,7 +464,7 @@ export class DiskCache {
         }
       }
     }
-    this.store!.flush();
+    store.flush();
     this.log.info('SSD index recovered', { blocks: this.entries.size, bytes: this.policy.usedBytes });
   }
 }

@@ -72,6 +72,15 @@ export class IndexStore {
     return ops.length;
   }
 
+  /** Closes without flushing (a store that failed to open). */
+  closeQuietly(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already unusable
+    }
+  }
+
   close(): void {
     this.flush();
     this.db.close();

@@ -35,6 +35,8 @@ export interface TierSnapshot extends TierCounters {
   readonly usedBytes: number;
   readonly blocks: number;
   readonly state: string;
+  /** SSD only: how the tier started (recovered, or rebuilt / disabled and why). */
+  readonly startup?: string;
 }
 
 /** Why a block entered a tier; prefetch accounting needs to know. */

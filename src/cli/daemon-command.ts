@@ -17,6 +17,28 @@ import type { Io } from './io';
  */
 const LOCAL_IO_THREADS = 8;
 
+/** After drain-timeout (and the checkpoint mount's flush), how long the rest of the stop may take before the process exits anyway. */
+const STOP_GRACE_MS = 5_000;
+
+/**
+ * Resolves the exit code, unless a normal exit would hang on I/O threads
+ * blocked in a hung mount (libuv joins them at exit): then the process ends
+ * itself by SIGKILL, which needs no thread to return.
+ */
+function exitUnlessBlocked(d: Daemon, code: number, resolve: (code: number) => void): void {
+  const why = d.exitBlocker();
+  if (why === undefined) {
+    resolve(code);
+    return;
+  }
+  d.log.error('exiting by SIGKILL: a normal exit would wait forever on I/O threads', { why });
+  killSelf();
+}
+
+function killSelf(): void {
+  process.kill(process.pid, 'SIGKILL');
+}
+
 /** Bench-only flags (see backend/throttled-backend.ts); not part of the config file. */
 const BENCH_FLAGS = ['emulate-backend-latency', 'emulate-backend-bandwidth'] as const;
 
@@ -111,12 +133,18 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
     onSignal = (sig: string) => {
       if (++signals > 1) {
         d.log.warn('second signal: exiting now', { signal: sig });
-        resolve(1);
+        exitUnlessBlocked(d, 1, resolve);
         return;
       }
       d.log.info('signal received', { signal: sig });
+      // The stop waits on file I/O (index, checkpoints): a hung mount must not keep the process alive.
+      const stopBound = d.config.drainTimeoutMs + (d.config.checkpointMount?.flushTimeoutMs ?? 0) + STOP_GRACE_MS;
+      setTimeout(() => {
+        d.log.error('shutdown did not finish in time; exiting anyway (file I/O stuck?)', { stopBoundMs: stopBound });
+        killSelf();
+      }, stopBound).unref();
       d.stop().then(
-        () => resolve(0),
+        () => exitUnlessBlocked(d, 0, resolve),
         (err) => {
           d.log.error('shutdown failed', { err: getErrorMessage(err) });
           resolve(1);

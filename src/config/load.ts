@@ -194,6 +194,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       `invalid tcp-services: ${guarded.join(', ')} over TCP need tcp-token-file (a token every such call must carry); without it TCP serves only Peer and Health`,
     );
   }
+  for (const k of ['max-calls-per-connection', 'max-streams']) {
+    if (num(k) > num('max-calls')) {
+      throw new ConfigError(`invalid ${k}: ${num(k)} is more than max-calls (${num('max-calls')}); lower it or raise max-calls`);
+    }
+  }
+  const limits = Object.freeze({
+    maxCalls: num('max-calls'),
+    maxCallsPerConnection: num('max-calls-per-connection'),
+    maxStreams: num('max-streams'),
+    streamStallTimeoutMs: num('stream-stall-timeout'),
+    maxConnections: num('max-connections'),
+    connectionIdleTimeoutMs: num('connection-idle-timeout'),
+  });
   const peers = str('peers');
   if (peers && !listen) {
     throw new ConfigError('invalid peers: peers need --listen host:port so that other daemons can reach this one');
@@ -262,11 +275,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),
     drainTimeoutMs: num('drain-timeout'),
+    ioStuckTimeoutMs: num('io-stuck-timeout'),
+    limits,
     logLevel: str('log-level') as LogLevel,
     prefetchWorkers: num('prefetch-workers'),
     prefetchMaxInflight: num('prefetch-max-inflight'),
     prefetchQueueSize: num('prefetch-queue-size'),
     maxReadahead: num('max-readahead'),
+    prefetchMaxShare: num('prefetch-max-share'),
     planLookahead: num('plan-lookahead'),
     maxPlanPaths: num('max-plan-paths'),
     historyMaxRows: num('history-max-rows'),

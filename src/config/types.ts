@@ -41,11 +41,16 @@ export interface Config {
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
   readonly drainTimeoutMs: number;
+  /** 0 = no I/O watchdog (server/io-watchdog.ts). */
+  readonly ioStuckTimeoutMs: number;
+  /** Bounds on calls, streams and connections (server/call-limits.ts, server/connection-limits.ts). */
+  readonly limits: CallLimitsConfig;
   readonly logLevel: LogLevel;
   readonly prefetchWorkers: number;
   readonly prefetchMaxInflight: number;
   readonly prefetchQueueSize: number;
   readonly maxReadahead: number;
+  readonly prefetchMaxShare: number;
   readonly planLookahead: number;
   readonly maxPlanPaths: number;
   readonly historyMaxRows: number;
@@ -76,4 +81,15 @@ export interface CheckpointMountConfig {
   readonly root: string;
   readonly stagingDir: string;
   readonly flushTimeoutMs: number;
+}
+
+export interface CallLimitsConfig {
+  readonly maxCalls: number;
+  readonly maxCallsPerConnection: number;
+  readonly maxStreams: number;
+  /** 0 = never. */
+  readonly streamStallTimeoutMs: number;
+  readonly maxConnections: number;
+  /** 0 = never. */
+  readonly connectionIdleTimeoutMs: number;
 }

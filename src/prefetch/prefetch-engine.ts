@@ -17,6 +17,7 @@ import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
 import { AccessHistory } from './access-history';
+import { FairShare } from './fair-share';
 import { PlanTracker } from './plan-tracker';
 import { PrefetchQueue } from './prefetch-queue';
 import { StreamTracker, WalkTracker, dirListing, type DirListing } from './stream-tracker';
@@ -58,6 +59,8 @@ export class PrefetchEngine {
   private readonly outstanding = new Map<string, true>();
   /** Blocks of planned files protected from eviction: path -> keys. */
   private readonly protectedFiles = new Map<string, string[]>();
+  /** Explicit prefetches' unread blocks per job, bounded (fair-share.ts). */
+  readonly fair: FairShare;
   private inflightBytes = 0;
   private active = 0;
   private readonly maxActive: number;
@@ -78,6 +81,7 @@ export class PrefetchEngine {
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.maxActive = config.prefetchWorkers * 2;
+    this.fair = new FairShare(Math.max(config.blockSize, Math.floor(config.prefetchMaxShare * config.memoryCacheSize)));
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
       maxAgeMs: config.historyMaxAgeMs,
@@ -98,10 +102,12 @@ export class PrefetchEngine {
   // --- tier events (prefetch accounting) ---
 
   onPrefetchHit(key: string): void {
+    this.fair.release(key);
     if (this.outstanding.delete(key)) this.counters.prefetchHits++;
   }
 
   onEvict(key: string, origin: string, wasRead: boolean): void {
+    this.fair.release(key);
     if (origin !== 'prefetch' || wasRead || !this.outstanding.has(key)) return;
     // Gone from every tier unread: the fetch was wasted.
     if (!this.store.mem.has(key) && !this.store.disk.has(key)) {
@@ -168,9 +174,11 @@ export class PrefetchEngine {
     priority: number,
     reason: PrefetchReason,
     protect: boolean,
-  ): Promise<{ queued: number; dropped: number }> {
+    job?: string,
+  ): Promise<{ queued: number; dropped: number; cut: number }> {
     let queued = 0;
     let dropped = 0;
+    let cut = 0;
     for (const p of paths) {
       let stat: BackendStat;
       try {
@@ -179,17 +187,26 @@ export class PrefetchEngine {
         continue;
       }
       if (stat.isDir) continue;
-      const r = this.enqueueRange(stat, 0, stat.size, priority, reason);
+      const r = this.enqueueRange(stat, 0, stat.size, priority, reason, job);
       queued += r.queued;
       dropped += r.dropped;
+      cut += r.cut;
       if (protect) this.protect(stat);
     }
-    return { queued, dropped };
+    return { queued, dropped, cut };
   }
 
-  enqueueRange(stat: BackendStat, start: number, end: number, priority: number, reason: PrefetchReason): { queued: number; dropped: number } {
+  enqueueRange(
+    stat: BackendStat,
+    start: number,
+    end: number,
+    priority: number,
+    reason: PrefetchReason,
+    job?: string,
+  ): { queued: number; dropped: number; cut: number } {
     let queued = 0;
     let dropped = 0;
+    let cut = 0;
     const bs = this.config.blockSize;
     const last = Math.ceil(Math.min(end, stat.size) / bs);
     for (let index = Math.floor(start / bs); index < last; index++) {
@@ -197,14 +214,21 @@ export class PrefetchEngine {
       const key = blockKey({ path: stat.path, version: stat.version, index });
       if (this.queue.has(key)) continue;
       const bytes = Math.min(bs, stat.size - index * bs);
-      if (this.queue.push({ key, stat, index, bytes, priority, reason })) queued++;
+      if (job !== undefined && !this.fair.take(job, key, bytes)) {
+        // The job's share is used up: the rest of the range is cut, not queued.
+        cut = last - index;
+        this.counters.cutBlocks += cut;
+        break;
+      }
+      if (this.queue.push({ key, stat, index, bytes, priority, reason, job })) queued++;
       else {
+        if (job !== undefined) this.fair.release(key);
         dropped++;
         this.counters.droppedTasks++;
       }
     }
     if (queued > 0) this.pump();
-    return { queued, dropped };
+    return { queued, dropped, cut };
   }
 
   private protect(stat: BackendStat): void {
@@ -254,14 +278,20 @@ export class PrefetchEngine {
         this.counters.prefetchedBytes += fetched;
       } else {
         this.counters.skippedTasks++;
+        this.fair.release(t.key);
         if (tracked) this.outstanding.delete(t.key);
       }
     } catch (err) {
+      this.fair.release(t.key);
       if (tracked) this.outstanding.delete(t.key);
       this.counters.failedTasks++;
       if (hasCode(err, ErrorCodes.FILE_CHANGED)) {
         this.store.invalidate(t.stat.path);
-        this.queue.removeWhere((q) => q.stat.path === t.stat.path && q.stat.version === t.stat.version);
+        this.queue.removeWhere((q) => {
+          const gone = q.stat.path === t.stat.path && q.stat.version === t.stat.version;
+          if (gone) this.fair.release(q.key);
+          return gone;
+        });
       } else if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
         this.log.warn('prefetch failed (counted, not retried)', { path: t.stat.path, block: t.index, err: getErrorMessage(err) });
       }
@@ -326,6 +356,7 @@ export class PrefetchEngine {
       queue_depth: this.queue.size,
       dropped_tasks: c.droppedTasks,
       inflight_bytes: this.inflightBytes,
+      cut_blocks: c.cutBlocks,
     };
   }
 }

@@ -25,6 +25,8 @@ export interface PrefetchTask {
   readonly bytes: number;
   readonly priority: number;
   readonly reason: PrefetchReason;
+  /** Set for explicit prefetches: the job whose fair share holds the block (fair-share.ts). */
+  readonly job?: string;
 }
 
 export interface PrefetchCounters {
@@ -37,6 +39,8 @@ export interface PrefetchCounters {
   wastedPrefetches: number;
   /** Tasks dropped because the queue was full. */
   droppedTasks: number;
+  /** Blocks of explicit prefetches cut to their job's fair share. */
+  cutBlocks: number;
   /** Tasks that failed (file changed, backend error); counted, never surfaced to readers. */
   failedTasks: number;
   /** Tasks skipped because the block was already cached or being read. */
@@ -49,6 +53,7 @@ export const newPrefetchCounters = (): PrefetchCounters => ({
   prefetchHits: 0,
   wastedPrefetches: 0,
   droppedTasks: 0,
+  cutBlocks: 0,
   failedTasks: 0,
   skippedTasks: 0,
 });

@@ -23,6 +23,7 @@
 // blocks, checkpoint copies and staged checkpoint files share.
 
 import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { buildBackendChain } from '../backend/backend-chain';
 import { BackendWatcher } from '../cache/backend-watcher';
 import { CachedStore, type ReadObserver } from '../cache/cached-store';
@@ -48,15 +49,20 @@ import { VERSION } from '../version';
 import { adminService } from './admin-service';
 import { cacheService } from './cache-service';
 import { checkpointMountService } from './checkpoint-mount-service';
+import { CallLimits } from './call-limits';
 import { checkpointService } from './checkpoint-service';
+import { ConnectionLimits } from './connection-limits';
 import { Daemon, type GrpcServices } from './daemon';
 import type { CallTracker } from './handlers';
 import { HealthState } from './health-service';
+import { IoWatchdog } from './io-watchdog';
 import { peerService } from './peer-service';
 import { accessPatternsApi, prefetchApi } from './prefetch-api';
 import { StatsRegistry, type StatsProviders } from './stats';
 
 const MEMORY_SWEEP_INTERVAL_MS = 5_000;
+/** How often the I/O watchdog queues its probe (at most; a quarter of io-stuck-timeout when shorter). */
+const IO_PROBE_INTERVAL_MS = 2_000;
 const MAX_UNIX_SOCKET_PATH = 107;
 
 /** Test and bench hooks that are not part of the user-facing config. */
@@ -78,7 +84,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
 
   // 2. The worker threads, then the backend chain (prefetch reads of a POSIX backend run on the workers).
   const workers = new PrefetchWorkerPool(config.prefetchWorkers);
-  const { backend, posix } = buildBackendChain(config, log, {
+  const { backend, posix, deadline } = buildBackendChain(config, log, {
     offload: (t) => workers.readBlock(t),
     emulate: extras.emulateBackend,
     observers: histograms ? [histograms.backendObserver] : [],
@@ -196,8 +202,9 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const view = new CachedView(config, store, log, localRoot);
   const tracker: CallTracker = { inflight: 0, closing: false, log };
   const health = new HealthState();
+  const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
   const services: GrpcServices = {
-    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2)),
+    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log)),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
     Checkpoints: checkpointService(tracker, checkpoints),
@@ -218,6 +225,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     { name: 'checkpoints', start: () => checkpoints.start(), stop: () => checkpoints.stop() },
     ...(checkpointMount ? [checkpointMount] : []),
     memorySweep(config.memoryCacheTtlMs, mem),
+    ...(ioWatchdog ? [ioWatchdog] : []),
     // Last: it reads every other part's counters.
     ...(metricsServer ? [metricsServer] : []),
   ];
@@ -225,10 +233,17 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     config,
     log,
     tracker,
+    callLimits: new CallLimits(config.limits, log),
+    connectionLimits: new ConnectionLimits(config.limits, log),
     health,
     services,
     parts,
     frontends: [view],
+    exitBlocker: () => {
+      if (ioWatchdog?.isStuck) return 'file I/O is stuck (every I/O thread busy past io-stuck-timeout)';
+      const n = deadline.abandoned;
+      return n > 0 ? `${n} backend call(s) outlived backend-timeout and never returned (a hung mount holds their I/O threads)` : undefined;
+    },
     describe: () => ({
       mount: view.dir,
       backend: backend.location,
@@ -236,8 +251,29 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       ssdCacheDir: config.ssdCacheDir,
       ssdCacheSize: config.ssdCacheSize,
       ssdBlocks: disk.snapshot().blocks,
+      ssdStartup: disk.snapshot().startup,
       blockSize: config.blockSize,
     }),
+  });
+}
+
+/** Health goes NOT_SERVING while the file I/O pool is stuck (io-watchdog.ts). */
+function ioWatchdogFor(config: Config, health: HealthState, log: Logger): IoWatchdog {
+  return new IoWatchdog({
+    probe: () => stat(config.stateDir),
+    stuckMs: config.ioStuckTimeoutMs,
+    intervalMs: Math.max(50, Math.min(IO_PROBE_INTERVAL_MS, Math.floor(config.ioStuckTimeoutMs / 4))),
+    onChange: (stuck, waitedMs) => {
+      if (stuck) {
+        log.error('file I/O is stuck: every I/O thread has been busy past io-stuck-timeout (a hung mount?); Health is NOT_SERVING', {
+          waitedMs,
+          ioStuckTimeoutMs: config.ioStuckTimeoutMs,
+        });
+      } else {
+        log.warn('file I/O answers again; Health is SERVING', { waitedMs });
+      }
+      health.degrade(stuck ? 'file I/O stuck' : undefined);
+    },
   });
 }
 

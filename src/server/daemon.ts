@@ -15,6 +15,8 @@ import { CHANNEL_OPTIONS, serviceDefinition } from '../protocol/load';
 import { getErrorMessage } from '../util/errors-message';
 import type { Part } from '../util/part';
 import { VERSION } from '../version';
+import type { CallLimits } from './call-limits';
+import type { ConnectionLimits } from './connection-limits';
 import type { CallTracker } from './handlers';
 import type { HealthState } from './health-service';
 import { refusingService } from './refusing-service';
@@ -38,12 +40,20 @@ export interface DaemonParts {
   readonly config: Config;
   readonly log: Logger;
   readonly tracker: CallTracker;
+  /** Calls, streams and connections a client can hold (both listeners share them). */
+  readonly callLimits: CallLimits;
+  readonly connectionLimits: ConnectionLimits;
   readonly health: HealthState;
   readonly services: GrpcServices;
   /** Started in this order before the sockets are bound; stopped in reverse after the frontends. */
   readonly parts: readonly Part[];
   /** Frontends beside gRPC (the POSIX mount): started after the parts, stopped right after the drain. */
   readonly frontends: readonly Part[];
+  /**
+   * Why a normal process exit would hang, or undefined: libuv joins its I/O
+   * threads at exit, and a thread blocked in a hung mount never returns.
+   */
+  readonly exitBlocker?: () => string | undefined;
   /** Extra fields of the "serving" log line (backend, mount, tier sizes). */
   readonly describe: () => Record<string, unknown>;
 }
@@ -73,10 +83,12 @@ export class Daemon {
     this.config = parts.config;
     this.log = parts.log;
     const c = parts.config;
-    this.server = new Server({ ...CHANNEL_OPTIONS });
+    // The limits' interceptor first: it needs grpc-js's base call (see call-limits.ts).
+    const limits = parts.callLimits.interceptor();
+    this.server = new Server({ ...CHANNEL_OPTIONS, interceptors: [limits] });
     if (c.listen) {
       const token = c.tcpTokenFile ? PeerToken.fromFile(c.tcpTokenFile, 'tcp-token-file') : undefined;
-      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [tokenInterceptor(c.tcpServices, token)] });
+      this.tcpServer = new Server({ ...CHANNEL_OPTIONS, interceptors: [limits, tokenInterceptor(c.tcpServices, token)] });
     }
   }
 
@@ -108,6 +120,7 @@ export class Daemon {
       raiseReceiveWindow(this.tcpServer, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
     }
     raiseReceiveWindow(this.server, CHANNEL_OPTIONS['grpc-node.flow_control_window'], this.log);
+    for (const sv of [this.server, ...(this.tcpServer ? [this.tcpServer] : [])]) this.parts.connectionLimits.watch(sv);
     // SERVING only for what this daemon serves: a service it was built without stays unknown to Health.
     const health = this.parts.health;
     health.set('', 'SERVING');
@@ -124,6 +137,11 @@ export class Daemon {
     });
   }
 
+  /** Why exiting normally would hang (see DaemonParts.exitBlocker), or undefined. */
+  exitBlocker(): string | undefined {
+    return this.parts.exitBlocker?.();
+  }
+
   /** Graceful stop: refuse new calls, drain, stop the frontends and parts. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -136,6 +154,7 @@ export class Daemon {
     this.log.info('shutting down: draining in-flight calls', { inflight: tracker.inflight });
     tracker.closing = true;
     this.parts.health.shutdown();
+    this.parts.connectionLimits.stop();
     await new Promise<void>((resolve) => {
       const servers = [this.server, ...(this.tcpServer ? [this.tcpServer] : [])];
       const timer = setTimeout(() => {

@@ -14,6 +14,9 @@ import {
 import { ErrorCodes, cancelled as cancelledError, hasCode, toGrpcError, shuttingDown } from '../errors';
 import type { Logger } from '../log';
 
+/** Messages a server stream may have queued in grpc-js at once (see serverStream). */
+const MAX_QUEUED_MESSAGES = 2;
+
 export interface CallTracker {
   inflight: number;
   closing: boolean;
@@ -76,12 +79,24 @@ export function serverStream<Req, Res>(
     t.inflight++;
     let cancelled = false;
     call.on('cancelled', () => (cancelled = true));
+    // Messages handed to grpc-js and not yet taken by HTTP/2. grpc-js's own
+    // buffer would take 16 before write() says wait (whatever their size), so
+    // a client that reads nothing would pin 16 chunks per stream: wait at two.
+    let queued = 0;
+    let wake: (() => void) | undefined;
+    const written = (): void => {
+      queued--;
+      wake?.();
+    };
     const send = async (msg: Res): Promise<void> => {
       if (cancelled) throw cancelledError(method);
-      if (!call.write(msg)) {
-        await waitWritable(call);
-        if (cancelled) throw cancelledError(method);
+      queued++;
+      call.write(msg, written);
+      while (queued >= MAX_QUEUED_MESSAGES && !cancelled) {
+        await waitWritten(call, (w) => (wake = w));
+        wake = undefined;
       }
+      if (cancelled) throw cancelledError(method);
     };
     fn(call.request, send, call).then(
       () => {
@@ -114,16 +129,18 @@ export function clientStream<Req, Res>(
   };
 }
 
-/** Resolves on 'drain', or when the call is cancelled or closed; removes its listeners either way. */
-function waitWritable(call: NodeJS.EventEmitter): Promise<void> {
+/**
+ * Resolves when `onWritten` is called back (a queued message was written), or
+ * when the call is cancelled or closed; removes its listeners either way.
+ */
+function waitWritten(call: NodeJS.EventEmitter, onWritten: (wake: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
-      call.off('drain', done);
       call.off('cancelled', done);
       call.off('close', done);
       resolve();
     };
-    call.on('drain', done);
+    onWritten(done);
     call.on('cancelled', done);
     call.on('close', done);
   });

@@ -6,6 +6,8 @@
 import { normalizeRequestPath } from '../backend/path-guard';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
+import type { Logger } from '../log';
+import { formatBytes } from '../util/units';
 import type { PrefetchEngine } from '../prefetch/prefetch-engine';
 import { DEFAULT_PRIORITY } from '../prefetch/types';
 import { warmup } from '../prefetch/warmup';
@@ -15,26 +17,37 @@ import type { PrefetchApi } from './cache-service';
 /** Largest access-patterns answer, in entries. */
 const MAX_PATTERNS = 10_000;
 
-export function prefetchApi(engine: PrefetchEngine, store: CachedStore, warmupConcurrency: number): PrefetchApi {
+export function prefetchApi(engine: PrefetchEngine, store: CachedStore, warmupConcurrency: number, log: Logger): PrefetchApi {
   return {
-    async prefetch(req) {
+    async prefetch(req, job) {
       if (req.paths.length === 0 && req.ranges.length === 0) throw invalidArgument('give paths or ranges to prefetch');
       const priority = req.priority || DEFAULT_PRIORITY.explicit;
       let queued = 0;
       let dropped = 0;
+      let cut = 0;
       for (const p of req.paths) normalizeRequestPath(p);
-      const r = await engine.enqueuePaths(req.paths, priority, 'explicit', false);
+      const r = await engine.enqueuePaths(req.paths, priority, 'explicit', false, job);
       queued += r.queued;
       dropped += r.dropped;
+      cut += r.cut;
       for (const range of req.ranges) {
         const st = await store.stat(range.path);
         if (st.isDir) throw invalidArgument(`cannot prefetch a range of a directory: ${st.path}`);
         const end = range.length === 0 ? st.size : Math.min(st.size, range.offset + range.length);
-        const rr = engine.enqueueRange(st, range.offset, end, priority, 'explicit');
+        const rr = engine.enqueueRange(st, range.offset, end, priority, 'explicit', job);
         queued += rr.queued;
         dropped += rr.dropped;
+        cut += rr.cut;
       }
-      return { blocks_queued: queued, blocks_dropped: dropped };
+      let message = '';
+      if (cut > 0) {
+        const share = engine.fair.shareBytes;
+        message =
+          `cut: ${cut} blocks not prefetched, this job already holds ${formatBytes(engine.fair.held(job))} of prefetched blocks it has not read ` +
+          `(its share: ${formatBytes(share)}, prefetch-max-share of the memory tier); prefetch the rest once these are read`;
+        log.info('prefetch cut to the job\'s fair share', { job, cutBlocks: cut, shareBytes: share });
+      }
+      return { blocks_queued: queued, blocks_dropped: dropped, blocks_cut: cut, message };
     },
     async warmup(req, send) {
       await warmup(store, req, send, warmupConcurrency);

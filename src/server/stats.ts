@@ -84,5 +84,6 @@ export function tierJson(t: TierSnapshot): TierStats {
     corrupt_blocks: t.corruptBlocks,
     write_errors: t.writeErrors,
     state: t.state,
+    startup: t.startup ?? '',
   };
 }

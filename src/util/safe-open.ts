@@ -17,6 +17,15 @@ export function openNonBlocking(path: string, opts: { follow: boolean }): Promis
   return fsp.open(path, opts.follow ? BASE_FLAGS : BASE_FLAGS | fsc.O_NOFOLLOW);
 }
 
+/**
+ * The entries of an open directory, read through its descriptor: the
+ * /proc/self/fd/N magic link reaches the very directory that was opened,
+ * whatever has been renamed or swapped at its name since.
+ */
+export function readdirOf(fh: fsp.FileHandle): Promise<import('node:fs').Dirent[]> {
+  return fsp.readdir(`/proc/self/fd/${fh.fd}`, { withFileTypes: true });
+}
+
 /** Where an open descriptor points: the symlink-free absolute path the kernel reports. */
 export function realPathOf(fh: fsp.FileHandle): Promise<string> {
   return fsp.readlink(`/proc/self/fd/${fh.fd}`);

@@ -122,4 +122,16 @@ describe('DeadlineBackend', () => {
     setTimeout(() => inner.release(), TIMEOUT_MS * 2);
     assert.equal((await p).path, 'slow');
   });
+
+  it('counts the calls that outlived their deadline until they settle (what would hold a normal exit)', async () => {
+    const inner = new HangingBackend();
+    const b = new DeadlineBackend(inner, { timeoutMs: TIMEOUT_MS, maxInflight: 4, logger: quiet });
+    const both = Promise.all([unavailable(b.stat('a')), unavailable(b.stat('b'))]);
+    assert.equal(b.abandoned, 0, 'in flight within its deadline is not abandoned');
+    await both;
+    assert.equal(b.abandoned, 2);
+    inner.release();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(b.abandoned, 0);
+  });
 });

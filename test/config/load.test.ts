@@ -45,6 +45,22 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ flags: { 'checkpoint-root': '../up' } }), /invalid checkpoint-root/);
     assert.throws(() => loadConfig({ flags: { peers: 'a:1' } }), /peers need --listen/);
     assert.throws(() => loadConfig({ flags: { bogus: '1' } }), /unknown option --bogus/);
+    assert.throws(() => loadConfig({ flags: { 'max-streams': '0' } }), /invalid max-streams: "0"; allowed: a whole number >= 1/);
+    assert.throws(
+      () => loadConfig({ flags: { 'max-calls': '100', 'max-calls-per-connection': '200' } }),
+      /invalid max-calls-per-connection: 200 is more than max-calls \(100\); lower it or raise max-calls/,
+    );
+    assert.throws(() => loadConfig({ flags: { 'stream-stall-timeout': '10' } }), /invalid stream-stall-timeout/);
+  });
+  it('bounds calls, streams and connections by default', () => {
+    assert.deepEqual(loadConfig({ cwd: '/srv' }).limits, {
+      maxCalls: 1024,
+      maxCallsPerConnection: 256,
+      maxStreams: 64,
+      streamStallTimeoutMs: 60_000,
+      maxConnections: 1024,
+      connectionIdleTimeoutMs: 300_000,
+    });
   });
   it('derives --advertise from POD_IP and the listen port', () => {
     assert.equal(loadConfig({ flags: { listen: '0.0.0.0:7070' }, podIp: '10.1.2.3' }).advertise, '10.1.2.3:7070');

@@ -11,7 +11,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { TestDaemon, eventually, failure } from '../helpers/daemon';
+import { PosixBackend } from '../../src/backend/posix-backend';
 import type { TiercacheClient } from '../../src/client/client';
 
 const PYTHON = '/usr/bin/python3';
@@ -78,6 +81,47 @@ describe('backend swaps and tricks', () => {
     assert.equal(f.code, 'INVALID_ARGUMENT');
     writeFileSync(join(d.backendDir, 'ok.txt'), 'ok');
     assert.equal((await c.read('ok.txt')).toString(), 'ok');
+  });
+});
+
+describe('listings while a directory and a symlink out of the root swap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-list-'));
+  const root = join(dir, 'root');
+  before(() => {
+    mkdirSync(join(dir, 'outside'));
+    writeFileSync(join(dir, 'outside', 'outside-only'), 'secret');
+    mkdirSync(join(root, 'sw'), { recursive: true });
+    writeFileSync(join(root, 'sw', 't'), 'inside');
+    symlinkSync(join(dir, 'outside'), join(root, 'swlink'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('never lists what is outside the root (the directory is opened, checked, then read by descriptor)', async () => {
+    const backend = new PosixBackend(root);
+    const swapper = spawn(PYTHON, [SWAPPER, String(SWAP_SECONDS), join(root, 'sw'), join(root, 'swlink')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(swapper, 'exit');
+    let running = true;
+    void exited.then(() => (running = false));
+    let listed = 0;
+    let refused = 0;
+    const lister = async (): Promise<void> => {
+      while (running) {
+        try {
+          const names = await backend.readdir('sw');
+          assert.deepEqual(names, ['sw/t'], 'a listing named what is outside the root');
+          const all: string[] = [];
+          for await (const st of backend.list('sw', true)) all.push(st.path);
+          assert.ok(!all.some((p) => p.includes('outside-only')), 'a walk named what is outside the root');
+          listed++;
+        } catch (err) {
+          if (err instanceof assert.AssertionError) throw err;
+          refused++;
+        }
+      }
+    };
+    await Promise.all([lister(), lister(), lister()]);
+    await exited;
+    assert.ok(listed > 0 && refused > 0, `both sides of the race were hit (${listed} listed, ${refused} refused)`);
   });
 });
 

@@ -10,6 +10,7 @@ export interface PrefetchStats {
   'queue_depth'?: (number | string | Long);
   'dropped_tasks'?: (number | string | Long);
   'inflight_bytes'?: (number | string | Long);
+  'cut_blocks'?: (number | string | Long);
 }
 
 export interface PrefetchStats__Output {
@@ -20,4 +21,5 @@ export interface PrefetchStats__Output {
   'queue_depth': (number);
   'dropped_tasks': (number);
   'inflight_bytes': (number);
+  'cut_blocks': (number);
 }

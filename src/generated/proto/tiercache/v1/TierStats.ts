@@ -15,6 +15,7 @@ export interface TierStats {
   'corrupt_blocks'?: (number | string | Long);
   'write_errors'?: (number | string | Long);
   'state'?: (string);
+  'startup'?: (string);
 }
 
 export interface TierStats__Output {
@@ -30,4 +31,5 @@ export interface TierStats__Output {
   'corrupt_blocks': (number);
   'write_errors': (number);
   'state': (string);
+  'startup': (string);
 }

@@ -1,0 +1,219 @@
+// Bounds on what clients can make the daemon hold through calls: calls in
+// flight per connection and in total, and server-streaming calls in total,
+// each refused beyond its bound with RESOURCE_EXHAUSTED naming the option
+// before any handler runs; and how long a stream may wait on a client that
+// takes nothing (stream-stall-timeout) before it is reset, so streams that
+// are abandoned or never read give back the blocks and chunks they hold.
+// With handlers.ts queueing at most two chunks per stream, a stream holds at
+// most two blocks and two chunks; max-streams bounds how many do.
+//
+// Health is refused per connection only, never for the daemon's totals: the
+// kubelet's probes must answer when the daemon is busy.
+//
+// This interceptor must be the first of a server's: grpc-js hands the first
+// one its base call, which holds the HTTP/2 stream (the connection a call
+// came on, and the only way to reset a stream whose client reads nothing:
+// a status would wait behind the data the client does not take). If grpc-js
+// changes that, calls are bounded in total only and a stalled stream is
+// ended with a status instead of a reset.
+
+import { constants as h2 } from 'node:http2';
+import {
+  Metadata,
+  ServerInterceptingCall,
+  status as grpcStatus,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
+} from '@grpc/grpc-js';
+import type { CallLimitsConfig } from '../config/types';
+import { overLimit, toGrpcError } from '../errors';
+import type { Logger } from '../log';
+
+const HEALTH_PREFIX = '/grpc.health.v1.Health/';
+
+export interface CallLimitsCounters {
+  readonly callsInFlight: number;
+  readonly streamsInFlight: number;
+  /** Calls refused for a bound, since start. */
+  readonly refused: number;
+  /** Streams reset because their client took nothing for stream-stall-timeout. */
+  readonly stalledStreams: number;
+}
+
+/** What the interceptor needs of grpc-js's base call (see the header). */
+interface Http2StreamLike {
+  readonly session?: object;
+  close?(code: number): void;
+}
+
+export class CallLimits {
+  private readonly limits: CallLimitsConfig;
+  private readonly log: Logger;
+  /** Calls in flight over every server this interceptor is on. */
+  private calls = 0;
+  /** Server-streaming calls in flight (Health's Watch excepted). */
+  private streams = 0;
+  /** Calls in flight by HTTP/2 session. */
+  private readonly perConnection = new WeakMap<object, number>();
+  private refused = 0;
+  private stalled = 0;
+
+  constructor(limits: CallLimitsConfig, log: Logger) {
+    this.limits = limits;
+    this.log = log;
+  }
+
+  get counters(): CallLimitsCounters {
+    return { callsInFlight: this.calls, streamsInFlight: this.streams, refused: this.refused, stalledStreams: this.stalled };
+  }
+
+  interceptor(): ServerInterceptor {
+    return (method, call) => {
+      const stream = (call as { stream?: Http2StreamLike }).stream;
+      const conn = typeof stream?.session === 'object' ? stream.session : undefined;
+      const isHealth = method.path.startsWith(HEALTH_PREFIX);
+      const isStream = method.responseStream && !isHealth;
+      const why = this.refusal(conn, isHealth, isStream);
+      if (why !== undefined) {
+        this.refused++;
+        this.log.debug('call refused over a limit', { method: method.path, why });
+        return refuse(call, why);
+      }
+      this.calls++;
+      if (isStream) this.streams++;
+      if (conn) this.perConnection.set(conn, (this.perConnection.get(conn) ?? 0) + 1);
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.calls--;
+        if (isStream) this.streams--;
+        if (conn) this.perConnection.set(conn, (this.perConnection.get(conn) ?? 1) - 1);
+      };
+      let guard: StallGuardedCall | undefined;
+      const responder = {
+        start: (next: (listener: { onCancel: () => void }) => void) =>
+          next({
+            onCancel: () => {
+              guard?.stop();
+              release();
+            },
+          }),
+        sendStatus: (st: Parameters<ServerInterceptingCallInterface['sendStatus']>[0], next: (s: typeof st) => void) => {
+          release();
+          next(st);
+        },
+      };
+      if (!isStream || this.limits.streamStallTimeoutMs <= 0) return new ServerInterceptingCall(call, responder);
+      guard = new StallGuardedCall(call, responder, this.limits.streamStallTimeoutMs, () => {
+        this.stalled++;
+        this.log.info('stream reset: its client took nothing for stream-stall-timeout', {
+          method: method.path,
+          streamStallTimeoutMs: this.limits.streamStallTimeoutMs,
+        });
+        if (stream?.close) {
+          // grpc clients see RESOURCE_EXHAUSTED ("Bandwidth exhausted or memory limit exceeded").
+          stream.close(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+        } else {
+          const err = toGrpcError(overLimit(`the stream was cut: its client took nothing for ${this.limits.streamStallTimeoutMs} ms (stream-stall-timeout)`));
+          call.sendStatus({ code: grpcStatus.RESOURCE_EXHAUSTED, details: err.details ?? '', metadata: err.metadata ?? new Metadata() });
+        }
+      });
+      return guard;
+    };
+  }
+
+  /** Why a new call is refused, or undefined when it may run. */
+  private refusal(conn: object | undefined, isHealth: boolean, isStream: boolean): string | undefined {
+    const l = this.limits;
+    const onConn = conn ? (this.perConnection.get(conn) ?? 0) : 0;
+    if (onConn >= l.maxCallsPerConnection) {
+      return `this connection already has ${onConn} calls in flight (max-calls-per-connection ${l.maxCallsPerConnection}); wait for some to finish, or raise --max-calls-per-connection`;
+    }
+    if (isHealth) return undefined;
+    if (this.calls >= l.maxCalls) {
+      return `the daemon already has ${this.calls} calls in flight (max-calls ${l.maxCalls}); retry shortly, or raise --max-calls`;
+    }
+    if (isStream && this.streams >= l.maxStreams) {
+      return `the daemon already serves ${this.streams} streams (max-streams ${l.maxStreams}); retry shortly, or raise --max-streams`;
+    }
+    return undefined;
+  }
+}
+
+/** A call answered RESOURCE_EXHAUSTED once its metadata arrives; its handler never runs. */
+function refuse(call: ServerInterceptingCallInterface, why: string): ServerInterceptingCall {
+  const err = toGrpcError(overLimit(why));
+  return new ServerInterceptingCall(call, {
+    start: (next) =>
+      next({
+        onReceiveMetadata: () =>
+          call.sendStatus({ code: grpcStatus.RESOURCE_EXHAUSTED, details: err.details ?? why, metadata: err.metadata ?? new Metadata() }),
+      }),
+  });
+}
+
+/**
+ * A server-streaming call whose messages must each be taken by the client
+ * within `stallMs`: a message handed to HTTP/2 completes only once the
+ * client's flow-control window lets it out, so one pending that long means
+ * the client reads nothing. Then `onStall` runs, once.
+ */
+class StallGuardedCall extends ServerInterceptingCall {
+  private readonly stallMs: number;
+  private readonly onStall: () => void;
+  /** A message is with HTTP/2 and not yet taken; since `pendingSince`. */
+  private pending = false;
+  private pendingSince = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private cut = false;
+
+  constructor(
+    next: ServerInterceptingCallInterface,
+    responder: ConstructorParameters<typeof ServerInterceptingCall>[1],
+    stallMs: number,
+    onStall: () => void,
+  ) {
+    super(next, responder);
+    this.stallMs = stallMs;
+    this.onStall = onStall;
+  }
+
+  override sendMessage(message: unknown, callback: () => void): void {
+    this.pending = true;
+    this.pendingSince = Date.now();
+    this.timer ??= this.arm(this.stallMs);
+    super.sendMessage(message, () => {
+      this.pending = false;
+      callback();
+    });
+  }
+
+  /**
+   * The stream is closed (cancelled, reset, or done). Not on sendStatus: the
+   * status goes out behind the data, and the guard stays until it is taken.
+   */
+  stop(): void {
+    this.cut = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): NodeJS.Timeout {
+    const t = setTimeout(() => this.check(), ms);
+    t.unref();
+    return t;
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    if (this.cut || !this.pending) return;
+    const waited = Date.now() - this.pendingSince;
+    if (waited < this.stallMs) {
+      this.timer = this.arm(this.stallMs - waited);
+      return;
+    }
+    this.cut = true;
+    this.onStall();
+  }
+}
