@@ -1,12 +1,13 @@
 // The read-only POSIX mount over an S3 backend: unmodified programs (ls,
 // cat, dd) read a bucket's objects through the cache, bytes equal, and a
-// re-read reaches neither the daemon's backend nor the bucket.
+// re-read reaches neither the daemon's backend nor the bucket; an epoch
+// plan fetches ahead from the bucket so the epoch itself sends no GET.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { TestDaemon, pseudoRandomBytes } from '../helpers/daemon';
+import { TestDaemon, eventually, pseudoRandomBytes } from '../helpers/daemon';
 import { fuseMissing, mountDir, requireFuse, run } from '../helpers/fuse';
 import { TestS3Server, isGet, s3Env } from '../helpers/s3-server';
 
@@ -28,6 +29,7 @@ describe('daemon --mount over an S3 backend', { skip }, () => {
     direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
     await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ds/train/big.bin', Body: big }));
     await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ds/train/label.txt', Body: 'cat\n' }));
+    for (let i = 0; i < 4; i++) await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `ds/epoch/${i}.bin`, Body: pseudoRandomBytes(200_000, 20 + i) }));
     d = new TestDaemon({
       flags: { backend: `s3://${BUCKET}/ds`, 's3-endpoint': server.endpoint, 's3-force-path-style': 'true', mount: mp.dir, 'block-size': '1MiB' },
       env: s3Env(),
@@ -59,5 +61,24 @@ describe('daemon --mount over an S3 backend', { skip }, () => {
     assert.ok(before >= 1, 'the first read fetched from the bucket');
     assert.ok((await run('cat', [join(mp.dir, 'train/big.bin')])).stdout.equals(big));
     assert.equal(getsOf('train/big.bin'), before);
+  });
+
+  it('an epoch plan prefetches from the bucket, so the epoch read through the mount sends no GET', async (t) => {
+    if (!requireFuse(t)) return;
+    const paths = [3, 1, 0, 2].map((i) => `epoch/${i}.bin`);
+    const c = d!.client();
+    try {
+      const plan = await c.submitPlan('s3-epoch', 1, paths);
+      assert.equal(plan.files_accepted, 4);
+      await eventually(() => paths.every((p) => getsOf(p) >= 1), 10_000, 'the plan fetched every file');
+      const before = paths.map(getsOf);
+      for (const [k, p] of paths.entries()) {
+        const i = Number(/(\d)\.bin$/.exec(p)![1]);
+        assert.ok((await run('cat', [join(mp.dir, p)])).stdout.equals(pseudoRandomBytes(200_000, 20 + i)), p);
+        assert.equal(getsOf(p), before[k], `${p} was read from the cache`);
+      }
+    } finally {
+      c.close();
+    }
   });
 });
