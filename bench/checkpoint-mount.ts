@@ -14,7 +14,6 @@
 // BENCH_CKMOUNT_REPS (default 3, median), BENCH_CKMOUNT_BACKEND_BW (default
 // 200MiB per second, as the checkpoint bench).
 
-import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,27 +24,11 @@ import { parseDuration, parseSize } from '../src/util/units';
 import { TestDaemon, runCli } from '../test/helpers/daemon';
 import { lazyUnmount, mountsAt } from '../src/fuse/mount-point';
 import { run as runProgram } from '../test/helpers/fuse';
-import { log } from './harness';
+import { envNum, log, median, settle } from './harness';
 import type { BenchResult } from './types';
 
 const MiB = 2 ** 20;
 const LATENCY = '5ms';
-
-const envNum = (k: string, d: number): number => {
-  const v = Number(process.env[k]);
-  return Number.isFinite(v) && v > 0 ? v : d;
-};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/** Lets the disk finish write-back of the previous step. */
-async function settle(): Promise<void> {
-  execFileSync('sync');
-  await new Promise((r) => setTimeout(r, 500));
-}
 
 async function dd(src: string, dst: string): Promise<number> {
   const t = performance.now();

@@ -17,7 +17,6 @@
 // checkpoint persister's writes and backend loads. The direct-write baseline
 // paces its writes through the same ThrottledBackend.emulatedDelay().
 
-import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,20 +32,11 @@ import type { BenchResult } from './types';
 
 import { parseDuration, parseSize } from '../src/util/units';
 import { TestDaemon, pseudoRandomBytes } from '../test/helpers/daemon';
+import { envNum, median, settle } from './harness';
 
 const MiB = 1024 * 1024;
 const CHUNK = 4 * MiB;
 const LATENCY = '5ms';
-
-const envNum = (k: string, d: number): number => {
-  const v = Number(process.env[k]);
-  return Number.isFinite(v) && v > 0 ? v : d;
-};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -72,12 +62,6 @@ async function writeFileFsync(path: string, data: Buffer, pace?: (n: number) => 
     await fh.close();
   }
   await fsp.rm(path);
-}
-
-/** Lets the disk finish write-back and deletions of the previous step (sync(1), then a pause). */
-async function settle(): Promise<void> {
-  execFileSync('sync');
-  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 async function drainPersists(c: TiercacheClient): Promise<void> {

@@ -1,7 +1,7 @@
 // Shared bench plumbing: daemons and baseline servers as child processes,
-// percentiles, timing.
+// percentiles, timing, settings from the environment.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { TestDaemon } from '../test/helpers/daemon';
@@ -11,6 +11,23 @@ export { TestDaemon };
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A positive number from the environment (bench knobs such as repetitions), else `d`. */
+export function envNum(k: string, d: number): number {
+  const v = Number(process.env[k]);
+  return Number.isFinite(v) && v > 0 ? v : d;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Lets the disk finish write-back and deletions of the previous step (sync(1), then a pause). */
+export async function settle(): Promise<void> {
+  execFileSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 export async function startBareServer(socket: string, size: number, chunk: number): Promise<ChildProcess> {

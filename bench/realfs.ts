@@ -22,16 +22,11 @@ import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 
 import type { TiercacheClient } from '../src/client/client';
-import { TestDaemon, log, now, percentile } from './harness';
+import { TestDaemon, envNum, log, now, percentile } from './harness';
 import type { BenchResult } from './types';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const envNum = (k: string, d: number): number => {
-  const v = Number(process.env[k]);
-  return Number.isFinite(v) && v > 0 ? v : d;
-};
-
 interface EpochFigures {
   p50: number;
   p99: number;
