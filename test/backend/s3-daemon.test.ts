@@ -27,7 +27,7 @@ describe('daemon on an S3 backend', () => {
 
   before(async () => {
     await server.start([BUCKET]);
-    direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    direct = server.directClient();
     await put('data.bin', file);
     await put('dir/a.txt', Buffer.from('a\n'));
     await put('dir/b.txt', Buffer.from('b\n'));

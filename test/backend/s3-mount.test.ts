@@ -26,7 +26,7 @@ describe('daemon --mount over an S3 backend', { skip }, () => {
   before(async () => {
     if (fuseMissing()) return;
     await server.start([BUCKET]);
-    direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    direct = server.directClient();
     await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ds/train/big.bin', Body: big }));
     await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ds/train/label.txt', Body: 'cat\n' }));
     for (let i = 0; i < 4; i++) await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `ds/epoch/${i}.bin`, Body: pseudoRandomBytes(200_000, 20 + i) }));

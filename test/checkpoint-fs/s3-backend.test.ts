@@ -23,7 +23,7 @@ describe('checkpoint mount on an S3 backend', { skip }, () => {
 
   before(async () => {
     await server.start([BUCKET]);
-    direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    direct = server.directClient();
   });
   after(async () => {
     await d?.stop().catch(() => {});

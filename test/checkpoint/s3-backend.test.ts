@@ -64,7 +64,7 @@ describe('checkpoints on an S3 backend', () => {
 
   before(async () => {
     await server.start([BUCKET]);
-    direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    direct = server.directClient();
   });
   after(async () => {
     for (const c of clients) c.close();

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
 
 export const S3_ACCESS_KEY = 'S3RVER';
 export const S3_SECRET_KEY = 'S3RVER';
@@ -77,6 +78,11 @@ export class TestS3Server {
     await new Promise<void>((r) => this.proxy!.listen(0, '127.0.0.1', r));
     this.endpoint = `http://127.0.0.1:${(this.proxy.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** A client of s3rver itself (set-up and checks that must not count), with s3rver's fixed credentials. */
+  directClient(): S3Client {
+    return new S3Client({ endpoint: this.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   }
 
   /** Answers the next `times` requests that `match` with `status` / `code` instead of forwarding them. */

@@ -23,7 +23,7 @@ describe('distributed tier on an S3 backend: 3 daemons, one bucket', () => {
 
   before(async () => {
     await server.start([BUCKET]);
-    direct = new S3Client({ endpoint: server.directEndpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    direct = server.directClient();
     for (const f of files) await direct.send(new PutObjectCommand({ Bucket: BUCKET, Key: `data/${f.name}`, Body: f.data }));
     cluster = await PeerCluster.start({
       flags: { backend: `s3://${BUCKET}/data`, 's3-endpoint': server.endpoint, 's3-force-path-style': 'true', 'metadata-ttl': '1h', 'ssd-cache-size': '64MiB' },
