@@ -3,7 +3,8 @@
 // explicit hints), and fetches it through the store under a bound on bytes in
 // flight. Foreground reads never wait for it: enqueueing is O(1) and drops
 // when the queue is full, prefetch reads are background backend reads (a
-// POSIX backend runs them on the worker threads: backend/offloaded-backend.ts),
+// POSIX backend runs large ones on the worker threads, small ones on the I/O
+// thread pool: backend/offloaded-backend.ts),
 // and a reader that needs a block being prefetched joins that fetch
 // (single-flight). Access-pattern analysis runs on the same worker pool.
 
@@ -80,7 +81,9 @@ export class PrefetchEngine {
     // Bytes in flight end up in the memory tier; more than half of it would churn it.
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
-    this.maxActive = config.prefetchWorkers * 2;
+    // Small prefetch reads run on the I/O thread pool (offloaded-backend.ts), which serves
+    // many at once: up to half of backend-max-inflight, leaving the rest to foreground reads.
+    this.maxActive = Math.max(config.prefetchWorkers * 2, Math.floor(config.backendMaxInflight / 2));
     this.fair = new FairShare(Math.max(config.blockSize, Math.floor(config.prefetchMaxShare * config.memoryCacheSize)));
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
