@@ -1,10 +1,16 @@
-// The checkpoint directory's pure parts: journal replay and the SSD budget share.
+// The checkpoint directory's small parts: journal replay, the SSD budget share,
+// paths, and reading a staged file back for its upload.
 
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseJournal, replay } from '../../src/checkpoint-fs/journal';
 import { SsdSpace, SAFETY_MARGIN_BYTES } from '../../src/checkpoint-fs/ssd-space';
 import { checkMountPath } from '../../src/checkpoint-fs/names';
+import { Staging, UPLOAD_CHUNK_BYTES } from '../../src/checkpoint-fs/staging';
+import { pseudoRandomBytes } from '../helpers/daemon';
 import { waitPath } from '../../src/cli/checkpoint-wait-command';
 
 describe('persist journal replay', () => {
@@ -85,5 +91,51 @@ describe('checkpoint paths', () => {
     assert.equal(waitPath('run-1', env), 'default-resnet/run-1');
     assert.equal(waitPath(undefined, {}), '');
     assert.equal(waitPath('/var/lib/tiercache/checkpoints/x', {}), '/var/lib/tiercache/checkpoints/x');
+  });
+});
+
+describe('staged file read for upload', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tc-staging-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const staging = new Staging(dir, { reserve: () => true, release: () => {} });
+
+  async function stage(bytes: Buffer) {
+    const { staged, fh } = await staging.create();
+    await fh.write(bytes, 0, bytes.length, 0);
+    await fh.close();
+    staging.resized(staged, bytes.length);
+    return staged;
+  }
+
+  it('yields the sealed bytes in upload-sized chunks, in order, byte for byte', async () => {
+    const bytes = pseudoRandomBytes(2 * UPLOAD_CHUNK_BYTES + 12345, 9);
+    const staged = await stage(bytes);
+    const chunks: Uint8Array[] = [];
+    for await (const c of staging.read(staged)) chunks.push(c);
+    assert.deepEqual(chunks.map((c) => c.byteLength), [UPLOAD_CHUNK_BYTES, UPLOAD_CHUNK_BYTES, 12345]);
+    assert.ok(Buffer.concat(chunks).equals(bytes));
+  });
+
+  it('a consumer that stops early leaves no read behind it', async () => {
+    const staged = await stage(pseudoRandomBytes(3 * UPLOAD_CHUNK_BYTES, 10));
+    let seen = 0;
+    for await (const c of staging.read(staged)) {
+      seen += c.byteLength;
+      break;
+    }
+    assert.equal(seen, UPLOAD_CHUNK_BYTES);
+  });
+
+  it('a file shorter on disk than its recorded size fails the upload with a message naming it', async () => {
+    const staged = await stage(pseudoRandomBytes(2 * UPLOAD_CHUNK_BYTES, 11));
+    truncateSync(staged.path, UPLOAD_CHUNK_BYTES);
+    const got: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const c of staging.read(staged)) got.push(c.byteLength);
+      })(),
+      new RegExp(`staged file ${staged.path} is shorter than its ${2 * UPLOAD_CHUNK_BYTES} bytes`),
+    );
+    assert.deepEqual(got, [UPLOAD_CHUNK_BYTES]);
   });
 });
