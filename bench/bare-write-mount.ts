@@ -2,10 +2,10 @@
 // as its own process: `node bare-write-mount.js MOUNT DIR`. Each file created
 // in the mount's flat root is a local file in DIR; a write is one pwrite, an
 // fsync one fsync, nothing else (no staging, journal, space accounting or
-// persist). It serves through the same addon and kernel protocol as the
-// checkpoint mount, so a dd through it is the least any checkpoint directory
-// over FUSE can cost on this machine. Prints "ready" once mounted; SIGTERM
-// unmounts and exits.
+// persist), and no writeback cache: each write(2) is one synchronous round
+// trip through the same addon and kernel protocol as the checkpoint mount.
+// A dd through it is what FUSE costs a writer without the writeback cache.
+// Prints "ready" once mounted; SIGTERM unmounts and exits.
 
 import { promises as fsp, constants as fsc } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
