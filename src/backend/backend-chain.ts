@@ -43,6 +43,8 @@ export function buildBackendChain(config: Config, log: Logger, opts: BackendChai
   const deadline = new DeadlineBackend(backend, {
     timeoutMs: config.backendTimeoutMs,
     maxInflight: config.backendMaxInflight,
+    // Only a POSIX backend's large prefetch reads leave the threadpool (offloaded-backend.ts).
+    offloadMinBytes: posix ? config.prefetchOffloadMinSize : 0,
     logger: log,
   });
   return { backend: new ObservedBackend(deadline, opts.observers ?? []), posix, deadline };

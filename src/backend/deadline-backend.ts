@@ -17,9 +17,11 @@
 //     cached data (which only re-check the version) answer without waiting.
 //     The first inner call that succeeds (a probe, or a hung call the server
 //     finally answers) brings it back up.
-//   * a background read (prefetch) is held to the deadline but takes no
-//     slot: it runs on a prefetch worker thread (offloaded-backend.ts), whose
-//     number bounds it, not on the threadpool the slots protect.
+//   * a background read (prefetch) of at least `offloadMinBytes` is held to
+//     the deadline but takes no slot: it runs on a prefetch worker thread
+//     (offloaded-backend.ts), whose number bounds it, not on the threadpool
+//     the slots protect. A smaller one runs on the threadpool, so it takes a
+//     slot like any other call.
 
 import { backendNotAnswering, backendTimedOut, ErrorCodes } from '../errors';
 import { getErrorCode } from '../util/errors-message';
@@ -31,6 +33,8 @@ export interface DeadlineOptions {
   /** 0 = no deadline (calls are still bounded by maxInflight). */
   readonly timeoutMs: number;
   readonly maxInflight: number;
+  /** Background reads at least this long run off the threadpool and take no slot (default 0: every background read). */
+  readonly offloadMinBytes?: number;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -74,7 +78,7 @@ export class DeadlineBackend extends BackendDecorator {
   }
 
   override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
-    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !opts?.background);
+    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !opts?.background || length < (this.opts.offloadMinBytes ?? 0));
   }
 
   override readdir(dir: string): Promise<string[]> {
@@ -96,7 +100,7 @@ export class DeadlineBackend extends BackendDecorator {
     }
   }
 
-  /** `slotted`: the call waits for one of the maxInflight slots (every call but a background read). */
+  /** `slotted`: the call waits for one of the maxInflight slots (every call but an offloaded background read). */
   private call<T>(what: string, fn: () => Promise<T>, slotted = true): Promise<T> {
     let probe = false;
     if (this.downSince !== undefined) {

@@ -34,7 +34,9 @@ class HangingBackend implements Backend {
       }),
     );
   }
+  readsStarted = 0;
   read(): Promise<Buffer> {
+    this.readsStarted++;
     return Promise.resolve(Buffer.alloc(0));
   }
   readdir(): Promise<string[]> {
@@ -100,6 +102,18 @@ describe('DeadlineBackend', () => {
     await Promise.all(calls);
     assert.equal(inner.started, 2);
     assert.equal(inner.unsettled, 2, 'timed-out calls keep their slot until the backend answers');
+    inner.release();
+  });
+
+  it('a small background read waits for a slot (it runs on the threadpool); a large one, offloaded to a worker, does not', async () => {
+    const inner = new HangingBackend();
+    const b = new DeadlineBackend(inner, { timeoutMs: TIMEOUT_MS, maxInflight: 1, offloadMinBytes: 1024, logger: quiet });
+    const hung = unavailable(b.stat('hung'));
+    assert.equal((await b.read('big', 0, 4096, 'v1', { background: true })).length, 0, 'the large read ran beside the hung call');
+    assert.equal(inner.readsStarted, 1);
+    await unavailable(b.read('small', 0, 100, 'v1', { background: true }));
+    assert.equal(inner.readsStarted, 1, 'the small one never started: the only slot was held');
+    await hung;
     inner.release();
   });
 
