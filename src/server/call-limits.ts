@@ -34,8 +34,10 @@ const HEALTH_PREFIX = '/grpc.health.v1.Health/';
 export interface CallLimitsCounters {
   readonly callsInFlight: number;
   readonly streamsInFlight: number;
-  /** Calls refused for a bound, since start. */
-  readonly refused: number;
+  /** Calls refused for max-calls or max-calls-per-connection, since start. */
+  readonly callsRefused: number;
+  /** Streams refused for max-streams, since start. */
+  readonly streamsRefused: number;
   /** Streams reset because their client took nothing for stream-stall-timeout. */
   readonly stalledStreams: number;
 }
@@ -55,7 +57,8 @@ export class CallLimits {
   private streams = 0;
   /** Calls in flight by HTTP/2 session. */
   private readonly perConnection = new WeakMap<object, number>();
-  private refused = 0;
+  private callsRefused = 0;
+  private streamsRefused = 0;
   private stalled = 0;
 
   constructor(limits: CallLimitsConfig, log: Logger) {
@@ -64,7 +67,13 @@ export class CallLimits {
   }
 
   get counters(): CallLimitsCounters {
-    return { callsInFlight: this.calls, streamsInFlight: this.streams, refused: this.refused, stalledStreams: this.stalled };
+    return {
+      callsInFlight: this.calls,
+      streamsInFlight: this.streams,
+      callsRefused: this.callsRefused,
+      streamsRefused: this.streamsRefused,
+      stalledStreams: this.stalled,
+    };
   }
 
   interceptor(): ServerInterceptor {
@@ -73,11 +82,12 @@ export class CallLimits {
       const conn = typeof stream?.session === 'object' ? stream.session : undefined;
       const isHealth = method.path.startsWith(HEALTH_PREFIX);
       const isStream = method.responseStream && !isHealth;
-      const why = this.refusal(conn, isHealth, isStream);
-      if (why !== undefined) {
-        this.refused++;
-        this.log.debug('call refused over a limit', { method: method.path, why });
-        return refuse(call, why);
+      const refusal = this.refusal(conn, isHealth, isStream);
+      if (refusal !== undefined) {
+        if (refusal.limit === 'max-streams') this.streamsRefused++;
+        else this.callsRefused++;
+        this.log.debug('call refused over a limit', { method: method.path, why: refusal.why });
+        return refuse(call, refusal.why);
       }
       this.calls++;
       if (isStream) this.streams++;
@@ -123,19 +133,22 @@ export class CallLimits {
     };
   }
 
-  /** Why a new call is refused, or undefined when it may run. */
-  private refusal(conn: object | undefined, isHealth: boolean, isStream: boolean): string | undefined {
+  /** Which bound refuses a new call and why, or undefined when it may run. */
+  private refusal(conn: object | undefined, isHealth: boolean, isStream: boolean): { limit: string; why: string } | undefined {
     const l = this.limits;
     const onConn = conn ? (this.perConnection.get(conn) ?? 0) : 0;
     if (onConn >= l.maxCallsPerConnection) {
-      return `this connection already has ${onConn} calls in flight (max-calls-per-connection ${l.maxCallsPerConnection}); wait for some to finish, or raise --max-calls-per-connection`;
+      return {
+        limit: 'max-calls-per-connection',
+        why: `this connection already has ${onConn} calls in flight (max-calls-per-connection ${l.maxCallsPerConnection}); wait for some to finish, or raise --max-calls-per-connection`,
+      };
     }
     if (isHealth) return undefined;
     if (this.calls >= l.maxCalls) {
-      return `the daemon already has ${this.calls} calls in flight (max-calls ${l.maxCalls}); retry shortly, or raise --max-calls`;
+      return { limit: 'max-calls', why: `the daemon already has ${this.calls} calls in flight (max-calls ${l.maxCalls}); retry shortly, or raise --max-calls` };
     }
     if (isStream && this.streams >= l.maxStreams) {
-      return `the daemon already serves ${this.streams} streams (max-streams ${l.maxStreams}); retry shortly, or raise --max-streams`;
+      return { limit: 'max-streams', why: `the daemon already serves ${this.streams} streams (max-streams ${l.maxStreams}); retry shortly, or raise --max-streams` };
     }
     return undefined;
   }

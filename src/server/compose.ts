@@ -58,6 +58,7 @@ import { HealthState } from './health-service';
 import { IoWatchdog } from './io-watchdog';
 import { peerService } from './peer-service';
 import { accessPatternsApi, prefetchApi } from './prefetch-api';
+import { limitsJson } from './limits-stats';
 import { StatsRegistry, type StatsProviders } from './stats';
 
 const MEMORY_SWEEP_INTERVAL_MS = 5_000;
@@ -185,8 +186,11 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       })
     : undefined;
 
-  // 6. Admin.Stats and the metrics endpoint.
+  // 6. The bounds on what clients can hold, Admin.Stats and the metrics endpoint.
+  const callLimits = new CallLimits(config.limits, log);
+  const connectionLimits = new ConnectionLimits(config.limits, log);
   const sections: StatsProviders = {
+    limits: () => limitsJson(callLimits, connectionLimits, prefetch),
     prefetch: () => prefetch.snapshot(),
     ...(peers ? { distributed: () => peers.tier.stats(store.blocksBySource) } : {}),
     checkpoints: () => checkpoints.metrics.statsSection(),
@@ -204,7 +208,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const health = new HealthState();
   const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
   const services: GrpcServices = {
-    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log)),
+    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2)),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
     Checkpoints: checkpointService(tracker, checkpoints),
@@ -233,8 +237,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     config,
     log,
     tracker,
-    callLimits: new CallLimits(config.limits, log),
-    connectionLimits: new ConnectionLimits(config.limits, log),
+    callLimits,
+    connectionLimits,
     health,
     services,
     parts,
