@@ -64,6 +64,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'checkpoint-mount-root', kind: 'string', help: 'backend path the checkpoint mount persists under (default checkpoint-root)' },
   { key: 'checkpoint-mount-staging-dir', kind: 'string', help: 'where the checkpoint mount stages files on the SSD (default <state-dir>/checkpoint-mount)' },
   { key: 'checkpoint-mount-flush-timeout', kind: 'duration', default: '60s', help: 'on SIGTERM, how long staged checkpoint files may take to persist before the daemon exits anyway (they resume at the next start)' },
+  { key: 'node-name', kind: 'string', help: 'this daemon\'s name on a shared backend, in its temporary file names, so a restart removes its own leftovers at once (default $NODE_NAME, else the host name)' },
+  { key: 'backend-incomplete-min-age', kind: 'duration', default: '1h', help: 'at start, another daemon\'s temporary files (.tmp-*) and multipart uploads on the backend are removed only when unchanged (uploads: started) this long ago; more than the longest checkpoint upload' },
   { key: 'max-checkpoints', kind: 'int', default: 3, min: 1, max: 1000, help: 'checkpoints kept per job' },
   { key: 'peers', kind: 'string', help: 'peer daemons: host:port,host:port or dns:///NAME:PORT (a headless Service)' },
   { key: 'advertise', kind: 'hostport', help: 'this daemon\'s peer address (default $POD_IP with the --listen port)' },
