@@ -74,8 +74,9 @@ export function formatStats(s: StatsResponseIn): string {
   const l = s.limits;
   if (l) {
     out +=
-      `limits: ${l.calls_in_flight} calls, ${l.streams_in_flight} streams, ${l.connections_open} connections now; refused ${l.calls_refused} calls, ` +
-      `${l.streams_refused} streams, ${l.connections_refused} connections; ${l.streams_stalled} stalled streams reset, ` +
+      `limits: ${l.calls_in_flight} calls, ${l.streams_in_flight} streams, ${l.uploads_in_flight} uploads (${formatBytes(Number(l.upload_bytes_held))} held), ` +
+      `${l.connections_open} connections now; refused ${l.calls_refused} calls, ${l.streams_refused} streams, ${l.uploads_refused} uploads, ` +
+      `${l.connections_refused} connections; ${l.upload_waits} upload reads waited for room; ${l.streams_stalled} stalled streams reset, ` +
       `${l.idle_connections_closed} idle connections closed, ${l.idle_connections_evicted} evicted for new ones; ${l.fair_share_cuts} prefetches cut to fair share\n`;
   }
   const ck = s.checkpoints;

@@ -199,7 +199,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       `invalid tcp-services: ${guarded.join(', ')} over TCP need tcp-token-file (a token every such call must carry); without it TCP serves only Peer and Health`,
     );
   }
-  for (const k of ['max-calls-per-connection', 'max-streams']) {
+  for (const k of ['max-calls-per-connection', 'max-streams', 'max-uploads']) {
     if (num(k) > num('max-calls')) {
       throw new ConfigError(`invalid ${k}: ${num(k)} is more than max-calls (${num('max-calls')}); lower it or raise max-calls`);
     }
@@ -208,6 +208,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     maxCalls: num('max-calls'),
     maxCallsPerConnection: num('max-calls-per-connection'),
     maxStreams: num('max-streams'),
+    maxUploads: num('max-uploads'),
+    maxUploadBuffer: num('max-upload-buffer'),
     streamStallTimeoutMs: num('stream-stall-timeout'),
     maxConnections: num('max-connections'),
     connectionIdleTimeoutMs: num('connection-idle-timeout'),

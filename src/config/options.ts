@@ -42,6 +42,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'max-calls', kind: 'int', default: 1024, min: 1, help: 'calls in flight at once over both listeners; more are refused with RESOURCE_EXHAUSTED (Health excepted)' },
   { key: 'max-calls-per-connection', kind: 'int', default: 256, min: 1, help: 'calls in flight at once on one connection; more are refused with RESOURCE_EXHAUSTED' },
   { key: 'max-streams', kind: 'int', default: 64, min: 1, help: 'server-streaming calls (ReadStream, Warmup, checkpoint Load) at once; each holds up to two blocks and two chunks' },
+  { key: 'max-uploads', kind: 'int', default: 16, min: 1, help: 'client-streaming calls (checkpoint Save streams) at once; more are refused with RESOURCE_EXHAUSTED' },
+  { key: 'max-upload-buffer', kind: 'size', default: '64MiB', min: 65536, help: 'bytes of upload data the daemon holds at once across every upload; past it uploads wait (HTTP/2 back-pressure on their clients)' },
   { key: 'stream-stall-timeout', kind: 'duration', default: '60s', help: 'a stream whose client takes nothing for this long is reset (RESOURCE_EXHAUSTED), so abandoned and never-read streams give their memory back (0 = never)' },
   { key: 'max-connections', kind: 'int', default: 1024, min: 1, help: 'client connections at once over both listeners; beyond it the longest-idle connection is closed for the new one, or the new one refused when none is idle' },
   { key: 'connection-idle-timeout', kind: 'duration', default: '5m', help: 'a connection with no call in flight for this long is closed (0 = never)' },

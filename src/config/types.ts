@@ -91,6 +91,10 @@ export interface CallLimitsConfig {
   readonly maxCalls: number;
   readonly maxCallsPerConnection: number;
   readonly maxStreams: number;
+  /** Client-streaming calls (checkpoint Save) at once. */
+  readonly maxUploads: number;
+  /** Bytes of upload messages held at once across every upload (server/upload-buffer.ts). */
+  readonly maxUploadBuffer: number;
   /** 0 = never. */
   readonly streamStallTimeoutMs: number;
   readonly maxConnections: number;

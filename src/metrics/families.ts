@@ -157,9 +157,14 @@ export const FAMILIES: readonly Spec[] = [
   { name: 'tiercache_prefetch_cut_requests_total', help: 'Explicit prefetches and warm-ups cut to their job\'s fair share.', type: 'counter', samples: limits((l) => l.fair_share_cuts) },
   {
     name: 'tiercache_limits_refused_total',
-    help: 'Calls refused with RESOURCE_EXHAUSTED (kind calls: max-calls, max-calls-per-connection; streams: max-streams) and connections refused at max-connections.',
+    help: 'Calls refused with RESOURCE_EXHAUSTED (kind calls: max-calls, max-calls-per-connection; streams: max-streams; uploads: max-uploads) and connections refused at max-connections.',
     type: 'counter',
-    samples: limitsBy('kind', { calls: (l) => l.calls_refused, streams: (l) => l.streams_refused, connections: (l) => l.connections_refused }),
+    samples: limitsBy('kind', {
+      calls: (l) => l.calls_refused,
+      streams: (l) => l.streams_refused,
+      uploads: (l) => l.uploads_refused,
+      connections: (l) => l.connections_refused,
+    }),
   },
   { name: 'tiercache_limits_stalled_streams_total', help: 'Streams reset because their client took nothing for stream-stall-timeout.', type: 'counter', samples: limits((l) => l.streams_stalled) },
   {
@@ -170,6 +175,9 @@ export const FAMILIES: readonly Spec[] = [
   },
   { name: 'tiercache_calls_in_flight', help: 'Calls in flight over both listeners (max-calls).', type: 'gauge', samples: limits((l) => l.calls_in_flight) },
   { name: 'tiercache_streams_in_flight', help: 'Server-streaming calls in flight (max-streams).', type: 'gauge', samples: limits((l) => l.streams_in_flight) },
+  { name: 'tiercache_uploads_in_flight', help: 'Client-streaming calls (checkpoint Save) in flight (max-uploads).', type: 'gauge', samples: limits((l) => l.uploads_in_flight) },
+  { name: 'tiercache_upload_held_bytes', help: 'Bytes of upload messages the daemon holds now (max-upload-buffer).', type: 'gauge', samples: limits((l) => l.upload_bytes_held) },
+  { name: 'tiercache_limits_upload_waits_total', help: 'Reads of an upload that waited for room under max-upload-buffer (back-pressure on its client).', type: 'counter', samples: limits((l) => l.upload_waits) },
   { name: 'tiercache_connections_open', help: 'Client connections open over both listeners (max-connections).', type: 'gauge', samples: limits((l) => l.connections_open) },
   { name: 'tiercache_checkpoint_saves_total', help: 'Checkpoint saves completed.', type: 'counter', samples: checkpoint((c) => c.saves) },
   { name: 'tiercache_checkpoint_loads_total', help: 'Checkpoint restores completed.', type: 'counter', samples: checkpoint((c) => c.loads) },

@@ -60,6 +60,7 @@ import { peerService } from './peer-service';
 import { accessPatternsApi, prefetchApi } from './prefetch-api';
 import { limitsJson } from './limits-stats';
 import { StatsRegistry, type StatsProviders } from './stats';
+import { UploadBuffer } from './upload-buffer';
 
 const MEMORY_SWEEP_INTERVAL_MS = 5_000;
 /** How often the I/O watchdog queues its probe (at most; a quarter of io-stuck-timeout when shorter). */
@@ -187,10 +188,11 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     : undefined;
 
   // 6. The bounds on what clients can hold, Admin.Stats and the metrics endpoint.
-  const callLimits = new CallLimits(config.limits, log);
+  const uploadBuffer = new UploadBuffer(config.limits.maxUploadBuffer);
+  const callLimits = new CallLimits(config.limits, log, uploadBuffer);
   const connectionLimits = new ConnectionLimits(config.limits, log);
   const sections: StatsProviders = {
-    limits: () => limitsJson(callLimits, connectionLimits, prefetch),
+    limits: () => limitsJson(callLimits, connectionLimits, uploadBuffer, prefetch),
     prefetch: () => prefetch.snapshot(),
     ...(peers ? { distributed: () => peers.tier.stats(store.blocksBySource) } : {}),
     checkpoints: () => checkpoints.metrics.statsSection(),
@@ -211,7 +213,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2)),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
-    Checkpoints: checkpointService(tracker, checkpoints),
+    Checkpoints: checkpointService(tracker, checkpoints, uploadBuffer),
     ...(peers ? { Peer: peerService({ tracker, store, token: peers.token, counters: peers.tier.counters }) } : {}),
     ...(checkpointMount ? { CheckpointMount: checkpointMountService(tracker, checkpointMount.fs, checkpointMount.dir) } : {}),
   };

@@ -5,8 +5,9 @@ import type { PrefetchEngine } from '../prefetch/prefetch-engine';
 import type { LimitsStats } from '../protocol/types';
 import type { CallLimits } from './call-limits';
 import type { ConnectionLimits } from './connection-limits';
+import type { UploadBuffer } from './upload-buffer';
 
-export function limitsJson(calls: CallLimits, connections: ConnectionLimits, prefetch: Pick<PrefetchEngine, 'counters'>): LimitsStats {
+export function limitsJson(calls: CallLimits, connections: ConnectionLimits, uploads: UploadBuffer, prefetch: Pick<PrefetchEngine, 'counters'>): LimitsStats {
   const c = calls.counters;
   const n = connections.counters;
   return {
@@ -20,5 +21,9 @@ export function limitsJson(calls: CallLimits, connections: ConnectionLimits, pre
     idle_connections_closed: n.idleClosed,
     idle_connections_evicted: n.evicted,
     fair_share_cuts: prefetch.counters.cutRequests,
+    uploads_in_flight: c.uploadsInFlight,
+    uploads_refused: c.uploadsRefused,
+    upload_bytes_held: uploads.counters.bytesHeld,
+    upload_waits: uploads.counters.waits,
   };
 }

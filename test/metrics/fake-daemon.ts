@@ -69,6 +69,10 @@ export const ALL_SECTIONS: Record<string, unknown> = {
     idle_connections_closed: 16,
     idle_connections_evicted: 17,
     fair_share_cuts: 18,
+    uploads_in_flight: 2,
+    uploads_refused: 19,
+    upload_bytes_held: 4096,
+    upload_waits: 20,
   },
   checkpoints: { saves: 10, loads: 4, failures: 1, failure_ratio: 0.07, pending_persist: 1, bytes_saved: 1e9, bytes_loaded: 5e8, local_bytes: 2e9 },
   distributed: {

@@ -44,6 +44,9 @@ describe('metric families', () => {
     assert.equal(sampleValue(s, 'tiercache_limits_closed_connections_total', { reason: 'idle' }), 16);
     assert.equal(sampleValue(s, 'tiercache_limits_closed_connections_total', { reason: 'evicted' }), 17);
     assert.equal(sampleValue(s, 'tiercache_connections_open'), 5);
+    assert.equal(sampleValue(s, 'tiercache_limits_refused_total', { kind: 'uploads' }), 19);
+    assert.equal(sampleValue(s, 'tiercache_upload_held_bytes'), 4096);
+    assert.equal(sampleValue(s, 'tiercache_limits_upload_waits_total'), 20);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_saves_total'), 10);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_loads_total'), 4);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_failures_total'), 1);

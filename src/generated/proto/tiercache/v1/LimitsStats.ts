@@ -13,6 +13,10 @@ export interface LimitsStats {
   'idle_connections_closed'?: (number | string | Long);
   'idle_connections_evicted'?: (number | string | Long);
   'fair_share_cuts'?: (number | string | Long);
+  'uploads_in_flight'?: (number | string | Long);
+  'uploads_refused'?: (number | string | Long);
+  'upload_bytes_held'?: (number | string | Long);
+  'upload_waits'?: (number | string | Long);
 }
 
 export interface LimitsStats__Output {
@@ -26,4 +30,8 @@ export interface LimitsStats__Output {
   'idle_connections_closed': (number);
   'idle_connections_evicted': (number);
   'fair_share_cuts': (number);
+  'uploads_in_flight': (number);
+  'uploads_refused': (number);
+  'upload_bytes_held': (number);
+  'upload_waits': (number);
 }
