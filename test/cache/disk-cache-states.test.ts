@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskCache } from '../../src/cache/disk-cache';
+import { SsdBudget } from '../../src/cache/ssd-budget';
 import { blockKey, type BlockId } from '../../src/cache/types';
 import { silentLogger } from '../../src/log';
 
@@ -28,18 +29,17 @@ describe('SSD tier states', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-ssd-'));
     dirs.push(dir);
     const disk = { failing: false, free: 9 * GiB, now: 1_000_000 };
-    const cache = new DiskCache({
+    const budget = new SsdBudget({
       dir,
       capacityBytes: 1 * GiB,
       freeRatio: 0.1,
-      blockSize: 4 * KiB,
-      logger: silentLogger,
       now: () => disk.now,
       statfs: () => {
         if (disk.failing) throw Object.assign(new Error('EIO: i/o error, statfs'), { code: 'EIO' });
         return { free: disk.free, total: 10 * GiB };
       },
     });
+    const cache = new DiskCache({ dir, budget, blockSize: 4 * KiB, logger: silentLogger, now: () => disk.now });
     caches.push(cache);
     let n = 0;
     const put = () => {

@@ -1,9 +1,9 @@
-// The checkpoint directory's pure parts: journal replay and the SSD budget share.
+// The checkpoint directory's pure parts: journal replay and path checks (its SSD
+// budget share is the SSD's space owner's, tested in test/cache/ssd-budget.test.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJournal, replay } from '../../src/checkpoint-fs/journal';
-import { SsdSpace, SAFETY_MARGIN_BYTES } from '../../src/checkpoint-fs/ssd-space';
 import { checkMountPath } from '../../src/checkpoint-fs/names';
 import { waitPath } from '../../src/cli/checkpoint-wait-command';
 
@@ -29,43 +29,6 @@ describe('persist journal replay', () => {
     assert.deepEqual(r.openAtCrash, [{ file: 3, path: 'still-open' }]);
     assert.equal(r.maxSeq, 3);
     assert.equal(r.maxFile, 3);
-  });
-});
-
-describe('SSD budget share', () => {
-  const MiB = 2 ** 20;
-  it('cache blocks give way to staged bytes; beyond the budget, staging says no', () => {
-    let cacheBytes = 60 * MiB;
-    const space = new SsdSpace({
-      capacityBytes: 100 * MiB,
-      dir: '/',
-      othersBytes: () => cacheBytes,
-      giveWay: (n) => {
-        const freed = Math.min(n, cacheBytes);
-        cacheBytes -= freed;
-        return freed;
-      },
-      diskFree: () => 10_000 * MiB,
-    });
-    assert.equal(space.reserve(30 * MiB), true);
-    assert.equal(cacheBytes, 60 * MiB, 'room enough: nothing evicted');
-    assert.equal(space.reserve(30 * MiB), true);
-    assert.equal(cacheBytes, 40 * MiB, 'cache blocks gave way for the 20 MiB over');
-    assert.equal(space.reserve(50 * MiB), false, 'only 40 MiB of cache left to give');
-    space.release(60 * MiB);
-    assert.equal(space.staged, 0);
-  });
-
-  it('a disk about to fill refuses staging even inside the budget', () => {
-    const space = new SsdSpace({
-      capacityBytes: 1000 * MiB,
-      dir: '/',
-      othersBytes: () => 0,
-      giveWay: () => 0,
-      diskFree: () => SAFETY_MARGIN_BYTES + 10 * MiB,
-    });
-    assert.equal(space.reserve(5 * MiB), true);
-    assert.equal(space.reserve(20 * MiB), false);
   });
 });
 
