@@ -291,6 +291,7 @@ export class DiskCache {
       blocks: this.entries.size,
       state: this.state,
       startup: startupText(this.startup),
+      tenants: this.opts.budget.tenants(),
     };
   }
 

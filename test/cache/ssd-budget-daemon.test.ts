@@ -50,6 +50,10 @@ describe('one SSD budget: cache blocks and the checkpoint mount', { skip }, () =
       const s = await ssd();
       assert.equal(s.evictions, 2);
       assert.equal(s.used_bytes, 4 * MiB);
+      const tenants = Object.fromEntries(((await c.stats('ssd')).ssd!.tenants ?? []).map((t) => [t.name, Number(t.used_bytes)]));
+      assert.deepEqual(tenants, { 'cache-blocks': 4 * MiB, checkpoints: 0, 'checkpoint-mount': 4 * MiB }, 'one ledger, per tenant, in cache stats');
+      const text = (await runCli(['cache', 'stats', '--socket', d.socket])).stdout.toString();
+      assert.match(text, /ssd space: cache-blocks 4\.00 MiB, checkpoints 0 B, checkpoint-mount 4\.00 MiB of 8\.00 MiB/);
       const wait = await runCli(['checkpoint', 'wait', '--socket', d.socket, '--timeout', '60s']);
       assert.equal(wait.code, 0, wait.stderr);
       assert.ok(readFileSync(join(mnt.dir, 'step-1.pt')).equals(readFileSync(join(d.backendDir, 'ckpt/step-1.pt'))), 'on the backend byte for byte');
