@@ -209,21 +209,18 @@ export class SsdBudget {
     }
     let free = this.freeNow(fs);
     let floor = fs.total * this.freeRatio;
-    if (free - bytes < Math.max(floor, t.opts.minFreeBytes ?? 0)) {
-      if (!fresh) {
-        fs = this.refresh();
-        free = this.freeNow(fs);
-        floor = fs.total * this.freeRatio;
-      }
-      const min = t.opts.minFreeBytes ?? floor;
-      const want = Math.max(floor, min) - (free - bytes);
-      // What must go for the reservation to go ahead at all; beyond it, what keeps the floor.
-      if (want > 0 && (t.opts.mayExceedSize || min - (free - bytes) <= this.couldFree(t, true))) {
-        this.giveWay(t, want, true);
-        free = this.freeNow(fs);
-      }
+    if (!fresh && free - bytes < Math.max(floor, t.opts.minFreeBytes ?? 0)) {
+      fs = this.refresh();
+      free = this.freeNow(fs);
+      floor = fs.total * this.freeRatio;
     }
     const min = t.opts.minFreeBytes ?? floor;
+    const want = Math.max(floor, min) - (free - bytes);
+    // Others give way for the floor, unless even all they could give would leave this under its minimum.
+    if (want > 0 && (t.opts.mayExceedSize || min - (free - bytes) <= this.couldFree(t, true))) {
+      this.giveWay(t, want, true);
+      free = this.freeNow(fs);
+    }
     if (free - bytes < min) {
       throw noSpace(
         `not enough space for ${t.opts.what} in ${this.dir}: ${Math.max(0, Math.floor(free))} bytes free, ${bytes} more needed ` +
