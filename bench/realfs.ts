@@ -5,7 +5,10 @@
 //  - an epoch of 2,000 x 100 KB files in random order, warm: tiercache vs
 //    MooseFS with its page cache warm (p50/p99 per file, files/s);
 //  - the same epoch cold: tiercache with a submitted plan vs MooseFS in
-//    mfscachemode=DIRECT (every read reaches the chunkserver);
+//    mfscachemode=DIRECT (every read reaches the chunkserver), read through
+//    the daemon's mount, unary gRPC Read and one ReadFiles stream; and
+//    through the mount with every prefetch read on the worker threads
+//    (prefetch-offload-min-size 0), against small reads on the I/O pool;
 //  - a 256 MiB file read sequentially, warm, tiercache vs MooseFS;
 //  - the warm figures also through the daemon's FUSE mount (--mount), which
 //    is how unmodified training code reads;
@@ -93,6 +96,25 @@ function epochResults(what: string, t: EpochFigures, b: EpochFigures, baselineNa
   ];
 }
 
+/** The epoch over one ReadFiles stream: a file's latency is the time from the previous file to it. */
+async function epochStreamed(c: TiercacheClient, order: readonly string[]): Promise<EpochFigures> {
+  const lat: number[] = [];
+  let bytes = 0;
+  const t0 = now();
+  let last = t0;
+  for await (const r of c.readFiles(order)) {
+    if (r.error) throw r.error;
+    bytes += r.data.length;
+    const t = now();
+    lat.push(t - last);
+    last = t;
+  }
+  if (lat.length !== order.length || bytes === 0) throw new Error(`ReadFiles gave ${lat.length} of ${order.length} files`);
+  return figures(lat, (now() - t0) / 1000);
+}
+
+type ColdReader = 'mount' | 'Read' | 'ReadFiles';
+
 async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, fileSize: number): Promise<BenchResult[]> {
   mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
   const paths: string[] = [];
@@ -106,7 +128,7 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
   log(`realfs: ${files} x ${fileSize / KiB} KiB written; cold epoch, MooseFS direct (mfscachemode=DIRECT)`);
   const directCold = await epoch(cold, readDirect(mfs.mnt));
   const tcMnt = mountPoint('tc-bench-mnt-');
-  const epochDaemon = (): TestDaemon =>
+  const epochDaemon = (flags: Record<string, string> = {}): TestDaemon =>
     new TestDaemon({
       backendDir: mfs.mnt,
       flags: {
@@ -117,43 +139,66 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
         'metadata-ttl': '30s',
         mount: tcMnt,
         watch: 'false',
+        ...flags,
       },
     });
-  // Cold through the daemon's mount: a fresh daemon, the plan over gRPC, the reads by plain open/read.
-  const m = epochDaemon();
-  await m.start();
-  let mountCold: EpochFigures;
-  let mountColdNote: string;
-  try {
-    const mc = m.client('bench-realfs');
-    log('realfs: cold epoch through the tiercache mount with a plan');
-    await mc.submitPlan('bench-realfs', 1, cold);
-    mountCold = await epoch(cold, readDirect(tcMnt));
-    mountColdNote = await prefetchNote(mc);
-    mc.close();
-  } finally {
-    await m.stop();
-    await m.cleanup();
-  }
+  // A cold epoch on a fresh daemon: the plan over gRPC (SubmitPlan timed: the sampler waits for it), then the reads.
+  const coldEpoch = async (reader: ColdReader, flags: Record<string, string> = {}): Promise<{ figures: EpochFigures; note: string }> => {
+    const m = epochDaemon(flags);
+    await m.start();
+    try {
+      const mc = m.client('bench-realfs');
+      try {
+        log(`realfs: cold epoch with a plan, ${reader}${Object.keys(flags).length > 0 ? ` (${JSON.stringify(flags)})` : ''}`);
+        const t = now();
+        await mc.submitPlan('bench-realfs', 1, cold);
+        const planMs = now() - t;
+        const f =
+          reader === 'mount' ? await epoch(cold, readDirect(tcMnt)) : reader === 'Read' ? await epoch(cold, readThrough(mc)) : await epochStreamed(mc, cold);
+        return { figures: f, note: `; SubmitPlan answered in ${planMs.toFixed(0)} ms${await prefetchNote(mc)}` };
+      } finally {
+        mc.close();
+      }
+    } finally {
+      await m.stop();
+      await m.cleanup();
+    }
+  };
+  const mountCold = await coldEpoch('mount');
+  // The same with every prefetch read on the piscina workers (the I/O path before small reads moved to the I/O pool).
+  const mountColdWorkers = await coldEpoch('mount', { 'prefetch-offload-min-size': '0' });
+  const readCold = await coldEpoch('Read');
+  const streamCold = await coldEpoch('ReadFiles');
   const d = epochDaemon();
   await d.start();
   const c = d.client('bench-realfs');
   try {
-    log('realfs: cold epoch through tiercache with a plan');
-    await c.submitPlan('bench-realfs', 1, cold);
-    const tcCold = await epoch(cold, readThrough(c));
-    const tcColdNote = await prefetchNote(c);
     log('realfs: warm epochs (MooseFS with its page cache, tiercache from memory)');
+    await epochStreamed(c, warm); // fill the cache
     await epoch(warm, readDirect(cachedMnt)); // fill the cached mount's page cache
     const directWarm = await epoch(warm, readDirect(cachedMnt));
     const tcWarm = await epoch(warm, readThrough(c));
+    const streamWarm = await epochStreamed(c, warm);
     await epoch(warm, readDirect(tcMnt)); // the kernel's page cache over the tiercache mount
     const mountWarm = await epoch(warm, readDirect(tcMnt));
+    const what = `epoch ${files} x ${fileSize / KiB} KB`;
+    const coldBase = 'MooseFS direct, mfscachemode=DIRECT';
+    const warmBase = 'MooseFS direct, page cache warm';
     return [
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan, gRPC Read`, tcCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x', tcColdNote),
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB cold, plan, tiercache mount`, mountCold, directCold, 'MooseFS direct, mfscachemode=DIRECT', '>= 0.9x', mountColdNote),
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm, gRPC Read`, tcWarm, directWarm, 'MooseFS direct, page cache warm'),
-      ...epochResults(`epoch ${files} x ${fileSize / KiB} KB warm, tiercache mount`, mountWarm, directWarm, 'MooseFS direct, page cache warm'),
+      ...epochResults(`${what} cold, plan, gRPC Read`, readCold.figures, directCold, coldBase, '>= 0.9x', readCold.note),
+      ...epochResults(`${what} cold, plan, gRPC ReadFiles`, streamCold.figures, directCold, coldBase, '>= 0.9x', streamCold.note),
+      ...epochResults(`${what} cold, plan, tiercache mount`, mountCold.figures, directCold, coldBase, '>= 0.9x', mountCold.note),
+      ...epochResults(
+        `${what} cold, plan, tiercache mount, all prefetch reads on worker threads`,
+        mountColdWorkers.figures,
+        directCold,
+        coldBase,
+        undefined,
+        `${mountColdWorkers.note}; prefetch-offload-min-size 0`,
+      ),
+      ...epochResults(`${what} warm, gRPC Read`, tcWarm, directWarm, warmBase),
+      ...epochResults(`${what} warm, gRPC ReadFiles`, streamWarm, directWarm, warmBase),
+      ...epochResults(`${what} warm, tiercache mount`, mountWarm, directWarm, warmBase),
     ];
   } finally {
     c.close();

@@ -1,6 +1,6 @@
 // The backend chain, built once: the backend the config names (create-backend.ts),
-// then, for a POSIX mount, background reads offloaded to the prefetch worker
-// threads; then the bench-only emulated link; the deadline; the observer
+// then, for a POSIX mount, large background reads offloaded to the prefetch
+// worker threads; then the bench-only emulated link; the deadline; the observer
 // (metrics) outermost, so what it times includes all of the above. Every
 // reader (foreground, prefetch, checkpoints, peers) goes through the whole
 // chain. What is POSIX-only (the local directory, for the change watcher and
@@ -17,7 +17,7 @@ import { ThrottledBackend, type ThrottleOptions } from './throttled-backend';
 import type { Backend } from './types';
 
 export interface BackendChainOptions {
-  /** Runs a background (prefetch) block read of a POSIX backend on a worker thread. */
+  /** Runs a large background (prefetch) block read of a POSIX backend on a worker thread. */
   readonly offload: OffloadedReader;
   /** Emulate a remote backend (bench only). */
   readonly emulate?: ThrottleOptions;
@@ -37,7 +37,7 @@ export interface BackendChain {
 export function buildBackendChain(config: Config, log: Logger, opts: BackendChainOptions): BackendChain {
   const base = createBackend(config, log);
   const posix = base instanceof PosixBackend ? base : undefined;
-  let backend: Backend = posix ? new OffloadedBackend(posix, opts.offload) : base;
+  let backend: Backend = posix ? new OffloadedBackend(posix, opts.offload, config.prefetchOffloadMinSize) : base;
   if (opts.emulate) backend = new ThrottledBackend(backend, opts.emulate);
   // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
   const deadline = new DeadlineBackend(backend, {

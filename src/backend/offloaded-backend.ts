@@ -1,12 +1,17 @@
-// A POSIX backend whose background reads (prefetch) run on worker threads,
-// so a burst of prefetch I/O never holds up the event loop that serves
-// foreground reads. Everything else, and every foreground read, is the inner
-// backend's. Paths are validated here (the inner localPath) before a worker
-// sees them; a worker's failure comes back as an errno or FILE_CHANGED and
-// becomes the inner backend's own named error and counter, so a read is
-// counted, timed (observed-backend.ts), emulated (throttled-backend.ts) and
-// bounded (deadline-backend.ts) the same wherever it ran. The bytes are
-// moved back from the worker (Piscina.move), not copied.
+// A POSIX backend whose large background reads (prefetch of big blocks) run
+// on worker threads, so a burst of bulk prefetch I/O never holds up the event
+// loop or the I/O thread pool that serve foreground reads. A small background
+// read (under `minBytes`: a 100 KB training sample) stays on the inner
+// backend (the I/O thread pool): handing it to a worker and moving it back
+// costs more than the read itself (measured: bench/realfs.ts, the cold epoch
+// with prefetch-offload-min-size 0 vs the default). Everything else, and
+// every foreground read, is the inner backend's. Paths are validated here
+// (the inner localPath) before a worker sees them; a worker's failure comes
+// back as an errno or FILE_CHANGED and becomes the inner backend's own named
+// error and counter, so a read is counted, timed (observed-backend.ts),
+// emulated (throttled-backend.ts) and bounded (deadline-backend.ts) the same
+// wherever it ran. The bytes are moved back from the worker (Piscina.move),
+// not copied.
 
 import { fileChanged } from '../errors';
 import { BackendDecorator } from './backend-decorator';
@@ -29,15 +34,18 @@ export type OffloadedReader = (task: OffloadedRead) => Promise<OffloadedResult>;
 export class OffloadedBackend extends BackendDecorator {
   private readonly posix: PosixBackend;
   private readonly run: OffloadedReader;
+  /** Background reads at least this long go to a worker (0: all of them). */
+  private readonly minBytes: number;
 
-  constructor(inner: PosixBackend, run: OffloadedReader) {
+  constructor(inner: PosixBackend, run: OffloadedReader, minBytes: number) {
     super(inner);
     this.posix = inner;
     this.run = run;
+    this.minBytes = minBytes;
   }
 
   override async read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
-    if (!opts?.background) return this.posix.read(path, offset, length, version);
+    if (!opts?.background || length < this.minBytes) return this.posix.read(path, offset, length, version);
     const absPath = await this.posix.localPath(path);
     let r: OffloadedResult;
     try {

@@ -11,7 +11,7 @@ import { credentials, Metadata, type Client, type ClientReadableStream, type Ser
 import { services, CHANNEL_OPTIONS, type ServiceName } from '../protocol/load';
 import type { ServiceClients, StreamMessage, StreamRequest, UnaryRequest, UnaryResponse } from '../protocol/types';
 import { CheckpointsClient } from './checkpoints';
-import { DaemonUnreachableError, fromServiceError, type TiercacheClientError } from './errors';
+import { DaemonUnreachableError, TiercacheClientError, fromServiceError } from './errors';
 import type {
   ByteRange,
   ClientOptions,
@@ -19,11 +19,12 @@ import type {
   StatsResponse,
   PlanResult,
   PrefetchResult,
+  ReadFileResult,
   WarmupOptions,
   WarmupProgress,
 } from './types';
 
-export type { ClientOptions, FileInfo } from './types';
+export type { ClientOptions, FileInfo, ReadFileResult } from './types';
 
 export const DEFAULT_SOCKET = './.tiercache/tiercache.sock';
 
@@ -195,6 +196,33 @@ export class TiercacheClient {
   /** Chunks of [offset, offset+length) (length 0 = to the end), as they arrive. */
   async *readChunks(path: string, offset = 0, length = 0): AsyncGenerator<{ offset: number; data: Buffer }> {
     yield* this.serverStream('Cache', 'ReadStream', { path, offset, length });
+  }
+
+  /**
+   * Whole files in the order given, over one stream (ReadFiles): the daemon
+   * reads a few ahead of the one it sends, and a file costs a message, not a
+   * call. A file that cannot be read yields its error and the rest follow;
+   * the stream itself fails only as a call does (daemon gone, cancelled).
+   * Breaking out of the loop cancels the stream.
+   */
+  async *readFiles(paths: readonly string[]): AsyncGenerator<ReadFileResult> {
+    let parts: Buffer[] = [];
+    for await (const m of this.serverStream('Cache', 'ReadFiles', { paths: [...paths] })) {
+      const path = paths[m.index] ?? '';
+      if (m.error) {
+        parts = [];
+        yield { index: m.index, path, error: new TiercacheClientError(m.error.code, m.error.message, m.error.reason || undefined) };
+        continue;
+      }
+      if (!m.eof) {
+        parts.push(m.data);
+        continue;
+      }
+      // A file in one chunk (the usual sample) is handed over as it arrived, without a copy.
+      const data = parts.length === 0 ? m.data : Buffer.concat([...parts, m.data]);
+      parts = [];
+      yield { index: m.index, path, data };
+    }
   }
 
   /** The file (or a range of it) as a Node Readable with back-pressure. */

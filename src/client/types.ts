@@ -3,6 +3,7 @@
 
 import type { Readable } from 'node:stream';
 import type { CheckpointInfo } from '../protocol/types';
+import type { TiercacheClientError } from './errors';
 
 // The wire messages, as generated from proto/ (see src/protocol/types.ts).
 export type {
@@ -13,6 +14,11 @@ export type {
   StatsResponse,
   WarmupProgress,
 } from '../protocol/types';
+
+/** One file of `readFiles`, in request order: its bytes, or the error a `read` of it would have thrown. */
+export type ReadFileResult =
+  | { readonly index: number; readonly path: string; readonly data: Buffer; readonly error?: undefined }
+  | { readonly index: number; readonly path: string; readonly data?: undefined; readonly error: TiercacheClientError };
 
 export interface ClientOptions {
   /** Unix socket path; default $TIERCACHE_SOCKET, else ./.tiercache/tiercache.sock. */

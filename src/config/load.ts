@@ -280,6 +280,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     logLevel: str('log-level') as LogLevel,
     prefetchWorkers: num('prefetch-workers'),
     prefetchMaxInflight: num('prefetch-max-inflight'),
+    prefetchOffloadMinSize: num('prefetch-offload-min-size'),
     prefetchQueueSize: num('prefetch-queue-size'),
     maxReadahead: num('max-readahead'),
     prefetchMaxShare: num('prefetch-max-share'),

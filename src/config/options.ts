@@ -49,6 +49,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'io-stuck-timeout', kind: 'duration', default: '30s', help: 'Health answers NOT_SERVING while every file I/O thread has been busy this long (a hung mount), so the liveness probe restarts the daemon (0 = never)' },
   { key: 'log-level', kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], help: 'log level (JSON lines on stderr)' },
   { key: 'prefetch-workers', kind: 'int', default: 2, min: 1, max: 64, help: 'piscina threads for prefetch I/O and analysis' },
+  { key: 'prefetch-offload-min-size', kind: 'size', default: '1MiB', min: 0, help: 'prefetch block reads of at least this size run on the prefetch worker threads; smaller ones on the I/O thread pool, where a small read costs less than the hop to a worker and back (0 = every prefetch read on the workers)' },
   { key: 'prefetch-max-inflight', kind: 'size', default: '256MiB', min: 0, help: 'bound on prefetch bytes being fetched at once' },
   { key: 'prefetch-queue-size', kind: 'int', default: 4096, min: 1, help: 'queued prefetch blocks beyond which new work is dropped (and counted)' },
   { key: 'prefetch-max-share', kind: 'ratio', default: 0.25, min: 0.01, max: 1, help: 'share of the memory tier that one job\'s explicit Prefetch may hold unread; a larger request is cut (and says so), so it cannot push out what other jobs read' },

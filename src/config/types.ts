@@ -48,6 +48,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly prefetchWorkers: number;
   readonly prefetchMaxInflight: number;
+  /** Prefetch reads of a POSIX backend at least this big go to the worker threads (backend/offloaded-backend.ts). */
+  readonly prefetchOffloadMinSize: number;
   readonly prefetchQueueSize: number;
   readonly maxReadahead: number;
   readonly prefetchMaxShare: number;

@@ -3,7 +3,8 @@
 // explicit hints), and fetches it through the store under a bound on bytes in
 // flight. Foreground reads never wait for it: enqueueing is O(1) and drops
 // when the queue is full, prefetch reads are background backend reads (a
-// POSIX backend runs them on the worker threads: backend/offloaded-backend.ts),
+// POSIX backend runs large ones on the worker threads, small ones on the I/O
+// thread pool: backend/offloaded-backend.ts),
 // and a reader that needs a block being prefetched joins that fetch
 // (single-flight). Access-pattern analysis runs on the same worker pool.
 
@@ -37,8 +38,12 @@ const MAX_LISTINGS = 1000;
 const MAX_LISTING_ENTRIES = 200_000;
 /** Prefetched keys remembered for hit/waste accounting. */
 const MAX_OUTSTANDING = 200_000;
-/** Parallel stats when a plan arrives. */
+/** Parallel stats of the head of a plan (the client waits for these). */
 const PLAN_STAT_CONCURRENCY = 32;
+/** Parallel stats of the rest of a plan, in the background beside the reads it serves. */
+const PLAN_BACKGROUND_STAT_CONCURRENCY = 8;
+/** Paths of a plan stat'ed per background step (appended to the plan when done): bounds what a step holds. */
+const PLAN_STAT_CHUNK = 2048;
 /** Rows of history the analysis reads at most. */
 const ANALYSIS_ROWS = 500_000;
 
@@ -65,6 +70,11 @@ export class PrefetchEngine {
   private active = 0;
   private readonly maxActive: number;
   private readonly maxInflight: number;
+  /** The latest plan submitted per job: a background stat of an older one stops. */
+  private readonly planGeneration = new Map<string, number>();
+  private planGenerations = 0;
+  /** Paths of submitted plans not yet stat'ed by statRest (over all jobs). */
+  private planUnchecked = 0;
   private stopped = false;
 
   /** `workers`: the pool the backend's offloaded reads run on too; its owner destroys it. */
@@ -80,7 +90,9 @@ export class PrefetchEngine {
     // Bytes in flight end up in the memory tier; more than half of it would churn it.
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
     this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
-    this.maxActive = config.prefetchWorkers * 2;
+    // Small prefetch reads run on the I/O thread pool (offloaded-backend.ts), which serves
+    // many at once: up to half of backend-max-inflight, leaving the rest to foreground reads.
+    this.maxActive = Math.max(config.prefetchWorkers * 2, Math.floor(config.backendMaxInflight / 2));
     this.fair = new FairShare(Math.max(config.blockSize, Math.floor(config.prefetchMaxShare * config.memoryCacheSize)));
     this.history = new AccessHistory(join(config.stateDir, 'history.sqlite'), {
       maxRows: config.historyMaxRows,
@@ -309,41 +321,100 @@ export class PrefetchEngine {
 
   // --- plans ---
 
-  async submitPlan(job: string, epoch: number, paths: readonly string[]): Promise<{ files_accepted: number; bytes_planned: number }> {
+  /**
+   * Answers once the head of the plan (plan-lookahead files) is stat'ed and
+   * queued: a sampler does not wait for a million stats. The rest is stat'ed
+   * in the background, PLAN_STAT_CHUNK paths at a time, and appended to the
+   * plan as it goes; missing files and directories are left out of it.
+   * `files_accepted` counts the head's files found plus the rest (not yet
+   * checked, `files_pending`); `bytes_planned` is the head's bytes.
+   */
+  async submitPlan(
+    job: string,
+    epoch: number,
+    paths: readonly string[],
+  ): Promise<{ files_accepted: number; bytes_planned: number; files_pending: number }> {
     if (paths.length > this.config.maxPlanPaths) {
       throw invalidArgument(
         `a plan of ${paths.length} paths is over the limit of ${this.config.maxPlanPaths} (max-plan-paths); split the epoch or raise the limit`,
       );
     }
+    const generation = ++this.planGenerations;
+    this.planGeneration.set(job, generation);
     for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
-    // The head of the plan first, so fetching starts while the rest is stat'ed.
     const headLength = Math.min(paths.length, this.config.planLookahead);
-    const head = await this.statAll(paths.slice(0, headLength));
-    const adv = this.plans.submit(job, epoch, head.map((s) => s.path), head.map((s) => s.size));
-    void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
-    const rest = await this.statAll(paths.slice(headLength));
-    if (rest.length > 0) {
-      const more = this.plans.append(job, epoch, rest.map((s) => s.path), rest.map((s) => s.size));
-      void this.enqueuePaths(more.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+    const head = (await this.statAll(paths.slice(0, headLength), PLAN_STAT_CONCURRENCY, false)).stats;
+    const pending = paths.length - headLength;
+    // A plan for the job submitted while this head was stat'ed replaces this one.
+    if (this.isCurrent(job, generation)) {
+      const adv = this.plans.submit(job, epoch, head.map((s) => s.path), head.map((s) => s.size));
+      void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+      if (pending > 0) {
+        this.statRest(job, epoch, generation, paths, headLength).catch((err: unknown) =>
+          this.log.warn('plan: checking its files in the background failed', { job, epoch, err: getErrorMessage(err) }),
+        );
+      }
     }
     let bytes = 0;
     for (const s of head) bytes += s.size;
-    for (const s of rest) bytes += s.size;
-    return { files_accepted: head.length + rest.length, bytes_planned: bytes };
+    return { files_accepted: head.length + pending, bytes_planned: bytes, files_pending: pending };
   }
 
-  /** Stats in parallel (each is a round trip on a remote filesystem); missing files and directories are left out. */
-  private async statAll(paths: readonly string[]): Promise<BackendStat[]> {
+  private isCurrent(job: string, generation: number): boolean {
+    return !this.stopped && this.planGeneration.get(job) === generation;
+  }
+
+  /** Stats paths[from..] chunk by chunk and appends what exists to the plan, until a newer plan or stop. */
+  private async statRest(job: string, epoch: number, generation: number, paths: readonly string[], from: number): Promise<void> {
+    let failed = 0;
+    let firstFailure = '';
+    let left = paths.length - from;
+    this.planUnchecked += left;
+    try {
+      for (let start = from; start < paths.length; start += PLAN_STAT_CHUNK) {
+        if (!this.isCurrent(job, generation)) return;
+        const chunk = paths.slice(start, start + PLAN_STAT_CHUNK);
+        const r = await this.statAll(chunk, PLAN_BACKGROUND_STAT_CONCURRENCY, true);
+        left -= chunk.length;
+        this.planUnchecked -= chunk.length;
+        failed += r.failed;
+        if (firstFailure === '') firstFailure = r.firstFailure;
+        if (!this.isCurrent(job, generation)) return;
+        if (r.stats.length === 0) continue;
+        const more = this.plans.append(job, epoch, r.stats.map((s) => s.path), r.stats.map((s) => s.size));
+        if (more.fetch.length > 0) void this.enqueuePaths(more.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+      }
+      if (failed > 0) this.log.warn('plan files left out: their stat failed', { job, epoch, files: failed, first: firstFailure });
+    } finally {
+      this.planUnchecked -= left;
+    }
+  }
+
+  /**
+   * Stats in parallel (each is a round trip on a remote filesystem); missing
+   * files and directories are left out. Other failures are thrown, or with
+   * `tolerant` left out and counted (the background part of a plan has nobody to tell).
+   */
+  private async statAll(
+    paths: readonly string[],
+    concurrency: number,
+    tolerant: boolean,
+  ): Promise<{ stats: BackendStat[]; failed: number; firstFailure: string }> {
     const stats: Array<BackendStat | undefined> = new Array(paths.length);
-    await forEachConcurrently(paths.length, PLAN_STAT_CONCURRENCY, async (i) => {
+    let failed = 0;
+    let firstFailure = '';
+    await forEachConcurrently(paths.length, concurrency, async (i) => {
       try {
         const s = await this.store.stat(paths[i]!);
         stats[i] = s.isDir ? undefined : s;
       } catch (err) {
-        if (!(hasCode(err, ErrorCodes.NOT_FOUND))) throw err;
+        if (hasCode(err, ErrorCodes.NOT_FOUND)) return;
+        if (!tolerant) throw err;
+        failed++;
+        if (firstFailure === '') firstFailure = `${paths[i]}: ${getErrorMessage(err)}`;
       }
     });
-    return stats.filter((s): s is BackendStat => s !== undefined);
+    return { stats: stats.filter((s): s is BackendStat => s !== undefined), failed, firstFailure };
   }
 
   snapshot(): PrefetchStats {
@@ -357,6 +428,7 @@ export class PrefetchEngine {
       dropped_tasks: c.droppedTasks,
       inflight_bytes: this.inflightBytes,
       cut_blocks: c.cutBlocks,
+      plan_files_unchecked: this.planUnchecked,
     };
   }
 }

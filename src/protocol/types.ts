@@ -28,6 +28,8 @@ export type { DeleteResponse__Output as DeleteResponse, DeleteResponse as Delete
 export type { DistributedStats__Output as DistributedStats, DistributedStats as DistributedStatsIn } from '../generated/proto/tiercache/v1/DistributedStats';
 export type { EvictRequest__Output as EvictRequest, EvictRequest as EvictRequestIn } from '../generated/proto/tiercache/v1/EvictRequest';
 export type { EvictResponse__Output as EvictResponse, EvictResponse as EvictResponseIn } from '../generated/proto/tiercache/v1/EvictResponse';
+export type { FileChunk__Output as FileChunk, FileChunk as FileChunkIn } from '../generated/proto/tiercache/v1/FileChunk';
+export type { FileError__Output as FileError, FileError as FileErrorIn } from '../generated/proto/tiercache/v1/FileError';
 export type { FileInfo__Output as FileInfo, FileInfo as FileInfoIn } from '../generated/proto/tiercache/v1/FileInfo';
 export type { ListRequest__Output as ListRequest, ListRequest as ListRequestIn } from '../generated/proto/tiercache/v1/ListRequest';
 export type { ListResponse__Output as ListResponse, ListResponse as ListResponseIn } from '../generated/proto/tiercache/v1/ListResponse';
@@ -40,6 +42,7 @@ export type { PrefetchRequest__Output as PrefetchRequest, PrefetchRequest as Pre
 export type { PrefetchResponse__Output as PrefetchResponse, PrefetchResponse as PrefetchResponseIn } from '../generated/proto/tiercache/v1/PrefetchResponse';
 export type { PrefetchStats__Output as PrefetchStats, PrefetchStats as PrefetchStatsIn } from '../generated/proto/tiercache/v1/PrefetchStats';
 export type { ReadChunk__Output as ReadChunk, ReadChunk as ReadChunkIn } from '../generated/proto/tiercache/v1/ReadChunk';
+export type { ReadFilesRequest__Output as ReadFilesRequest, ReadFilesRequest as ReadFilesRequestIn } from '../generated/proto/tiercache/v1/ReadFilesRequest';
 export type { ReadRequest__Output as ReadRequest, ReadRequest as ReadRequestIn } from '../generated/proto/tiercache/v1/ReadRequest';
 export type { ReadResponse__Output as ReadResponse, ReadResponse as ReadResponseIn } from '../generated/proto/tiercache/v1/ReadResponse';
 export type { SaveHeader__Output as SaveHeader, SaveHeader as SaveHeaderIn } from '../generated/proto/tiercache/v1/SaveHeader';

@@ -1,5 +1,5 @@
 // tiercache.v1.Cache over the CachedStore. Prefetch, Warmup and SubmitPlan
-// go to the prefetch engine (prefetch-api.ts).
+// go to the prefetch engine (prefetch-api.ts); ReadFiles is read-files.ts.
 
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
@@ -7,12 +7,14 @@ import type {
   CacheHandlers,
   EvictRequest,
   EvictResponse,
+  FileChunk,
   FileInfo,
   PlanRequest,
   PlanResponse,
   PrefetchRequest,
   PrefetchResponse,
   ReadChunk,
+  ReadFilesRequest,
   ReadRequest,
   ReadResponse,
   StatRequest,
@@ -21,6 +23,7 @@ import type {
 } from '../protocol/types';
 import { clientSafeNumber } from './numbers';
 import { jobOf, serverStream, unary, type CallTracker } from './handlers';
+import { readFiles, type ReadFilesLimits } from './read-files';
 
 /** What the prefetch engine offers the Cache service (prefetch-api.ts). */
 export interface PrefetchApi {
@@ -34,6 +37,7 @@ export function cacheService(
   store: CachedStore,
   streamChunkSize: number,
   prefetch: PrefetchApi,
+  readFilesLimits: ReadFilesLimits,
 ): CacheHandlers {
   const requirePath = (p: string): string => {
     if (p === '') throw invalidArgument('path is required');
@@ -64,6 +68,9 @@ export function cacheService(
       )) {
         await send(chunk);
       }
+    }),
+    ReadFiles: serverStream<ReadFilesRequest, FileChunk>(t, 'ReadFiles', async (req, send, call) => {
+      await readFiles(store, req.paths, { job: jobOf(call) }, readFilesLimits, send);
     }),
     Evict: unary<EvictRequest, EvictResponse>(t, 'Evict', async (req) => ({
       blocks_evicted: await store.evict(requirePath(req.path)),

@@ -193,7 +193,11 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const health = new HealthState();
   const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
   const services: GrpcServices = {
-    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log)),
+    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log), {
+      chunkSize: config.streamChunkSize,
+      windowBytes: 2 * config.blockSize,
+      maxPaths: config.maxPlanPaths,
+    }),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
     Checkpoints: checkpointService(tracker, checkpoints),

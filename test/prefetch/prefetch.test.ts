@@ -12,12 +12,19 @@ const MiB = 1024 * 1024;
 interface Stats {
   memory: { hits: number; misses: number };
   backend_reads: number;
-  prefetch: { prefetched_blocks: number; prefetch_hits: number; queue_depth: number; dropped_tasks: number; inflight_bytes: number };
+  prefetch: {
+    prefetched_blocks: number;
+    prefetch_hits: number;
+    queue_depth: number;
+    dropped_tasks: number;
+    inflight_bytes: number;
+    plan_files_unchecked: number;
+  };
 }
 const stats = async (c: TiercacheClient) => (await c.stats('all')) as unknown as Stats;
 const idle = async (c: TiercacheClient) => {
   const s = await stats(c);
-  return s.prefetch.queue_depth === 0 && s.prefetch.inflight_bytes === 0;
+  return s.prefetch.queue_depth === 0 && s.prefetch.inflight_bytes === 0 && s.prefetch.plan_files_unchecked === 0;
 };
 
 describe('prefetch engine', () => {
@@ -29,6 +36,8 @@ describe('prefetch engine', () => {
     writeFileSync(join(d.backendDir, 'rand.bin'), big);
     mkdirSync(join(d.backendDir, 'epoch'));
     for (let i = 0; i < 40; i++) writeFileSync(join(d.backendDir, 'epoch', `s${String(i).padStart(3, '0')}.bin`), pseudoRandomBytes(110_000, i + 1));
+    mkdirSync(join(d.backendDir, 'plan2'));
+    for (let i = 0; i < 20; i++) writeFileSync(join(d.backendDir, 'plan2', `p${i}.bin`), pseudoRandomBytes(50_000, 100 + i));
     mkdirSync(join(d.backendDir, 'warm', 'sub'), { recursive: true });
     for (let i = 0; i < 6; i++) writeFileSync(join(d.backendDir, 'warm', i < 3 ? '' : 'sub', `w${i}.bin`), pseudoRandomBytes(600_000, 50 + i));
     await d.start();
@@ -70,8 +79,10 @@ describe('prefetch engine', () => {
     }
     const before = await stats(c);
     const res = await c.submitPlan('test-job', 1, order);
+    // Answered once the head (plan-lookahead files) is checked; the other 32 are stat'ed in the background.
     assert.equal(res.files_accepted, 40);
-    assert.equal(res.bytes_planned, 40 * 110_000);
+    assert.equal(res.files_pending, 32);
+    assert.equal(res.bytes_planned, 8 * 110_000);
     await eventually(() => idle(c), 10_000, 'plan prefetch');
     assert.equal((await stats(c)).backend_reads - before.backend_reads, 8, 'only plan-lookahead files are fetched ahead');
     let hits = 0;
@@ -83,6 +94,26 @@ describe('prefetch engine', () => {
       await eventually(() => idle(c), 10_000, 'plan prefetch');
     }
     assert.equal(hits, 40, 'with the client waiting on nothing but itself, every read of the epoch hits');
+  });
+
+  it('checks a plan beyond its head in the background: a missing file is left out, the rest is fetched ahead of the reader', async () => {
+    const order = Array.from({ length: 20 }, (_, i) => `plan2/p${(i * 7) % 20}.bin`);
+    order.splice(12, 0, 'plan2/missing.bin');
+    const before = await stats(c);
+    const res = await c.submitPlan('test-job', 2, order);
+    assert.equal(res.files_accepted, 8 + 13, 'the head of 8, all there, and 13 not checked yet');
+    assert.equal(res.files_pending, 13);
+    await eventually(() => idle(c), 10_000, 'plan checked and head fetched');
+    let hits = 0;
+    for (const f of order) {
+      if (f === 'plan2/missing.bin') continue;
+      const h0 = (await stats(c)).memory.hits;
+      assert.equal((await c.read(f)).length, 50_000);
+      if ((await stats(c)).memory.hits > h0) hits++;
+      await eventually(() => idle(c), 10_000, 'plan prefetch');
+    }
+    assert.equal(hits, 20, 'files checked in the background were fetched ahead like the head');
+    assert.equal((await stats(c)).backend_reads - before.backend_reads, 20, 'each file read from the backend once, the missing one never');
   });
 
   it('warms a prefix with streamed progress, and --check reports without fetching', async () => {

@@ -17,7 +17,7 @@ from .errors import (
     TiercacheError,
     UnimplementedError,
 )
-from .types import CheckpointInfo, FileInfo, PlanResult, PrefetchResult, WarmupProgress
+from .types import CheckpointInfo, FileInfo, FileResult, PlanResult, PrefetchResult, WarmupProgress
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,7 @@ __all__ = [
     "UnimplementedError",
     "DaemonUnavailableError",
     "FileInfo",
+    "FileResult",
     "CheckpointInfo",
     "PlanResult",
     "PrefetchResult",

@@ -15,9 +15,9 @@ from . import checkpoints as _ckpt
 from ._grpc import grpc
 from ._proto import admin_pb2, cache_pb2, checkpoint_pb2
 from .connection import Connections
-from .errors import TiercacheError, from_rpc_error
+from .errors import TiercacheError, from_file_error, from_rpc_error
 from .files import DEFAULT_BUFFER_SIZE, open_file
-from .types import CheckpointInfo, FileInfo, PlanResult, PrefetchResult, WarmupProgress
+from .types import CheckpointInfo, FileInfo, FileResult, PlanResult, PrefetchResult, WarmupProgress
 
 DEFAULT_SOCKET = "./.tiercache/tiercache.sock"
 DEFAULT_TIMEOUT = 60.0
@@ -129,6 +129,27 @@ class Client:
             return head
         # Longer: a file that changes between the two calls is no more torn than with open() and read().
         return b"".join([head, *self.iter_chunks(path, SMALL_READ)])
+
+    def read_files(self, paths):
+        """FileResult per path, in order, over one stream (ReadFiles): the daemon reads a few ahead.
+
+        A file that cannot be read comes as a FileResult with .error (the
+        exception read_bytes would raise for it) and the rest follow; stopping
+        early (break, close()) cancels the stream.
+        """
+        paths = list(paths)
+        parts = []
+        for m in self._stream("cache", "ReadFiles", cache_pb2.ReadFilesRequest(paths=paths)):
+            path = paths[m.index] if m.index < len(paths) else ""
+            if m.HasField("error"):
+                parts = []
+                yield FileResult(m.index, path, None, from_file_error(m.error, self.socket))
+            elif not m.eof:
+                parts.append(m.data)
+            else:
+                data = m.data if not parts else b"".join([*parts, m.data])
+                parts = []
+                yield FileResult(m.index, path, data, None)
 
     def open(self, path, buffering=DEFAULT_BUFFER_SIZE):
         """A read-only binary file object (read, readinto, seek, tell) reading through the cache.

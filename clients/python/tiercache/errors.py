@@ -81,7 +81,18 @@ def from_rpc_error(err, where):
     """Maps a grpc.RpcError to the matching TiercacheError subclass; `where` names the socket."""
     code = err.code() if callable(getattr(err, "code", None)) else grpc.StatusCode.UNKNOWN
     details = (err.details() if callable(getattr(err, "details", None)) else None) or str(err)
-    reason = _reason(err)
+    return _error_for(code, details, _reason(err), where)
+
+
+_BY_NUMBER = {c.value[0]: c for c in grpc.StatusCode}
+
+
+def from_file_error(m, where):
+    """The error of one file inside a ReadFiles stream (a FileError message), as a unary Read would raise it."""
+    return _error_for(_BY_NUMBER.get(m.code, grpc.StatusCode.UNKNOWN), m.message, m.reason or None, where)
+
+
+def _error_for(code, details, reason, where):
     name = code.name if code is not None else "UNKNOWN"
     if code == grpc.StatusCode.UNAVAILABLE and (reason is None or reason in _DAEMON_GOING):
         # No reason metadata: the daemon never answered, the connection failed.

@@ -1,7 +1,7 @@
 """What the client returns: plain frozen dataclasses, not protobuf messages."""
 
 from dataclasses import dataclass, field
-from typing import Dict
+from typing import Dict, Optional
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,22 @@ class PrefetchResult:
 class PlanResult:
     files_accepted: int
     bytes_planned: int
+    # Files beyond the plan's head, accepted before they were checked (a missing one is left out later).
+    files_pending: int = 0
 
     @classmethod
     def from_pb(cls, m):
-        return cls(files_accepted=m.files_accepted, bytes_planned=m.bytes_planned)
+        return cls(files_accepted=m.files_accepted, bytes_planned=m.bytes_planned, files_pending=m.files_pending)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One file of Client.read_files, in request order: its bytes, or the error reading it alone would raise."""
+
+    index: int
+    path: str
+    data: Optional[bytes]
+    error: Optional[Exception]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ export interface PrefetchStats {
   'dropped_tasks'?: (number | string | Long);
   'inflight_bytes'?: (number | string | Long);
   'cut_blocks'?: (number | string | Long);
+  'plan_files_unchecked'?: (number | string | Long);
 }
 
 export interface PrefetchStats__Output {
@@ -22,4 +23,5 @@ export interface PrefetchStats__Output {
   'dropped_tasks': (number);
   'inflight_bytes': (number);
   'cut_blocks': (number);
+  'plan_files_unchecked': (number);
 }
