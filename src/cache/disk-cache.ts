@@ -210,6 +210,8 @@ export class DiskCache {
     if (!this.enabled || this.state === 'down') return false;
     const key = blockKey(id);
     if (this.entries.has(key)) return true;
+    // The same block is being written by another put: its bytes are reserved once, by that one.
+    if (this.policy.has(key)) return false;
     // The blocks' share: the SSD's size less what checkpoints hold (their persisted copies gave way first).
     const share = this.space.share(data.length);
     this.policy.capacityBytes = share;
