@@ -57,6 +57,13 @@ const O_ACCMODE = 3;
 
 export class CheckpointFs implements MountFilesystem {
   readonly writable = true;
+  /**
+   * Checkpoint writers write large files sequentially: with the kernel's
+   * writeback cache their write(2)s return at page-cache speed and the pages
+   * reach the staged file many at once in the background; close(2) and
+   * fsync(2) still wait until every page is here (FLUSH and FSYNC come after them).
+   */
+  readonly writebackCache = true;
   readonly attrTimeoutS: number;
   readonly entryTimeoutS: number;
   readonly ns: Namespace;

@@ -321,14 +321,16 @@ export class FileWriters {
 
   private async writeThrough(node: FileNode, w: Writer, data: Buffer, offset: number): Promise<number> {
     const t = w.through!;
-    if (offset !== t.size) {
+    // A page the kernel sends again (writeback cache) repeats bytes already sent: only its new bytes go on.
+    const repeated = t.repeated(data, offset);
+    if (repeated < 0) {
       throw new FsError(
         'ENOSPC',
         `the SSD is full and this file is being written through to the backend, which takes sequential writes only (write at ${offset}, file has ${t.size} bytes)`,
       );
     }
     try {
-      await t.push(data);
+      if (repeated < data.length) await t.push(data.subarray(repeated));
     } catch (err) {
       throw new FsError('EIO', `writing through to the backend failed: ${getErrorMessage(err)}`, { cause: err });
     }

@@ -3,12 +3,21 @@
 // it writes (sequentially; an object store takes nothing else), and the
 // object appears when the file is closed. Back-pressure: write() waits while
 // more than MAX_BUFFERED bytes are on their way, so a slow backend slows the
-// writer instead of filling memory.
+// writer instead of filling memory. Several writes may wait at once (the
+// kernel's writeback cache sends many): each is woken.
+//
+// The last TAIL_BYTES accepted are kept, because the writeback cache sends
+// a page again when the writer appended to it after it was sent: such a
+// write starts before `size`, and is taken (its new bytes only) when the
+// bytes it repeats are the ones already sent; any other write before `size`
+// is refused.
 
 import type { BackendStat } from '../backend/types';
 import type { PersistBackend } from './types';
 
 const MAX_BUFFERED = 16 * 2 ** 20;
+/** Bytes of the end of the file kept to recognise a page sent again (one largest FUSE write). */
+export const TAIL_BYTES = 2 ** 20;
 
 export class ThroughWriter {
   /** Backend path being written. */
@@ -20,7 +29,9 @@ export class ThroughWriter {
   private ended = false;
   private failure: unknown;
   private wakeConsumer: (() => void) | undefined;
-  private wakeProducer: (() => void) | undefined;
+  private wakeProducers: Array<() => void> = [];
+  /** The last bytes accepted (at most TAIL_BYTES), ending at `size`. */
+  private tail: Buffer = Buffer.alloc(0);
   private readonly abort = new AbortController();
   private readonly done: Promise<BackendStat>;
 
@@ -30,7 +41,7 @@ export class ThroughWriter {
     // The error is reported by push() or end(); never unhandled.
     this.done.catch((err) => {
       this.failure ??= err;
-      this.wakeProducer?.();
+      this.wakeAll();
     });
   }
 
@@ -39,14 +50,42 @@ export class ThroughWriter {
     if (this.failure) throw this.failure;
     if (this.ended) throw new Error(`write-through of ${this.path} was already closed`);
     this.chunks.push(Buffer.from(data));
+    this.keepTail(data);
     this.buffered += data.length;
     this.size += data.length;
     this.wakeConsumer?.();
     while (this.buffered > MAX_BUFFERED && !this.failure) {
-      await new Promise<void>((resolve) => (this.wakeProducer = resolve));
-      this.wakeProducer = undefined;
+      await new Promise<void>((resolve) => this.wakeProducers.push(resolve));
     }
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * How many leading bytes of a write at `offset` repeat bytes already
+   * accepted (0 for a write at `size`), or -1 when the write cannot be
+   * taken: it starts before what is kept, or changes bytes already sent.
+   */
+  repeated(data: Buffer, offset: number): number {
+    if (offset === this.size) return 0;
+    const tailStart = this.size - this.tail.length;
+    if (offset > this.size || offset < tailStart) return -1;
+    const overlap = Math.min(data.length, this.size - offset);
+    const kept = this.tail.subarray(offset - tailStart, offset - tailStart + overlap);
+    return kept.equals(data.subarray(0, overlap)) ? overlap : -1;
+  }
+
+  private keepTail(data: Buffer): void {
+    if (data.length >= TAIL_BYTES) this.tail = Buffer.from(data.subarray(data.length - TAIL_BYTES));
+    else {
+      const joined = Buffer.concat([this.tail, data]);
+      this.tail = joined.length > TAIL_BYTES ? Buffer.from(joined.subarray(joined.length - TAIL_BYTES)) : joined;
+    }
+  }
+
+  private wakeAll(): void {
+    const waiting = this.wakeProducers;
+    this.wakeProducers = [];
+    for (const wake of waiting) wake();
   }
 
   /** No more bytes: resolves with the object's stat once it is on the backend. */
@@ -69,7 +108,7 @@ export class ThroughWriter {
       const c = this.chunks.shift();
       if (c) {
         this.buffered -= c.length;
-        if (this.buffered <= MAX_BUFFERED) this.wakeProducer?.();
+        if (this.buffered <= MAX_BUFFERED) this.wakeAll();
         yield c;
         continue;
       }

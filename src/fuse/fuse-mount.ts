@@ -111,6 +111,8 @@ export class FuseMount implements MountNotifier {
   /** The kernel accepted ENOSYS for open/opendir (FUSE_CAP_NO_OPEN*_SUPPORT). */
   private noOpen = false;
   private noOpendir = false;
+  /** The kernel buffers writes (FUSE_CAP_WRITEBACK_CACHE), as the filesystem asked. */
+  private writebackCache = false;
   private stopping = false;
   /** Requests taken and not answered yet (for the drain on unmount). */
   private inflight = 0;
@@ -136,7 +138,7 @@ export class FuseMount implements MountNotifier {
     if (!this.fs.writable) options.push('ro');
     const ready = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
     try {
-      this.session = this.binding.mount(this.dir, options.join(','), MAX_WRITE, MAX_READAHEAD, this.dispatch);
+      this.session = this.binding.mount(this.dir, options.join(','), MAX_WRITE, MAX_READAHEAD, this.fs.writable && this.fs.writebackCache === true, this.dispatch);
     } catch (err) {
       throw mountFailed(this.dir, err);
     }
@@ -147,6 +149,7 @@ export class FuseMount implements MountNotifier {
       writable: this.fs.writable,
       allowOther: this.opts.allowOther ?? false,
       noOpen: this.noOpen && !this.fs.writable,
+      writebackCache: this.writebackCache,
     });
   }
 
@@ -225,7 +228,8 @@ export class FuseMount implements MountNotifier {
       case OPS.INIT_DONE:
         this.noOpen = n0 === 1;
         this.noOpendir = n1 === 1;
-        this.log.debug('FUSE session initialised', { noOpen: this.noOpen, noOpendir: this.noOpendir, protoMinor: n2, maxWrite: n3, maxReadahead: n4 });
+        this.writebackCache = n4 === 1;
+        this.log.debug('FUSE session initialised', { noOpen: this.noOpen, noOpendir: this.noOpendir, protoMinor: n2, maxWrite: n3, writebackCache: this.writebackCache });
         this.ready?.resolve();
         return;
       case OPS.LOOP_DONE:

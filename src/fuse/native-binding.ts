@@ -72,7 +72,7 @@ type AttrArgs = [number, number, number, number, number, number, number, number]
 /** Reply functions return false when the session is closed (the reply was dropped). */
 export interface FuseBinding {
   readonly libfuseVersion: number;
-  mount(mountpoint: string, options: string, maxWrite: number, maxReadahead: number, dispatch: Dispatch): Session;
+  mount(mountpoint: string, options: string, maxWrite: number, maxReadahead: number, writebackCache: boolean, dispatch: Dispatch): Session;
   stop(s: Session): void;
   destroy(s: Session): void;
   replyErr(s: Session, req: number, errno: number): boolean;

@@ -102,6 +102,15 @@ export interface MountFilesystem {
   /** How long the kernel may trust attributes and directory entries it was given. */
   readonly attrTimeoutS: number;
   readonly entryTimeoutS: number;
+  /**
+   * Writable filesystems only: let the kernel buffer writes in its page cache
+   * and send them back in the background (FUSE writeback cache). write(2)
+   * then costs a page-cache copy instead of a round trip; every dirty page
+   * still arrives before the FLUSH of a close(2) and the FSYNC of an fsync(2).
+   * The kernel then keeps size and mtime itself, opens O_WRONLY files
+   * read-write (it reads partial pages), and may write a page more than once.
+   */
+  readonly writebackCache?: boolean;
 
   getattr(path: string): Promise<FsAttr>;
   readdir(path: string): Promise<FsDirEntry[]>;

@@ -195,7 +195,7 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const services: GrpcServices = {
     Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log), {
       chunkSize: config.streamChunkSize,
-      windowBytes: 2 * config.blockSize,
+      windowBytes: config.blockSize,
       maxPaths: config.maxPlanPaths,
     }),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),

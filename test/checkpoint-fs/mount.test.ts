@@ -348,5 +348,21 @@ describe('checkpoint mount: an SSD that cannot take the file', { skip }, () => {
     assert.equal(Number(cm['write_through_files']), 1);
     assert.equal(Number(cm['write_through_bytes']), 24 * MiB);
     assert.equal((d.stderr.match(/written through to the backend/g) ?? []).length, 1, 'logged once');
+    // An appender that fsyncs mid-page: the kernel's writeback cache then sends
+    // that page again with more bytes in it; the file still arrives whole.
+    const digest = await python(`
+import os, random
+random.seed(7)
+data = random.randbytes(10 * 1024 * 1024 + 4321)
+with open(${JSON.stringify(`${mnt.dir}/appended.bin`)}, 'wb') as f:
+    for i in range(0, len(data), 1000):
+        f.write(data[i:i + 1000])
+        if i % 50000 == 0:
+            f.flush()
+            os.fsync(f.fileno())
+import hashlib
+print(hashlib.sha256(data).hexdigest())
+`);
+    assert.equal(await sha256(join(d.backendDir, 'ckpt/appended.bin')), digest.trim());
   });
 });

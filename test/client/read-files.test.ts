@@ -6,8 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { constants as h2 } from 'node:http2';
 import { join } from 'node:path';
 import { TestDaemon, eventually, failure, pseudoRandomBytes } from '../helpers/daemon';
+import { openNeverRead, rawSession } from '../helpers/raw-grpc';
 import type { ReadFileResult, TiercacheClient } from '../../src/client/client';
 
 const KiB = 1024;
@@ -23,7 +25,7 @@ async function collect(it: AsyncIterable<ReadFileResult>): Promise<ReadFileResul
 describe('ReadFiles', () => {
   // Small chunks, so a 300 KB file is several messages; one stream at a time, so a leaked one shows.
   const d = new TestDaemon({
-    flags: { 'block-size': '256KiB', 'stream-chunk-size': '64KiB', 'max-streams': '1', 'max-plan-paths': '1000', 'prefetch-workers': '1' },
+    flags: { 'block-size': '256KiB', 'stream-chunk-size': '64KiB', 'max-streams': '1', 'max-plan-paths': '1000', 'prefetch-workers': '1', 'stream-stall-timeout': '2s' },
   });
   let c: TiercacheClient;
   const files = new Map<string, Buffer>();
@@ -80,6 +82,25 @@ describe('ReadFiles', () => {
     const f = await failure(collect(c.readFiles(Array.from({ length: 1001 }, () => 'rf/f1/x.bin'))));
     assert.equal(f.code, 'INVALID_ARGUMENT');
     assert.match(f.message, /1001 paths is over the limit of 1000 \(max-plan-paths\)/);
+  });
+
+  it('resets a stream whose client takes nothing (stream-stall-timeout), and serves the next', async () => {
+    // 40 MiB asked for: more than the HTTP/2 window lets the daemon send unread.
+    const s = await rawSession(d.socket);
+    try {
+      const never = openNeverRead(s, 'rf/f6/x.bin', { method: 'ReadFiles', repeat: 20 });
+      assert.equal((await never.answered).accepted, true);
+      assert.equal((await never.closed).rstCode, h2.NGHTTP2_ENHANCE_YOUR_CALM);
+    } finally {
+      s.destroy();
+    }
+    await eventually(async () => {
+      try {
+        return (await collect(c.readFiles(['rf/f2/x.bin'])))[0]!.data!.equals(files.get('rf/f2/x.bin')!);
+      } catch {
+        return false;
+      }
+    }, 10_000, 'a new stream after the reset');
   });
 
   it('stops reading when the client leaves the loop: the stream is cancelled and its slot freed', async () => {

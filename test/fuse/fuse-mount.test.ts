@@ -195,6 +195,40 @@ describe('FUSE mount of a writable filesystem', { skip }, () => {
   });
 });
 
+describe('FUSE mount of a writable filesystem that asks for the writeback cache', { skip }, () => {
+  const mp = mountDir();
+  const fs = new MemoryFilesystem(true, { writebackCache: true });
+  let m: MountedFilesystem | undefined;
+
+  before(async () => {
+    if (fuseMissing()) return;
+    m = await FuseMount.mount(mp.dir, fs, { log: silentLogger, allowOther: true });
+  });
+  after(async () => {
+    await m?.unmount();
+    mp.remove();
+  });
+
+  it('small writes reach the filesystem gathered into pages, every byte of them before close returns', async (t) => {
+    if (!requireFuse(t)) return;
+    const out = await python(
+      [
+        'import os, sys, random',
+        'random.seed(3)',
+        'data = random.randbytes(1000 * 100)',
+        'fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)',
+        'for i in range(0, len(data), 100): os.write(fd, data[i:i + 100])',
+        'os.close(fd)',
+        'sys.stdout.write(data.hex())',
+      ].join('\n'),
+      [join(mp.dir, 'small-writes.bin')],
+    );
+    assert.ok(fs.nodes.get('small-writes.bin')?.data.equals(Buffer.from(out, 'hex')), 'bytes equal in the filesystem at close');
+    assert.ok(fs.count('write') < 100, `1,000 write(2)s of 100 bytes arrive as pages, not one by one (${fs.count('write')} writes)`);
+    assert.ok(fs.calls.includes('flush small-writes.bin'));
+  });
+});
+
 describe('FUSE mount points and lifecycle', { skip }, () => {
   const dirs: { dir: string; remove(): void }[] = [];
   const mounts: MountedFilesystem[] = [];

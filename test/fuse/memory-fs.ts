@@ -14,6 +14,7 @@ interface Node {
 
 export class MemoryFilesystem implements MountFilesystem {
   readonly writable: boolean;
+  readonly writebackCache: boolean;
   readonly attrTimeoutS = 60;
   readonly entryTimeoutS = 60;
   readonly calls: string[] = [];
@@ -21,8 +22,9 @@ export class MemoryFilesystem implements MountFilesystem {
   private readonly handles = new Map<number, string>();
   private nextHandle = 1;
 
-  constructor(writable: boolean) {
+  constructor(writable: boolean, opts: { writebackCache?: boolean } = {}) {
     this.writable = writable;
+    this.writebackCache = opts.writebackCache ?? false;
     this.nodes.set('', this.make('dir', Buffer.alloc(0), 0o755));
   }
 

@@ -40,27 +40,32 @@ export function rawConnection(path: string): Promise<{ session: ClientHttp2Sessi
   });
 }
 
-/** A ReadStream request as the wire carries it: the 5-byte gRPC prefix and a protobuf ReadRequest{path}. */
-function readRequestFrame(path: string): Buffer {
+/**
+ * A ReadStream request as the wire carries it: the 5-byte gRPC prefix and a
+ * protobuf ReadRequest{path}; with `repeat` the path is field 1 that many
+ * times, which is ReadFilesRequest{paths}.
+ */
+function readRequestFrame(path: string, repeat = 1): Buffer {
   const p = Buffer.from(path);
   if (p.length > 127) throw new Error('short paths only');
-  const msg = Buffer.concat([Buffer.from([0x0a, p.length]), p]);
+  const one = Buffer.concat([Buffer.from([0x0a, p.length]), p]);
+  const msg = Buffer.concat(Array.from({ length: repeat }, () => one));
   const prefix = Buffer.alloc(5);
   prefix.writeUInt32BE(msg.length, 1);
   return Buffer.concat([prefix, msg]);
 }
 
-/** Opens Cache.ReadStream(path) and never reads a byte of the answer. */
-export function openNeverRead(session: ClientHttp2Session, path: string): RawStream {
+/** Opens Cache.ReadStream(path), or ReadFiles of the path `repeat` times, and never reads a byte of the answer. */
+export function openNeverRead(session: ClientHttp2Session, path: string, opts: { method?: 'ReadStream' | 'ReadFiles'; repeat?: number } = {}): RawStream {
   const stream = session.request({
     ':method': 'POST',
-    ':path': '/tiercache.v1.Cache/ReadStream',
+    ':path': `/tiercache.v1.Cache/${opts.method ?? 'ReadStream'}`,
     'content-type': 'application/grpc',
     te: 'trailers',
   });
   stream.on('error', () => {});
   stream.pause();
-  stream.end(readRequestFrame(path));
+  stream.end(readRequestFrame(path, opts.method === 'ReadFiles' ? (opts.repeat ?? 1) : 1));
   let outcome: { accepted: boolean; grpcStatus?: number; grpcMessage?: string } = { accepted: false };
   const fromHeaders = (headers: Record<string, unknown>): void => {
     const st = headers['grpc-status'];

@@ -92,6 +92,7 @@ typedef struct session {
   int wake_fd;
   unsigned max_write;
   unsigned max_readahead;
+  int writeback_cache;
   // Notify queue, guarded by nlock.
   pthread_mutex_t nlock;
   pthread_cond_t ncond;
@@ -159,6 +160,12 @@ static void op_init(void *ud, struct fuse_conn_info *conn) {
   if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
   if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
   if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  // Writeback cache: write(2) returns once the bytes are in the kernel's page
+  // cache, and the kernel sends them in the background, many requests at
+  // once, instead of one synchronous round trip per write. close(2) and
+  // fsync(2) still send every dirty page before FLUSH / FSYNC.
+  if (s->writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  else conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
   if (s->max_write) conn->max_write = s->max_write;
   if (s->max_readahead) conn->max_readahead = s->max_readahead;
   conn->max_background = 64;
@@ -169,7 +176,7 @@ static void op_init(void *ud, struct fuse_conn_info *conn) {
   c->n[1] = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) ? 1 : 0;
   c->n[2] = conn->proto_minor;
   c->n[3] = conn->max_write;
-  c->n[4] = conn->max_readahead;
+  c->n[4] = (conn->want & FUSE_CAP_WRITEBACK_CACHE) ? 1 : 0;
   post(s, c);
 }
 
@@ -827,10 +834,10 @@ static void throw_mount_error(napi_env env, const char *what) {
   napi_throw_error(env, "TC_FUSE_MOUNT", msg);
 }
 
-// mount(mountpoint, options: string (for -o), maxWrite, maxReadahead, dispatch) -> session
+// mount(mountpoint, options: string (for -o), maxWrite, maxReadahead, writebackCache, dispatch) -> session
 static napi_value mount_fs(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
+  size_t argc = 6;
+  napi_value args[6];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   char *mountpoint = string_arg(env, args[0]);
   char *options = string_arg(env, args[1]);
@@ -843,6 +850,9 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
   session_t *s = calloc(1, sizeof *s);
   s->max_write = (unsigned)num_arg(env, args[2]);
   s->max_readahead = (unsigned)num_arg(env, args[3]);
+  bool wb = false;
+  napi_get_value_bool(env, args[4], &wb);
+  s->writeback_cache = wb;
   s->wake_fd = -1;
   pthread_mutex_init(&s->nlock, NULL);
   pthread_cond_init(&s->ncond, NULL);
@@ -876,7 +886,7 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
 
   napi_value name;
   napi_create_string_utf8(env, "tiercache-fuse", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, args[4], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &s->tsfn) != napi_ok) {
+  if (napi_create_threadsafe_function(env, args[5], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &s->tsfn) != napi_ok) {
     fuse_session_unmount(s->se);
     fuse_session_destroy(s->se);
     free(s);
