@@ -11,7 +11,7 @@ const FOREGROUND_SOCKETS = 32;
 
 export function createBackend(config: Config, log: Logger): Backend {
   const s3 = config.s3;
-  if (!s3) return new PosixBackend(config.backendDir, { create: true });
+  if (!s3) return new PosixBackend(config.backendDir, { create: true, incomplete: config.incomplete });
   // One socket per prefetch block in flight, plus the foreground's share.
   const prefetchBlocks = Math.ceil(config.prefetchMaxInflight / config.blockSize);
   // Loaded only for a bucket: the AWS SDK takes a few hundred ms to load,
@@ -21,6 +21,7 @@ export function createBackend(config: Config, log: Logger): Backend {
   return new S3Backend({
     ...s3,
     maxSockets: prefetchBlocks + FOREGROUND_SOCKETS,
+    incomplete: config.incomplete,
     log: log.child({ component: 's3' }),
   });
 }

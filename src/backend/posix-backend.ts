@@ -13,6 +13,7 @@ import { ErrorCodes, backendUnavailable, fileChanged, hasCode, invalidPath, notF
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import { openNonBlocking, readdirOf, realPathOf } from '../util/safe-open';
+import type { IncompletePolicy } from './incomplete-writes';
 import { PosixWrites } from './posix-writes';
 import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
 
@@ -41,12 +42,13 @@ export class PosixBackend implements Backend {
   private readonly root: string;
   private readonly writes: PosixWrites;
 
-  constructor(root: string, opts: { create?: boolean } = {}) {
+  /** `incomplete`: whose leftover temporary files cleanupIncomplete removes (default: every one, a backend of one writer). */
+  constructor(root: string, opts: { create?: boolean; incomplete?: IncompletePolicy } = {}) {
     if (opts.create) mkdirSync(root, { recursive: true });
     this.root = realpathSync(root);
     this.localRoot = this.root;
     this.location = this.root;
-    this.writes = new PosixWrites(this.root, (p) => this.stat(p));
+    this.writes = new PosixWrites(this.root, (p) => this.stat(p), opts.incomplete);
   }
 
   write(path: string, body: AsyncIterable<Uint8Array>, opts?: BackendWriteOptions): Promise<BackendStat> {

@@ -9,11 +9,10 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { backendUnavailable, invalidPath, isDirectory, noSpace, notFound, pathEscapesRoot } from '../errors';
 import { getErrorCode } from '../util/errors-message';
+import { SOLE_WRITER, WRITE_TMP_PREFIX, isStaleTmp, tmpName, type IncompletePolicy } from './incomplete-writes';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import type { BackendStat, BackendWriteOptions } from './types';
 
-/** Prefix of write()'s temporary names; cleanupIncomplete removes leftovers. */
-export const WRITE_TMP_PREFIX = '.tmp-';
 
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await fsp.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
@@ -36,10 +35,12 @@ function mapWriteError(err: unknown, path: string): Error {
 export class PosixWrites {
   private readonly root: string;
   private readonly stat: (path: string) => Promise<BackendStat>;
+  private readonly incomplete: IncompletePolicy;
 
-  constructor(root: string, stat: (path: string) => Promise<BackendStat>) {
+  constructor(root: string, stat: (path: string) => Promise<BackendStat>, incomplete: IncompletePolicy = SOLE_WRITER) {
     this.root = root;
     this.stat = stat;
+    this.incomplete = incomplete;
   }
 
   /**
@@ -75,7 +76,8 @@ export class PosixWrites {
     } catch (err) {
       throw mapWriteError(err, path);
     }
-    const tmp = join(t.dir, `${WRITE_TMP_PREFIX}${basename(t.rel).slice(0, 200)}-${randomBytes(4).toString('hex')}`);
+    // NAME_MAX is 255 bytes: the prefix and a tag of at most 41, the name cut to 180 bytes' worth, 9 random.
+    const tmp = join(t.dir, tmpName(this.incomplete, Buffer.from(basename(t.rel)).subarray(0, 180).toString().replace(/\uFFFD+$/, ''), randomBytes(4).toString('hex')));
     let fh: fsp.FileHandle | undefined;
     try {
       fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
@@ -142,8 +144,10 @@ export class PosixWrites {
     }
   }
 
+  /** Removes this writer's temporary files under `prefix`, and others' unchanged for the policy's min age (incomplete-writes.ts). */
   async cleanupIncomplete(prefix: string): Promise<number> {
     const rel = normalizeRequestPath(prefix);
+    const now = Date.now();
     let removed = 0;
     const walk = async (dir: string): Promise<void> => {
       let entries;
@@ -157,6 +161,8 @@ export class PosixWrites {
         const p = join(dir, e.name);
         if (e.isDirectory()) await walk(p);
         else if (e.isFile() && e.name.startsWith(WRITE_TMP_PREFIX)) {
+          const st = await fsp.lstat(p).catch(() => undefined);
+          if (!st || !isStaleTmp(e.name, st.mtimeMs, now, this.incomplete)) continue;
           await fsp.rm(p, { force: true });
           removed++;
         }

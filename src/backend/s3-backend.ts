@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ErrorCodes, fileChanged, hasCode, invalidPath, isDirectory, TiercacheError } from '../errors';
 import type { Logger } from '../log';
+import { SOLE_WRITER, isStaleUpload, type IncompletePolicy } from './incomplete-writes';
 import { normalizeRequestPath } from './path-guard';
 import { createS3Client, withRetries, type RetryCounters, type S3ClientOptions } from './s3-client';
 import { errorNameOf, httpStatusOf, mapS3Error } from './s3-errors';
@@ -42,6 +43,8 @@ export interface S3BackendOptions extends S3ClientOptions, S3Location {
   readonly log: Logger;
   /** Keys per list page (default LIST_PAGE); tests page through small ones. */
   readonly listPageSize?: number;
+  /** Which unfinished multipart uploads cleanupIncomplete aborts (default: every one, a bucket of one writer). */
+  readonly incomplete?: IncompletePolicy;
 }
 
 export function s3VersionOf(size: number, lastModifiedMs: number, etag: string): string {
@@ -65,6 +68,7 @@ export class S3Backend implements Backend {
   private readonly partSize: number;
   private readonly log: Logger;
   private readonly listPageSize: number;
+  private readonly incomplete: IncompletePolicy;
   /** The store answered that it cannot list multipart uploads: logged once (every checkpoint delete asks). */
   private saidUploadsUnlistable = false;
 
@@ -76,6 +80,7 @@ export class S3Backend implements Backend {
     this.partSize = o.partSize;
     this.log = o.log;
     this.listPageSize = o.listPageSize ?? LIST_PAGE;
+    this.incomplete = o.incomplete ?? SOLE_WRITER;
   }
 
   /**
@@ -214,8 +219,10 @@ export class S3Backend implements Backend {
     await this.delete(src);
   }
 
+  /** Aborts the multipart uploads under `prefix` started the policy's min age ago or more (incomplete-writes.ts). */
   async cleanupIncomplete(prefix: string): Promise<number> {
     const rel = normalizeRequestPath(prefix);
+    const now = Date.now();
     const keyPrefix = rel === '' ? this.loc.prefix : dirKeyOf(this.loc, rel);
     let aborted = 0;
     let keyMarker: string | undefined;
@@ -238,6 +245,7 @@ export class S3Backend implements Backend {
         throw this.fail(err, rel, keyPrefix);
       }
       for (const u of page.Uploads ?? []) {
+        if (!isStaleUpload(u.Initiated?.getTime(), now, this.incomplete)) continue;
         await this.send(rel, () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.loc.bucket, Key: u.Key!, UploadId: u.UploadId! })), u.Key!);
         aborted++;
       }

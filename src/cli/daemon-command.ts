@@ -104,6 +104,7 @@ export async function runDaemon(argv: string[], io: Io): Promise<number> {
       flags,
       configFile: typeof values['config'] === 'string' ? values['config'] : undefined,
       podIp: io.env['POD_IP'],
+      nodeName: io.env['NODE_NAME'],
     });
     // libuv reads this once, at the first threadpool call, which has not happened yet
     // (the config is read synchronously); an operator's own setting wins.

@@ -9,7 +9,8 @@ import { clientFor, parse, SOCKET_OPTION, UsageError, type Io } from './io';
 export const WARMUP_HELP = `Usage: tiercache warmup PREFIX [--check] [--no-recursive] [--json] [--socket PATH]
 Loads every file under PREFIX (a backend path) into this node's cache, showing
 files, bytes, throughput and ETA. A prefix larger than the cache is reported up
-front and only what fits is loaded.
+front and only what fits is loaded; beyond the job's fair share of the memory
+tier (prefetch-max-share) the warm-up is cut, and says so.
   --check          report how much of PREFIX is cached; fetch nothing
   --no-recursive   only the files directly under PREFIX
   --json           print progress messages as JSON lines (no bar)

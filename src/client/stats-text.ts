@@ -71,7 +71,16 @@ export function formatStats(s: StatsResponseIn): string {
   if (p) {
     out +=
       `\nprefetch: ${p.prefetched_blocks} blocks prefetched, ${p.prefetch_hits} read (hit ratio ${pct(p.prefetch_hit_ratio)}), ` +
-      `${p.wasted_prefetches} evicted unread; queue ${p.queue_depth}, ${p.dropped_tasks} dropped, ${formatBytes(Number(p.inflight_bytes))} in flight\n`;
+      `${p.wasted_prefetches} evicted unread; queue ${p.queue_depth}, ${p.dropped_tasks} dropped, ${formatBytes(Number(p.inflight_bytes))} in flight, ` +
+      `${p.cut_blocks} cut to fair share\n`;
+  }
+  const l = s.limits;
+  if (l) {
+    out +=
+      `limits: ${l.calls_in_flight} calls, ${l.streams_in_flight} streams, ${l.uploads_in_flight} uploads (${formatBytes(Number(l.upload_bytes_held))} held), ` +
+      `${l.connections_open} connections now; refused ${l.calls_refused} calls, ${l.streams_refused} streams, ${l.uploads_refused} uploads, ` +
+      `${l.connections_refused} connections; ${l.upload_waits} upload reads waited for room; ${l.streams_stalled} stalled streams reset, ` +
+      `${l.idle_connections_closed} idle connections closed, ${l.idle_connections_evicted} evicted for new ones; ${l.fair_share_cuts} prefetches cut to fair share\n`;
   }
   const ck = s.checkpoints;
   if (ck) {

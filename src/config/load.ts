@@ -3,12 +3,14 @@
 // what is allowed, and are raised before the daemon touches anything.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration, parseSize } from '../util/units';
 import { getErrorMessage } from '../util/errors-message';
 import { ConfigError } from '../errors';
 import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
+import { writerTag } from '../backend/incomplete-writes';
 import { parseS3Url } from '../backend/s3-location';
 import { TCP_SERVICES, type Config, type LogLevel, type S3BackendConfig, type TcpService } from './types';
 
@@ -21,6 +23,8 @@ export interface ConfigSources {
   readonly configFile?: string;
   /** Values from the environment the CLI chose to pass (e.g. POD_IP). */
   readonly podIp?: string;
+  /** $NODE_NAME (the DaemonSet sets it from spec.nodeName): node-name's default before the host name. */
+  readonly nodeName?: string;
   /** Directory relative paths are resolved against (default: process cwd). */
   readonly cwd?: string;
 }
@@ -186,6 +190,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const port = listen.slice(listen.lastIndexOf(':') + 1);
     advertise = sources.podIp.includes(':') ? `[${sources.podIp}]:${port}` : `${sources.podIp}:${port}`;
   }
+  const nodeName = str('node-name') ?? (sources.nodeName || hostname());
   const tcpServices = parseTcpServices(str('tcp-services')!);
   const tcpTokenFile = str('tcp-token-file') ? resolve(cwd, str('tcp-token-file')!) : undefined;
   const guarded = tcpServices.filter((x) => x !== 'Peer' && x !== 'Health');
@@ -194,7 +199,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       `invalid tcp-services: ${guarded.join(', ')} over TCP need tcp-token-file (a token every such call must carry); without it TCP serves only Peer and Health`,
     );
   }
-  for (const k of ['max-calls-per-connection', 'max-streams']) {
+  for (const k of ['max-calls-per-connection', 'max-streams', 'max-uploads']) {
     if (num(k) > num('max-calls')) {
       throw new ConfigError(`invalid ${k}: ${num(k)} is more than max-calls (${num('max-calls')}); lower it or raise max-calls`);
     }
@@ -203,6 +208,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     maxCalls: num('max-calls'),
     maxCallsPerConnection: num('max-calls-per-connection'),
     maxStreams: num('max-streams'),
+    maxUploads: num('max-uploads'),
+    maxUploadBuffer: num('max-upload-buffer'),
     streamStallTimeoutMs: num('stream-stall-timeout'),
     maxConnections: num('max-connections'),
     connectionIdleTimeoutMs: num('connection-idle-timeout'),
@@ -271,6 +278,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     metadataTtlMs: num('metadata-ttl'),
     watch: v['watch'] as boolean,
     backendTimeoutMs: num('backend-timeout'),
+    incomplete: { writerTag: writerTag(nodeName, stateDir), minAgeMs: num('backend-incomplete-min-age') },
     backendMaxInflight: num('backend-max-inflight'),
     maxReadSize: num('max-read-size'),
     streamChunkSize: num('stream-chunk-size'),

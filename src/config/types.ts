@@ -1,6 +1,8 @@
 // The daemon's validated, frozen configuration. Modules receive it (or the
 // slice they need); only the CLI layer reads flags, files and the environment.
 
+import type { IncompletePolicy } from '../backend/incomplete-writes';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** An object-store backend (--backend s3://BUCKET/PREFIX). */
@@ -37,6 +39,8 @@ export interface Config {
   readonly metadataTtlMs: number;
   readonly watch: boolean;
   readonly backendTimeoutMs: number;
+  /** Whose leftovers of interrupted backend writes start-up removes (node-name, backend-incomplete-min-age). */
+  readonly incomplete: IncompletePolicy;
   readonly backendMaxInflight: number;
   readonly maxReadSize: number;
   readonly streamChunkSize: number;
@@ -89,6 +93,10 @@ export interface CallLimitsConfig {
   readonly maxCalls: number;
   readonly maxCallsPerConnection: number;
   readonly maxStreams: number;
+  /** Client-streaming calls (checkpoint Save) at once. */
+  readonly maxUploads: number;
+  /** Bytes of upload messages held at once across every upload (server/upload-buffer.ts). */
+  readonly maxUploadBuffer: number;
   /** 0 = never. */
   readonly streamStallTimeoutMs: number;
   readonly maxConnections: number;

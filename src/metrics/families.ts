@@ -4,7 +4,7 @@
 
 import type { BackendCounters } from '../backend/types';
 import type { SourceCounters } from '../cache/cached-store';
-import type { CheckpointMountStats, CheckpointStats, DistributedStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
+import type { CheckpointMountStats, CheckpointStats, DistributedStats, LimitsStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
 import type { FamilySpec, Sample } from './snapshot-family';
 import { READ_SOURCES, CACHE_TIERS } from './types';
 
@@ -34,7 +34,7 @@ function perTier(field: NumericField<TierStats>): (s: ScrapeSnapshot) => Sample[
 }
 
 /** One sample from a stats section, none when the section is absent. */
-type Section = 'prefetch' | 'checkpoints' | 'checkpoint_mount' | 'distributed';
+type Section = 'prefetch' | 'checkpoints' | 'checkpoint_mount' | 'distributed' | 'limits';
 
 function fromSection<K extends Section>(
   section: K,
@@ -52,6 +52,15 @@ const prefetch = (pick: (t: PrefetchStats) => number) => fromSection('prefetch',
 const checkpoint = (pick: (t: CheckpointStats) => number) => fromSection('checkpoints', pick);
 const mount = (pick: (t: CheckpointMountStats) => number) => fromSection('checkpoint_mount', pick);
 const peer = (pick: (t: DistributedStats) => number) => fromSection('distributed', pick, (d) => d.enabled);
+const limits = (pick: (t: LimitsStats) => number) => fromSection('limits', pick);
+/** One sample per label value of a limits counter. */
+function limitsBy(label: string, picks: Record<string, (t: LimitsStats) => number>): (s: ScrapeSnapshot) => Sample[] {
+  return (s) => {
+    const l = s.stats.limits;
+    if (!l) return [];
+    return Object.entries(picks).map(([value, pick]) => [{ [label]: value }, num(pick(l))] as const);
+  };
+}
 
 export const FAMILIES: readonly Spec[] = [
   {
@@ -150,6 +159,32 @@ export const FAMILIES: readonly Spec[] = [
   { name: 'tiercache_prefetch_hit_ratio', help: 'Prefetch hits / prefetched blocks since the daemon started.', type: 'gauge', samples: prefetch((p) => p.prefetch_hit_ratio) },
   { name: 'tiercache_prefetch_queue_depth', help: 'Prefetch tasks waiting.', type: 'gauge', samples: prefetch((p) => p.queue_depth) },
   { name: 'tiercache_prefetch_inflight_bytes', help: 'Prefetch bytes being fetched now.', type: 'gauge', samples: prefetch((p) => p.inflight_bytes) },
+  { name: 'tiercache_prefetch_cut_blocks_total', help: 'Blocks of explicit prefetches and warm-ups not fetched because their job\'s fair share (prefetch-max-share) was used up.', type: 'counter', samples: prefetch((p) => p.cut_blocks) },
+  { name: 'tiercache_prefetch_cut_requests_total', help: 'Explicit prefetches and warm-ups cut to their job\'s fair share.', type: 'counter', samples: limits((l) => l.fair_share_cuts) },
+  {
+    name: 'tiercache_limits_refused_total',
+    help: 'Calls refused with RESOURCE_EXHAUSTED (kind calls: max-calls, max-calls-per-connection; streams: max-streams; uploads: max-uploads) and connections refused at max-connections.',
+    type: 'counter',
+    samples: limitsBy('kind', {
+      calls: (l) => l.calls_refused,
+      streams: (l) => l.streams_refused,
+      uploads: (l) => l.uploads_refused,
+      connections: (l) => l.connections_refused,
+    }),
+  },
+  { name: 'tiercache_limits_stalled_streams_total', help: 'Streams reset because their client took nothing for stream-stall-timeout.', type: 'counter', samples: limits((l) => l.streams_stalled) },
+  {
+    name: 'tiercache_limits_closed_connections_total',
+    help: 'Idle connections the daemon closed: after connection-idle-timeout (reason idle), or for a new one at max-connections (reason evicted).',
+    type: 'counter',
+    samples: limitsBy('reason', { idle: (l) => l.idle_connections_closed, evicted: (l) => l.idle_connections_evicted }),
+  },
+  { name: 'tiercache_calls_in_flight', help: 'Calls in flight over both listeners (max-calls).', type: 'gauge', samples: limits((l) => l.calls_in_flight) },
+  { name: 'tiercache_streams_in_flight', help: 'Server-streaming calls in flight (max-streams).', type: 'gauge', samples: limits((l) => l.streams_in_flight) },
+  { name: 'tiercache_uploads_in_flight', help: 'Client-streaming calls (checkpoint Save) in flight (max-uploads).', type: 'gauge', samples: limits((l) => l.uploads_in_flight) },
+  { name: 'tiercache_upload_held_bytes', help: 'Bytes of upload messages the daemon holds now (max-upload-buffer).', type: 'gauge', samples: limits((l) => l.upload_bytes_held) },
+  { name: 'tiercache_limits_upload_waits_total', help: 'Reads of an upload that waited for room under max-upload-buffer (back-pressure on its client).', type: 'counter', samples: limits((l) => l.upload_waits) },
+  { name: 'tiercache_connections_open', help: 'Client connections open over both listeners (max-connections).', type: 'gauge', samples: limits((l) => l.connections_open) },
   { name: 'tiercache_checkpoint_saves_total', help: 'Checkpoint saves completed.', type: 'counter', samples: checkpoint((c) => c.saves) },
   { name: 'tiercache_checkpoint_loads_total', help: 'Checkpoint restores completed.', type: 'counter', samples: checkpoint((c) => c.loads) },
   { name: 'tiercache_checkpoint_failures_total', help: 'Checkpoint saves or restores that failed.', type: 'counter', samples: checkpoint((c) => c.failures) },

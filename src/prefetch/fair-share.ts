@@ -5,8 +5,12 @@
 // are to be read soon), which is why the bound is on them: a block leaves
 // the job's share when it is read, evicted, or its fetch fails or is
 // skipped, so a job that reads what it prefetched may keep prefetching. A
-// request beyond the share is cut, and the response says so.
+// request beyond the share is cut, and the response says so. A warm-up is
+// under the same share as an explicit Prefetch (prefetch-engine.ts holds
+// the one FairShare both take from).
 // Pure: no I/O, no clock.
+
+import { formatBytes } from '../util/units';
 
 interface Held {
   readonly job: string;
@@ -47,4 +51,12 @@ export class FairShare {
     if (left > 0) this.byJob.set(h.job, left);
     else this.byJob.delete(h.job);
   }
+}
+
+/** What a cut request's answer says (Prefetch's and Warmup's `message`). */
+export function cutMessage(cutBlocks: number, heldBytes: number, shareBytes: number): string {
+  return (
+    `cut: ${cutBlocks} blocks not prefetched, this job already holds ${formatBytes(heldBytes)} of prefetched blocks it has not read ` +
+    `(its share: ${formatBytes(shareBytes)}, prefetch-max-share of the memory tier); prefetch the rest once these are read`
+  );
 }

@@ -18,7 +18,7 @@ import type { Logger } from '../log';
 import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
 import { AccessHistory } from './access-history';
-import { FairShare } from './fair-share';
+import { FairShare, cutMessage } from './fair-share';
 import { PlanTracker } from './plan-tracker';
 import { PrefetchQueue } from './prefetch-queue';
 import { StreamTracker, WalkTracker, dirListing, type DirListing } from './stream-tracker';
@@ -226,10 +226,8 @@ export class PrefetchEngine {
       const key = blockKey({ path: stat.path, version: stat.version, index });
       if (this.queue.has(key)) continue;
       const bytes = Math.min(bs, stat.size - index * bs);
-      if (job !== undefined && !this.fair.take(job, key, bytes)) {
-        // The job's share is used up: the rest of the range is cut, not queued.
+      if (job !== undefined && !this.takeShare(job, key, bytes, last - index)) {
         cut = last - index;
-        this.counters.cutBlocks += cut;
         break;
       }
       if (this.queue.push({ key, stat, index, bytes, priority, reason, job })) queued++;
@@ -241,6 +239,39 @@ export class PrefetchEngine {
     }
     if (queued > 0) this.pump();
     return { queued, dropped, cut };
+  }
+
+  // --- the fair share of explicit hints (Prefetch, Warmup) ---
+
+  /**
+   * Takes `job`'s fair share for the next block of an explicit hint; false
+   * when the share is used up, and then the hint's `remaining` blocks (this
+   * one included) are cut, not fetched, and counted.
+   */
+  takeShare(job: string, key: string, bytes: number, remaining: number): boolean {
+    if (this.fair.take(job, key, bytes)) return true;
+    this.counters.cutBlocks += remaining;
+    return false;
+  }
+
+  /** Fetches a block its caller took the share of; the share is given back when nothing was fetched or the fetch failed. */
+  async fetchTaken(stat: BackendStat, index: number): Promise<number> {
+    const key = blockKey({ path: stat.path, version: stat.version, index });
+    try {
+      const fetched = await this.store.prefetchBlock(stat, index);
+      if (fetched === 0) this.fair.release(key);
+      return fetched;
+    } catch (err) {
+      this.fair.release(key);
+      throw err;
+    }
+  }
+
+  /** Counts and logs a hint of `job` that was cut by `cutBlocks` blocks; returns what its answer says. */
+  cutNotice(job: string, cutBlocks: number): string {
+    this.counters.cutRequests++;
+    this.log.info('prefetch cut to the job\'s fair share', { job, cutBlocks, shareBytes: this.fair.shareBytes });
+    return cutMessage(cutBlocks, this.fair.held(job), this.fair.shareBytes);
   }
 
   private protect(stat: BackendStat): void {

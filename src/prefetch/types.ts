@@ -39,8 +39,10 @@ export interface PrefetchCounters {
   wastedPrefetches: number;
   /** Tasks dropped because the queue was full. */
   droppedTasks: number;
-  /** Blocks of explicit prefetches cut to their job's fair share. */
+  /** Blocks of explicit prefetches and warm-ups cut to their job's fair share. */
   cutBlocks: number;
+  /** Explicit prefetches and warm-ups that were cut. */
+  cutRequests: number;
   /** Tasks that failed (file changed, backend error); counted, never surfaced to readers. */
   failedTasks: number;
   /** Tasks skipped because the block was already cached or being read. */
@@ -54,6 +56,7 @@ export const newPrefetchCounters = (): PrefetchCounters => ({
   wastedPrefetches: 0,
   droppedTasks: 0,
   cutBlocks: 0,
+  cutRequests: 0,
   failedTasks: 0,
   skippedTasks: 0,
 });

@@ -1,13 +1,19 @@
 // Cache.Warmup: loads a prefix into this node's cache, streaming progress.
 // A prefix larger than the cache is reported up front, and only what fits is
-// loaded, so the warm-up does not evict what it has just loaded.
+// loaded, so the warm-up does not evict what it has just loaded. A warm-up
+// is an explicit hint like Prefetch and takes the same fair share from the
+// engine (fair-share.ts): beyond the job's share it is cut, and says so
+// (blocks_cut, message), so one job's warm-up cannot push out what other
+// jobs read.
 
 import type { BackendStat } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
 import { forEachConcurrently } from '../util/concurrency';
 import { formatBytes } from '../util/units';
+import { blockKey } from '../cache/types';
 import type { WarmupProgress, WarmupRequest } from '../protocol/types';
+import type { PrefetchEngine } from './prefetch-engine';
 
 /** Share of the cache a warm-up may fill. */
 const FILL_RATIO = 0.95;
@@ -21,12 +27,16 @@ function cachedBytes(store: CachedStore, st: BackendStat): number {
   return n;
 }
 
-export async function warmup(
-  store: CachedStore,
-  req: WarmupRequest,
-  send: (p: WarmupProgress) => Promise<void>,
-  concurrency: number,
-): Promise<void> {
+export interface WarmupCall {
+  readonly req: WarmupRequest;
+  /** Whose fair share the warm-up takes. */
+  readonly job: string;
+  readonly send: (p: WarmupProgress) => Promise<void>;
+  readonly concurrency: number;
+}
+
+export async function warmup(store: CachedStore, engine: PrefetchEngine, call: WarmupCall): Promise<void> {
+  const { req, job, send, concurrency } = call;
   if (typeof req.prefix !== 'string') throw invalidArgument('prefix is required');
   const files: BackendStat[] = [];
   for await (const st of store.backend.list(req.prefix, req.recursive)) files.push(st);
@@ -50,6 +60,7 @@ export async function warmup(
     cache_capacity_bytes: capacity,
     message: '',
     done: false,
+    blocks_cut: 0,
   };
   if (req.check_only) {
     await send({
@@ -72,41 +83,65 @@ export async function warmup(
       `${req.prefix || '/'} holds ${formatBytes(bytesTotal)} in ${files.length} files, more than this node's cache ` +
       `(${formatBytes(capacity)}); warming the first ${k} files (${formatBytes(sum)}) so the warm-up does not evict what it loaded`;
   }
-  const selectedBytes = selected.reduce((a, f) => a + f.size, 0);
-  const p: WarmupProgress = { ...base, files_total: selected.length, bytes_total: selectedBytes, message };
-  p.bytes_done = 0;
-  p.files_done = 0;
+  // Blocks to fetch, in file order, each under the job's fair share; the rest is cut.
+  const tasks: Array<{ st: BackendStat; index: number; bytes: number; last: boolean; key: string }> = [];
+  let cut = 0;
+  for (const f of selected) {
+    const missing: number[] = [];
+    for (let i = 0; i < store.blockCount(f); i++) if (!store.isCached(f, i)) missing.push(i);
+    missing.forEach((i, j) =>
+      tasks.push({
+        st: f,
+        index: i,
+        bytes: Math.min(store.blockSize, f.size - i * store.blockSize),
+        last: j === missing.length - 1,
+        key: blockKey({ path: f.path, version: f.version, index: i }),
+      }),
+    );
+  }
+  for (let k = 0; k < tasks.length; k++) {
+    const t = tasks[k]!;
+    if (!engine.takeShare(job, t.key, t.bytes, tasks.length - k)) {
+      cut = tasks.length - k;
+      tasks.length = k;
+      break;
+    }
+  }
+  if (cut > 0) message = message === '' ? engine.cutNotice(job, cut) : `${message}; ${engine.cutNotice(job, cut)}`;
+  // Totals of what this warm-up will have cached: what was, and what it fetches.
+  const p: WarmupProgress = { ...base, files_total: 0, bytes_total: 0, files_done: 0, bytes_done: 0, blocks_cut: cut, message };
+  const fetched = new Set<BackendStat>();
+  for (const t of tasks) if (t.last) fetched.add(t.st);
   selected.forEach((f, i) => {
     p.bytes_done += cached[i]!;
     if (cached[i] === f.size) p.files_done++;
+    if (cached[i] === f.size || fetched.has(f)) p.files_total++;
   });
-  await send({ ...p });
+  p.bytes_total = p.bytes_done + tasks.reduce((a, t) => a + t.bytes, 0);
   const started = performance.now();
   const initialDone = p.bytes_done;
   let lastSent = started;
-  // Blocks to fetch, in file order.
-  const tasks: Array<{ st: BackendStat; index: number; bytes: number; last: boolean }> = [];
-  for (const f of selected) {
-    const n = store.blockCount(f);
-    const missing: number[] = [];
-    for (let i = 0; i < n; i++) if (!store.isCached(f, i)) missing.push(i);
-    missing.forEach((i, j) =>
-      tasks.push({ st: f, index: i, bytes: Math.min(store.blockSize, f.size - i * store.blockSize), last: j === missing.length - 1 }),
-    );
+  // Tasks [0, begun) were started; a warm-up cut short (cancelled, failed) gives the share of the rest back.
+  let begun = 0;
+  try {
+    await send({ ...p });
+    await forEachConcurrently(tasks.length, concurrency, async (k) => {
+      begun = Math.max(begun, k + 1);
+      const t = tasks[k]!;
+      await engine.fetchTaken(t.st, t.index);
+      p.bytes_done += t.bytes;
+      if (t.last) p.files_done++;
+      const now = performance.now();
+      p.bytes_per_second = ((p.bytes_done - initialDone) / Math.max(1, now - started)) * 1000;
+      if (now - lastSent >= PROGRESS_INTERVAL_MS) {
+        lastSent = now;
+        p.message = '';
+        await send({ ...p });
+      }
+    });
+  } finally {
+    for (let k = begun; k < tasks.length; k++) engine.fair.release(tasks[k]!.key);
   }
-  await forEachConcurrently(tasks.length, concurrency, async (k) => {
-    const t = tasks[k]!;
-    await store.prefetchBlock(t.st, t.index);
-    p.bytes_done += t.bytes;
-    if (t.last) p.files_done++;
-    const now = performance.now();
-    p.bytes_per_second = ((p.bytes_done - initialDone) / Math.max(1, now - started)) * 1000;
-    if (now - lastSent >= PROGRESS_INTERVAL_MS) {
-      lastSent = now;
-      p.message = '';
-      await send({ ...p });
-    }
-  });
   let cachedAfter = 0;
   for (const f of files) cachedAfter += cachedBytes(store, f);
   await send({ ...p, bytes_cached: cachedAfter, message: message || 'warm-up complete', done: true });

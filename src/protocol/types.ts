@@ -41,6 +41,7 @@ export type { PlanResponse__Output as PlanResponse, PlanResponse as PlanResponse
 export type { PrefetchRequest__Output as PrefetchRequest, PrefetchRequest as PrefetchRequestIn } from '../generated/proto/tiercache/v1/PrefetchRequest';
 export type { PrefetchResponse__Output as PrefetchResponse, PrefetchResponse as PrefetchResponseIn } from '../generated/proto/tiercache/v1/PrefetchResponse';
 export type { PrefetchStats__Output as PrefetchStats, PrefetchStats as PrefetchStatsIn } from '../generated/proto/tiercache/v1/PrefetchStats';
+export type { LimitsStats__Output as LimitsStats } from '../generated/proto/tiercache/v1/LimitsStats';
 export type { ReadChunk__Output as ReadChunk, ReadChunk as ReadChunkIn } from '../generated/proto/tiercache/v1/ReadChunk';
 export type { ReadFilesRequest__Output as ReadFilesRequest, ReadFilesRequest as ReadFilesRequestIn } from '../generated/proto/tiercache/v1/ReadFilesRequest';
 export type { ReadRequest__Output as ReadRequest, ReadRequest as ReadRequestIn } from '../generated/proto/tiercache/v1/ReadRequest';

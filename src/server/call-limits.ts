@@ -7,6 +7,11 @@
 // With handlers.ts queueing at most two chunks per stream, a stream holds at
 // most two blocks and two chunks; max-streams bounds how many do.
 //
+// Client-streaming calls (uploads: checkpoint Save) are bounded in number
+// (max-uploads) and in the bytes of their messages the daemon holds at once
+// (max-upload-buffer, upload-buffer.ts): an upload's next message is asked
+// of HTTP/2 only while there is room, so past the bound its client waits.
+//
 // Health is refused per connection only, never for the daemon's totals: the
 // kubelet's probes must answer when the daemon is busy.
 //
@@ -28,14 +33,20 @@ import {
 import type { CallLimitsConfig } from '../config/types';
 import { overLimit, toGrpcError } from '../errors';
 import type { Logger } from '../log';
+import { messageBytes, type UploadBuffer } from './upload-buffer';
 
 const HEALTH_PREFIX = '/grpc.health.v1.Health/';
 
 export interface CallLimitsCounters {
   readonly callsInFlight: number;
   readonly streamsInFlight: number;
-  /** Calls refused for a bound, since start. */
-  readonly refused: number;
+  /** Calls refused for max-calls or max-calls-per-connection, since start. */
+  readonly callsRefused: number;
+  /** Streams refused for max-streams, since start. */
+  readonly streamsRefused: number;
+  readonly uploadsInFlight: number;
+  /** Uploads refused for max-uploads, since start. */
+  readonly uploadsRefused: number;
   /** Streams reset because their client took nothing for stream-stall-timeout. */
   readonly stalledStreams: number;
 }
@@ -55,16 +66,31 @@ export class CallLimits {
   private streams = 0;
   /** Calls in flight by HTTP/2 session. */
   private readonly perConnection = new WeakMap<object, number>();
-  private refused = 0;
+  /** Client-streaming calls in flight. */
+  private uploads = 0;
+  private callsRefused = 0;
+  private streamsRefused = 0;
+  private uploadsRefused = 0;
+  private readonly uploadBuffer: UploadBuffer;
   private stalled = 0;
 
-  constructor(limits: CallLimitsConfig, log: Logger) {
+  /** `uploadBuffer`: the one bound on upload bytes held, which the upload handlers release into as they consume. */
+  constructor(limits: CallLimitsConfig, log: Logger, uploadBuffer: UploadBuffer) {
     this.limits = limits;
     this.log = log;
+    this.uploadBuffer = uploadBuffer;
   }
 
   get counters(): CallLimitsCounters {
-    return { callsInFlight: this.calls, streamsInFlight: this.streams, refused: this.refused, stalledStreams: this.stalled };
+    return {
+      callsInFlight: this.calls,
+      streamsInFlight: this.streams,
+      callsRefused: this.callsRefused,
+      streamsRefused: this.streamsRefused,
+      uploadsInFlight: this.uploads,
+      uploadsRefused: this.uploadsRefused,
+      stalledStreams: this.stalled,
+    };
   }
 
   interceptor(): ServerInterceptor {
@@ -73,14 +99,18 @@ export class CallLimits {
       const conn = typeof stream?.session === 'object' ? stream.session : undefined;
       const isHealth = method.path.startsWith(HEALTH_PREFIX);
       const isStream = method.responseStream && !isHealth;
-      const why = this.refusal(conn, isHealth, isStream);
-      if (why !== undefined) {
-        this.refused++;
-        this.log.debug('call refused over a limit', { method: method.path, why });
-        return refuse(call, why);
+      const isUpload = method.requestStream && !method.responseStream;
+      const refusal = this.refusal(conn, isHealth, isStream, isUpload);
+      if (refusal !== undefined) {
+        if (refusal.limit === 'max-streams') this.streamsRefused++;
+        else if (refusal.limit === 'max-uploads') this.uploadsRefused++;
+        else this.callsRefused++;
+        this.log.debug('call refused over a limit', { method: method.path, why: refusal.why });
+        return refuse(call, refusal.why);
       }
       this.calls++;
       if (isStream) this.streams++;
+      if (isUpload) this.uploads++;
       if (conn) this.perConnection.set(conn, (this.perConnection.get(conn) ?? 0) + 1);
       let released = false;
       const release = (): void => {
@@ -88,6 +118,7 @@ export class CallLimits {
         released = true;
         this.calls--;
         if (isStream) this.streams--;
+        if (isUpload) this.uploads--;
         if (conn) this.perConnection.set(conn, (this.perConnection.get(conn) ?? 1) - 1);
       };
       let guard: StallGuardedCall | undefined;
@@ -104,6 +135,7 @@ export class CallLimits {
           next(st);
         },
       };
+      if (isUpload) return new UploadBoundedCall(call, responder, this.uploadBuffer);
       if (!isStream || this.limits.streamStallTimeoutMs <= 0) return new ServerInterceptingCall(call, responder);
       guard = new StallGuardedCall(call, responder, this.limits.streamStallTimeoutMs, () => {
         this.stalled++;
@@ -123,19 +155,25 @@ export class CallLimits {
     };
   }
 
-  /** Why a new call is refused, or undefined when it may run. */
-  private refusal(conn: object | undefined, isHealth: boolean, isStream: boolean): string | undefined {
+  /** Which bound refuses a new call and why, or undefined when it may run. */
+  private refusal(conn: object | undefined, isHealth: boolean, isStream: boolean, isUpload: boolean): { limit: string; why: string } | undefined {
     const l = this.limits;
     const onConn = conn ? (this.perConnection.get(conn) ?? 0) : 0;
     if (onConn >= l.maxCallsPerConnection) {
-      return `this connection already has ${onConn} calls in flight (max-calls-per-connection ${l.maxCallsPerConnection}); wait for some to finish, or raise --max-calls-per-connection`;
+      return {
+        limit: 'max-calls-per-connection',
+        why: `this connection already has ${onConn} calls in flight (max-calls-per-connection ${l.maxCallsPerConnection}); wait for some to finish, or raise --max-calls-per-connection`,
+      };
     }
     if (isHealth) return undefined;
     if (this.calls >= l.maxCalls) {
-      return `the daemon already has ${this.calls} calls in flight (max-calls ${l.maxCalls}); retry shortly, or raise --max-calls`;
+      return { limit: 'max-calls', why: `the daemon already has ${this.calls} calls in flight (max-calls ${l.maxCalls}); retry shortly, or raise --max-calls` };
     }
     if (isStream && this.streams >= l.maxStreams) {
-      return `the daemon already serves ${this.streams} streams (max-streams ${l.maxStreams}); retry shortly, or raise --max-streams`;
+      return { limit: 'max-streams', why: `the daemon already serves ${this.streams} streams (max-streams ${l.maxStreams}); retry shortly, or raise --max-streams` };
+    }
+    if (isUpload && this.uploads >= l.maxUploads) {
+      return { limit: 'max-uploads', why: `the daemon already takes ${this.uploads} uploads (max-uploads ${l.maxUploads}); retry shortly, or raise --max-uploads` };
     }
     return undefined;
   }
@@ -151,6 +189,68 @@ function refuse(call: ServerInterceptingCallInterface, why: string): ServerInter
           call.sendStatus({ code: grpcStatus.RESOURCE_EXHAUSTED, details: err.details ?? why, metadata: err.metadata ?? new Metadata() }),
       }),
   });
+}
+
+type Responder = NonNullable<ConstructorParameters<typeof ServerInterceptingCall>[1]>;
+
+/**
+ * A client-streaming call under the upload buffer: each message it receives
+ * is held in the buffer until the handler releases it (or the call ends),
+ * and its next read waits while the buffer is full (upload-buffer.ts).
+ */
+class UploadBoundedCall extends ServerInterceptingCall {
+  private readonly buffer: UploadBuffer;
+  private withdraw: (() => void) | undefined;
+  private ended = false;
+
+  constructor(next: ServerInterceptingCallInterface, responder: Responder, buffer: UploadBuffer) {
+    const state: { call?: UploadBoundedCall } = {};
+    super(next, {
+      ...responder,
+      start: (nextStart) => {
+        const wrap = (listener: Parameters<typeof nextStart>[0] = {}): void =>
+          nextStart({
+            ...listener,
+            onReceiveMessage: (message: unknown, nextMessage: (m: unknown) => void) => {
+              const bytes = messageBytes(message);
+              if (bytes > 0 && state.call && !state.call.ended) buffer.hold(state.call, message as object, bytes);
+              if (listener.onReceiveMessage) listener.onReceiveMessage(message, nextMessage);
+              else nextMessage(message);
+            },
+            onCancel: () => {
+              state.call?.end();
+              listener.onCancel?.();
+            },
+          });
+        if (responder.start) responder.start(wrap);
+        else wrap();
+      },
+      sendStatus: (status, nextStatus) => {
+        state.call?.end();
+        if (responder.sendStatus) responder.sendStatus(status, nextStatus);
+        else nextStatus(status);
+      },
+    });
+    state.call = this;
+    this.buffer = buffer;
+  }
+
+  override startRead(): void {
+    if (this.ended) return super.startRead();
+    this.withdraw = this.buffer.whenRoom(() => {
+      this.withdraw = undefined;
+      super.startRead();
+    });
+  }
+
+  /** The call is over: what it still holds goes back, and a waiting read is withdrawn. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.withdraw?.();
+    this.withdraw = undefined;
+    this.buffer.releaseAll(this);
+  }
 }
 
 /**

@@ -60,7 +60,9 @@ import { HealthState } from './health-service';
 import { IoWatchdog } from './io-watchdog';
 import { peerService } from './peer-service';
 import { accessPatternsApi, prefetchApi } from './prefetch-api';
+import { limitsJson } from './limits-stats';
 import { StatsRegistry, type StatsProviders } from './stats';
+import { UploadBuffer } from './upload-buffer';
 
 const MEMORY_SWEEP_INTERVAL_MS = 5_000;
 /** How often the I/O watchdog queues its probe (at most; a quarter of io-stuck-timeout when shorter). */
@@ -174,8 +176,12 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
       })
     : undefined;
 
-  // 6. Admin.Stats and the metrics endpoint.
+  // 6. The bounds on what clients can hold, Admin.Stats and the metrics endpoint.
+  const uploadBuffer = new UploadBuffer(config.limits.maxUploadBuffer);
+  const callLimits = new CallLimits(config.limits, log, uploadBuffer);
+  const connectionLimits = new ConnectionLimits(config.limits, log);
   const sections: StatsProviders = {
+    limits: () => limitsJson(callLimits, connectionLimits, uploadBuffer, prefetch),
     prefetch: () => prefetch.snapshot(),
     ...(peers ? { distributed: () => peers.tier.stats(store.blocksBySource) } : {}),
     checkpoints: () => checkpoints.metrics.statsSection(),
@@ -193,14 +199,14 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const health = new HealthState();
   const ioWatchdog = config.ioStuckTimeoutMs > 0 ? ioWatchdogFor(config, health, log) : undefined;
   const services: GrpcServices = {
-    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2, log), {
+    Cache: cacheService(tracker, store, config.streamChunkSize, prefetchApi(prefetch, store, config.prefetchWorkers * 2), {
       chunkSize: config.streamChunkSize,
       windowBytes: config.blockSize,
       maxPaths: config.maxPlanPaths,
     }),
     Admin: adminService(tracker, stats, config, accessPatternsApi(prefetch)),
     Health: health.implementation(),
-    Checkpoints: checkpointService(tracker, checkpoints),
+    Checkpoints: checkpointService(tracker, checkpoints, uploadBuffer),
     ...(peers ? { Peer: peerService({ tracker, store, token: peers.token, counters: peers.tier.counters }) } : {}),
     ...(checkpointMount ? { CheckpointMount: checkpointMountService(tracker, checkpointMount.fs, checkpointMount.dir) } : {}),
   };
@@ -226,8 +232,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     config,
     log,
     tracker,
-    callLimits: new CallLimits(config.limits, log),
-    connectionLimits: new ConnectionLimits(config.limits, log),
+    callLimits,
+    connectionLimits,
     health,
     services,
     parts,

@@ -6,8 +6,6 @@
 import { normalizeRequestPath } from '../backend/path-guard';
 import type { CachedStore } from '../cache/cached-store';
 import { invalidArgument } from '../errors';
-import type { Logger } from '../log';
-import { formatBytes } from '../util/units';
 import type { PrefetchEngine } from '../prefetch/prefetch-engine';
 import { DEFAULT_PRIORITY } from '../prefetch/types';
 import { warmup } from '../prefetch/warmup';
@@ -17,7 +15,7 @@ import type { PrefetchApi } from './cache-service';
 /** Largest access-patterns answer, in entries. */
 const MAX_PATTERNS = 10_000;
 
-export function prefetchApi(engine: PrefetchEngine, store: CachedStore, warmupConcurrency: number, log: Logger): PrefetchApi {
+export function prefetchApi(engine: PrefetchEngine, store: CachedStore, warmupConcurrency: number): PrefetchApi {
   return {
     async prefetch(req, job) {
       if (req.paths.length === 0 && req.ranges.length === 0) throw invalidArgument('give paths or ranges to prefetch');
@@ -39,18 +37,11 @@ export function prefetchApi(engine: PrefetchEngine, store: CachedStore, warmupCo
         dropped += rr.dropped;
         cut += rr.cut;
       }
-      let message = '';
-      if (cut > 0) {
-        const share = engine.fair.shareBytes;
-        message =
-          `cut: ${cut} blocks not prefetched, this job already holds ${formatBytes(engine.fair.held(job))} of prefetched blocks it has not read ` +
-          `(its share: ${formatBytes(share)}, prefetch-max-share of the memory tier); prefetch the rest once these are read`;
-        log.info('prefetch cut to the job\'s fair share', { job, cutBlocks: cut, shareBytes: share });
-      }
+      const message = cut > 0 ? engine.cutNotice(job, cut) : '';
       return { blocks_queued: queued, blocks_dropped: dropped, blocks_cut: cut, message };
     },
-    async warmup(req, send) {
-      await warmup(store, req, send, warmupConcurrency);
+    async warmup(req, send, job) {
+      await warmup(store, engine, { req, job, send, concurrency: warmupConcurrency });
     },
     async submitPlan(req, job) {
       if (req.paths.length === 0) throw invalidArgument('a plan needs at least one path');

@@ -1,10 +1,10 @@
 // Assembles Admin.Stats from the parts of the daemon: the store's counters
 // and tiers, and one provider per optional section (prefetch, checkpoints,
-// peers, the checkpoint mount), given by the composition root.
+// peers, the checkpoint mount, the limits), given by the composition root.
 
 import type { CachedStore } from '../cache/cached-store';
 import type { TierSnapshot } from '../cache/types';
-import type { CheckpointMountStats, CheckpointStats, DistributedStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
+import type { CheckpointMountStats, CheckpointStats, DistributedStats, LimitsStats, PrefetchStats, StatsResponse, TierStats } from '../protocol/types';
 
 /** One provider per optional section, typed by admin.proto. */
 export interface StatsProviders {
@@ -12,6 +12,7 @@ export interface StatsProviders {
   readonly prefetch?: () => PrefetchStats;
   readonly checkpoints?: () => CheckpointStats;
   readonly checkpoint_mount?: () => CheckpointMountStats;
+  readonly limits?: () => LimitsStats;
 }
 
 /** The distributed section of a daemon without peers. */
@@ -65,6 +66,7 @@ export class StatsRegistry {
       prefetch: all ? (p.prefetch?.() ?? null) : null,
       checkpoints: all ? (p.checkpoints?.() ?? null) : null,
       checkpoint_mount: all ? (p.checkpoint_mount?.() ?? null) : null,
+      limits: all ? (p.limits?.() ?? null) : null,
     };
   }
 }

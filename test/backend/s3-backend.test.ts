@@ -258,6 +258,30 @@ describe('S3 backend against s3rver', () => {
     const aborts = server.seen.slice(before).filter((r) => r.method === 'DELETE');
     assert.deepEqual(aborts.map((r) => new URL(r.url, 'http://x').searchParams.get('uploadId')), ids);
   });
+
+  it('cleanupIncomplete on a shared bucket aborts only uploads older than backend-incomplete-min-age (scripted ListMultipartUploads)', async () => {
+    // Two uploads a crashed node left hours ago, and one another node started a minute ago and is still sending.
+    const keys = ['ds/ckpt/a/1/data', 'ds/ckpt/b/2/data', 'ds/ckpt/c/3/data'];
+    const ids: string[] = [];
+    for (const k of keys) ids.push((await direct.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: k }))).UploadId!);
+    const initiated = [Date.now() - 3 * 3600_000, Date.now() - 60_000, Date.now() - 2 * 3600_000].map((t) => new Date(t).toISOString());
+    const listing =
+      `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${BUCKET}</Bucket><IsTruncated>false</IsTruncated>` +
+      keys.map((k, i) => `<Upload><Key>${k}</Key><UploadId>${ids[i]}</UploadId><Initiated>${initiated[i]}</Initiated></Upload>`).join('') +
+      `</ListMultipartUploadsResult>`;
+    const q = (r: SeenRequest) => new URL(r.url, 'http://x').searchParams;
+    server.respond((r) => r.method === 'GET' && q(r).has('uploads'), 200, () => listing);
+    server.respond((r) => r.method === 'DELETE' && r.url.includes('uploadId='), 204, () => '', 2);
+    const shared = make({ incomplete: { writerTag: 'node_b', minAgeMs: 3600_000 } });
+    try {
+      const before = server.seen.length;
+      assert.equal(await shared.cleanupIncomplete('ckpt'), 2);
+      const aborted = server.seen.slice(before).filter((r) => r.method === 'DELETE').map((r) => q(r).get('uploadId'));
+      assert.deepEqual(aborted, [ids[0], ids[2]], 'the upload in flight on another node is left alone');
+    } finally {
+      await shared.close();
+    }
+  });
 });
 
 /** The error a promise rejects with; fails the test if it resolves. */

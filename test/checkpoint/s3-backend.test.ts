@@ -112,9 +112,14 @@ describe('checkpoints on an S3 backend', () => {
     assert.ok(latest.data.equals(pseudoRandomBytes(MiB + 4, 4)), 'the other daemon loads the newest from the bucket');
   });
 
-  it('at start-up, aborts the multipart uploads left under the checkpoint prefix, and only those', async () => {
-    // Real uploads on s3rver, never completed: a daemon killed mid-persist, and someone else's outside the prefix.
-    const left = (await direct.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${ROOT}/llm/1764590000000-00000009-dead/data` }))).UploadId!;
+  it('at start-up, aborts the multipart uploads left under the checkpoint prefix long ago, and only those', async () => {
+    // Real uploads on s3rver, never completed: a daemon killed mid-persist two hours ago, and another node's
+    // started a minute ago and still under way (and someone else's outside the prefix, never listed).
+    const deadKey = `${ROOT}/llm/1764590000000-00000009-dead/data`;
+    const liveKey = `${ROOT}/llm/1764590000000-00000010-live/data`;
+    const left = (await direct.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: deadKey }))).UploadId!;
+    const live = (await direct.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: liveKey }))).UploadId!;
+    const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
     const q = (r: SeenRequest) => new URL(r.url, 'http://x').searchParams;
     const listings: string[] = [];
     server.respond(
@@ -124,7 +129,8 @@ describe('checkpoints on an S3 backend', () => {
         listings.push(r.url);
         return (
           `<?xml version="1.0" encoding="UTF-8"?><ListMultipartUploadsResult><Bucket>${BUCKET}</Bucket><IsTruncated>false</IsTruncated>` +
-          `<Upload><Key>${ROOT}/llm/1764590000000-00000009-dead/data</Key><UploadId>${left}</UploadId></Upload></ListMultipartUploadsResult>`
+          `<Upload><Key>${deadKey}</Key><UploadId>${left}</UploadId><Initiated>${at(2 * 3600_000)}</Initiated></Upload>` +
+          `<Upload><Key>${liveKey}</Key><UploadId>${live}</UploadId><Initiated>${at(60_000)}</Initiated></Upload></ListMultipartUploadsResult>`
         );
       },
     );
@@ -134,7 +140,7 @@ describe('checkpoints on an S3 backend', () => {
     assert.equal(listings.length, 1, 'the uploads under the checkpoint prefix were listed once at start-up');
     assert.equal(abort.times, 0, 'the upload left under the prefix was aborted');
     const aborts = server.seen.slice(before).filter((r) => r.method === 'DELETE' && q(r).has('uploadId'));
-    assert.deepEqual(aborts.map((r) => r.url.split('?')[0]), [`/${BUCKET}/${ROOT}/llm/1764590000000-00000009-dead/data`], 'nothing else aborted');
+    assert.deepEqual(aborts.map((r) => r.url.split('?')[0]), [`/${BUCKET}/${deadKey}`], 'nothing else aborted: not the upload in flight');
     assert.equal((await c.checkpoints.list('llm')).length, 2, 'the complete checkpoints are untouched');
   });
 

@@ -57,10 +57,20 @@ describe('loadConfig', () => {
       maxCalls: 1024,
       maxCallsPerConnection: 256,
       maxStreams: 64,
+      maxUploads: 16,
+      maxUploadBuffer: 64 * 1024 * 1024,
       streamStallTimeoutMs: 60_000,
       maxConnections: 1024,
       connectionIdleTimeoutMs: 300_000,
     });
+  });
+  it('tags backend temporary files with node-name ($NODE_NAME, else the host name) and the state dir, and keeps others\' for an hour', () => {
+    const a = loadConfig({ cwd: '/srv', nodeName: 'gpu-7' }).incomplete;
+    assert.match(a.writerTag, /^gpu_7\.[0-9a-f]{8}$/);
+    assert.equal(a.minAgeMs, 3600_000);
+    assert.equal(loadConfig({ cwd: '/srv', flags: { 'node-name': 'gpu-7' } }).incomplete.writerTag, a.writerTag);
+    assert.notEqual(loadConfig({ cwd: '/srv', nodeName: 'gpu-7', flags: { 'state-dir': '/other' } }).incomplete.writerTag, a.writerTag);
+    assert.equal(loadConfig({ cwd: '/srv', flags: { 'backend-incomplete-min-age': '10m' } }).incomplete.minAgeMs, 600_000);
   });
   it('derives --advertise from POD_IP and the listen port', () => {
     assert.equal(loadConfig({ flags: { listen: '0.0.0.0:7070' }, podIp: '10.1.2.3' }).advertise, '10.1.2.3:7070');

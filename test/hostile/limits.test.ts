@@ -19,6 +19,8 @@ import { openNeverRead, rawConnection, rawSession, type RawStream } from '../hel
 import { credentials } from '@grpc/grpc-js';
 import type { TiercacheClient } from '../../src/client/client';
 import { services, CHANNEL_OPTIONS } from '../../src/protocol/load';
+import type { LimitsStats } from '../../src/protocol/types';
+import { metricsUrl, sampleValue, scrapeMetrics } from '../metrics/exposition';
 
 const MiB = 1024 * 1024;
 const RESOURCE_EXHAUSTED = 8;
@@ -41,6 +43,7 @@ describe('bounds on calls and streams', () => {
       'max-streams': String(MAX_STREAMS),
       'max-calls-per-connection': String(PER_CONNECTION),
       'stream-stall-timeout': '3s',
+      'metrics-listen': '127.0.0.1:0',
     },
   });
   const sessions: ClientHttp2Session[] = [];
@@ -115,6 +118,16 @@ describe('bounds on calls and streams', () => {
     await eventually(() => resets() >= MAX_STREAMS, 5_000, 'a log line per reset stream');
     assert.equal(resets(), MAX_STREAMS);
     await everySlotFree();
+    // What the bounds did shows in `cache stats` and the metrics.
+    const l = (await c.stats()).limits as LimitsStats;
+    assert.equal(Number(l.calls_refused), 10);
+    assert.equal(Number(l.streams_refused), 140 - (MAX_STREAMS - PER_CONNECTION));
+    assert.equal(Number(l.streams_stalled), MAX_STREAMS);
+    const m = await scrapeMetrics(metricsUrl(d.stderr));
+    assert.equal(sampleValue(m, 'tiercache_limits_refused_total', { kind: 'calls' }), 10);
+    assert.equal(sampleValue(m, 'tiercache_limits_refused_total', { kind: 'streams' }), 140 - (MAX_STREAMS - PER_CONNECTION));
+    assert.equal(sampleValue(m, 'tiercache_limits_stalled_streams_total'), MAX_STREAMS);
+    assert.equal(sampleValue(m, 'tiercache_streams_in_flight'), 0);
   });
 
   it('gives back the slots of 2,000 streams abandoned with their connections', async () => {
@@ -133,7 +146,7 @@ describe('bounds on calls and streams', () => {
 describe('bounds on connections', () => {
   const MAX_CONNECTIONS = 50;
   const d = new TestDaemon({
-    flags: { 'max-connections': String(MAX_CONNECTIONS), 'connection-idle-timeout': '3s' },
+    flags: { 'max-connections': String(MAX_CONNECTIONS), 'connection-idle-timeout': '3s', 'metrics-listen': '127.0.0.1:0' },
   });
   const sockets: Socket[] = [];
   let c: TiercacheClient | undefined;
@@ -167,5 +180,14 @@ describe('bounds on connections', () => {
     // And the idle rest are closed by the idle timeout.
     await Promise.all(allClosed);
     assert.equal((await c.read('f')).toString(), 'hello');
+    // Counted in `cache stats` and the metrics: every one of the 300 was closed, none refused.
+    const l = (await c.stats()).limits as LimitsStats;
+    assert.ok(Number(l.idle_connections_evicted) >= 300 - MAX_CONNECTIONS, `${l.idle_connections_evicted} evicted`);
+    assert.ok(Number(l.idle_connections_closed) >= 1, `${l.idle_connections_closed} closed idle`);
+    assert.ok(Number(l.idle_connections_evicted) + Number(l.idle_connections_closed) >= 300);
+    assert.equal(Number(l.connections_refused), 0);
+    const m = await scrapeMetrics(metricsUrl(d.stderr));
+    assert.equal(sampleValue(m, 'tiercache_limits_closed_connections_total', { reason: 'evicted' }), Number(l.idle_connections_evicted));
+    assert.equal(sampleValue(m, 'tiercache_limits_refused_total', { kind: 'connections' }), 0);
   });
 });

@@ -43,3 +43,19 @@ export function promtool(t: TestContext): string | undefined {
   t.skip('promtool is not installed (apt-get install -y prometheus)');
   return undefined;
 }
+
+/** The /metrics URL of a test daemon started with metrics-listen 127.0.0.1:0 (from its start-up log line). */
+export function metricsUrl(stderr: string): string {
+  for (const line of stderr.split('\n')) {
+    if (!line.includes('metrics endpoint serving')) continue;
+    return `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}/metrics`;
+  }
+  throw new Error(`the daemon did not log its metrics port:\n${stderr}`);
+}
+
+/** One scrape of a daemon's /metrics, parsed. */
+export async function scrapeMetrics(url: string): Promise<ParsedSample[]> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  return parseExposition(await res.text());
+}

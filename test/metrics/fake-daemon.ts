@@ -64,7 +64,23 @@ export function fakeDaemon(sections: Record<string, unknown>) {
 
 /** Every Admin.Stats section other subsystems add, filled in. */
 export const ALL_SECTIONS: Record<string, unknown> = {
-  prefetch: { prefetched_blocks: 50, prefetch_hits: 40, prefetch_hit_ratio: 0.8, wasted_prefetches: 3, queue_depth: 7, dropped_tasks: 2, inflight_bytes: 4096 },
+  prefetch: { prefetched_blocks: 50, prefetch_hits: 40, prefetch_hit_ratio: 0.8, wasted_prefetches: 3, queue_depth: 7, dropped_tasks: 2, inflight_bytes: 4096, cut_blocks: 11 },
+  limits: {
+    calls_in_flight: 3,
+    streams_in_flight: 2,
+    connections_open: 5,
+    calls_refused: 12,
+    streams_refused: 13,
+    streams_stalled: 14,
+    connections_refused: 15,
+    idle_connections_closed: 16,
+    idle_connections_evicted: 17,
+    fair_share_cuts: 18,
+    uploads_in_flight: 2,
+    uploads_refused: 19,
+    upload_bytes_held: 4096,
+    upload_waits: 20,
+  },
   checkpoints: { saves: 10, loads: 4, failures: 1, failure_ratio: 0.07, pending_persist: 1, bytes_saved: 1e9, bytes_loaded: 5e8, local_bytes: 2e9 },
   distributed: {
     enabled: true,

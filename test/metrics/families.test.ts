@@ -37,6 +37,18 @@ describe('metric families', () => {
     assert.equal(sampleValue(s, 'tiercache_prefetch_blocks_total'), 50);
     assert.equal(sampleValue(s, 'tiercache_prefetch_hits_total'), 40);
     assert.equal(sampleValue(s, 'tiercache_prefetch_dropped_total'), 2);
+    assert.equal(sampleValue(s, 'tiercache_prefetch_cut_blocks_total'), 11);
+    assert.equal(sampleValue(s, 'tiercache_prefetch_cut_requests_total'), 18);
+    assert.equal(sampleValue(s, 'tiercache_limits_refused_total', { kind: 'calls' }), 12);
+    assert.equal(sampleValue(s, 'tiercache_limits_refused_total', { kind: 'streams' }), 13);
+    assert.equal(sampleValue(s, 'tiercache_limits_refused_total', { kind: 'connections' }), 15);
+    assert.equal(sampleValue(s, 'tiercache_limits_stalled_streams_total'), 14);
+    assert.equal(sampleValue(s, 'tiercache_limits_closed_connections_total', { reason: 'idle' }), 16);
+    assert.equal(sampleValue(s, 'tiercache_limits_closed_connections_total', { reason: 'evicted' }), 17);
+    assert.equal(sampleValue(s, 'tiercache_connections_open'), 5);
+    assert.equal(sampleValue(s, 'tiercache_limits_refused_total', { kind: 'uploads' }), 19);
+    assert.equal(sampleValue(s, 'tiercache_upload_held_bytes'), 4096);
+    assert.equal(sampleValue(s, 'tiercache_limits_upload_waits_total'), 20);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_saves_total'), 10);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_loads_total'), 4);
     assert.equal(sampleValue(s, 'tiercache_checkpoint_failures_total'), 1);

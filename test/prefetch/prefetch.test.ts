@@ -178,7 +178,8 @@ describe('prefetch back-pressure', () => {
 });
 
 describe('warm-up larger than the cache', () => {
-  const d = new TestDaemon({ flags: { 'block-size': '256KiB', 'memory-cache-size': '4MiB', 'ssd-cache-size': '0' } });
+  // The whole memory tier as the job's fair share, so only the cache's size cuts the warm-up (fair-prefetch.test.ts covers the share).
+  const d = new TestDaemon({ flags: { 'block-size': '256KiB', 'memory-cache-size': '4MiB', 'ssd-cache-size': '0', 'prefetch-max-share': '1' } });
   after(() => d.cleanup());
 
   it('says so up front and loads only what fits', async () => {

@@ -19,8 +19,22 @@ training script made before the loader) therefore just works in the child:
     bypass os.register_at_fork.
 
 Pickling (spawn and forkserver workers) drops the channel the same way.
+
+The order of the fork handlers matters. grpc registers its own (with fork
+support on) when it makes its first channel, and os.register_at_fork runs
+"before" handlers in reverse order of registration: registered at import,
+ours would run after grpc's, closing idle channels only once grpc had
+already waited for its threads. Their threads (a channel's polling thread,
+a streaming call's request thread) would then still hold core objects at
+fork(), the child would inherit a core that is not shut down, and grpc's
+child handler ends such a child with exit status 64 ("Failed to shutdown
+gRPC Core after fork()"), more often the busier the machine. So ours are
+registered after grpc's, when this package makes its first channel: idle
+channels are closed first, unreachable grpc objects collected, and then
+grpc's handler waits for its threads to end.
 """
 
+import gc
 import logging
 import os
 import threading
@@ -47,6 +61,7 @@ class Channel:
     def __init__(self, socket):
         self.pid = os.getpid()
         self.channel = grpc.insecure_channel("unix:" + socket, options=CHANNEL_OPTIONS)
+        _register_fork_handlers()
         self.cache = cache_stub(self.channel)
         self.checkpoints = checkpoints_stub(self.channel)
         self.admin = admin_stub(self.channel)
@@ -127,11 +142,17 @@ _busy_at_fork = []
 
 
 def _before_fork():
+    closed = False
     for conn in list(_live):
         conn._lock.acquire()
         _held.append(conn)
+        had = conn._current is not None
         if conn._release_idle():
             _busy_at_fork.append(conn.socket)
+        closed = closed or (had and conn._current is None)
+    if closed:
+        # grpc objects left in reference cycles (finished calls) hold core references until collected.
+        gc.collect()
     if _busy_at_fork:
         log.warning(
             "tiercache: fork() with a call in flight to %s and grpc's fork support off "
@@ -155,4 +176,12 @@ def _after_fork_in_child():
         _held.pop()._forget_in_child()
 
 
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
+_registered = []
+
+
+def _register_fork_handlers():
+    """Once per process tree (children inherit the handlers), after grpc registered its own (see the module header)."""
+    if _registered:
+        return
+    _registered.append(True)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)

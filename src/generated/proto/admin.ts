@@ -10,6 +10,7 @@ import type { CheckpointStats as _tiercache_v1_CheckpointStats, CheckpointStats_
 import type { ConfigRequest as _tiercache_v1_ConfigRequest, ConfigRequest__Output as _tiercache_v1_ConfigRequest__Output } from './tiercache/v1/ConfigRequest';
 import type { ConfigResponse as _tiercache_v1_ConfigResponse, ConfigResponse__Output as _tiercache_v1_ConfigResponse__Output } from './tiercache/v1/ConfigResponse';
 import type { DistributedStats as _tiercache_v1_DistributedStats, DistributedStats__Output as _tiercache_v1_DistributedStats__Output } from './tiercache/v1/DistributedStats';
+import type { LimitsStats as _tiercache_v1_LimitsStats, LimitsStats__Output as _tiercache_v1_LimitsStats__Output } from './tiercache/v1/LimitsStats';
 import type { PeerStats as _tiercache_v1_PeerStats, PeerStats__Output as _tiercache_v1_PeerStats__Output } from './tiercache/v1/PeerStats';
 import type { PrefetchStats as _tiercache_v1_PrefetchStats, PrefetchStats__Output as _tiercache_v1_PrefetchStats__Output } from './tiercache/v1/PrefetchStats';
 import type { SizeBucket as _tiercache_v1_SizeBucket, SizeBucket__Output as _tiercache_v1_SizeBucket__Output } from './tiercache/v1/SizeBucket';
@@ -34,6 +35,7 @@ export interface ProtoGrpcType {
       ConfigRequest: MessageTypeDefinition<_tiercache_v1_ConfigRequest, _tiercache_v1_ConfigRequest__Output>
       ConfigResponse: MessageTypeDefinition<_tiercache_v1_ConfigResponse, _tiercache_v1_ConfigResponse__Output>
       DistributedStats: MessageTypeDefinition<_tiercache_v1_DistributedStats, _tiercache_v1_DistributedStats__Output>
+      LimitsStats: MessageTypeDefinition<_tiercache_v1_LimitsStats, _tiercache_v1_LimitsStats__Output>
       PeerStats: MessageTypeDefinition<_tiercache_v1_PeerStats, _tiercache_v1_PeerStats__Output>
       PrefetchStats: MessageTypeDefinition<_tiercache_v1_PrefetchStats, _tiercache_v1_PrefetchStats__Output>
       SizeBucket: MessageTypeDefinition<_tiercache_v1_SizeBucket, _tiercache_v1_SizeBucket__Output>

@@ -5,6 +5,7 @@ import type { DistributedStats as _tiercache_v1_DistributedStats, DistributedSta
 import type { PrefetchStats as _tiercache_v1_PrefetchStats, PrefetchStats__Output as _tiercache_v1_PrefetchStats__Output } from '../../tiercache/v1/PrefetchStats';
 import type { CheckpointStats as _tiercache_v1_CheckpointStats, CheckpointStats__Output as _tiercache_v1_CheckpointStats__Output } from '../../tiercache/v1/CheckpointStats';
 import type { CheckpointMountStats as _tiercache_v1_CheckpointMountStats, CheckpointMountStats__Output as _tiercache_v1_CheckpointMountStats__Output } from '../../tiercache/v1/CheckpointMountStats';
+import type { LimitsStats as _tiercache_v1_LimitsStats, LimitsStats__Output as _tiercache_v1_LimitsStats__Output } from '../../tiercache/v1/LimitsStats';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatsResponse {
@@ -24,6 +25,7 @@ export interface StatsResponse {
   'backend_retries'?: (number | string | Long);
   'checkpoint_mount'?: (_tiercache_v1_CheckpointMountStats | null);
   'loads_deduped'?: (number | string | Long);
+  'limits'?: (_tiercache_v1_LimitsStats | null);
 }
 
 export interface StatsResponse__Output {
@@ -43,4 +45,5 @@ export interface StatsResponse__Output {
   'backend_retries': (number);
   'checkpoint_mount': (_tiercache_v1_CheckpointMountStats__Output | null);
   'loads_deduped': (number);
+  'limits': (_tiercache_v1_LimitsStats__Output | null);
 }

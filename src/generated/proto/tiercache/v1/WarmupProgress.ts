@@ -12,6 +12,7 @@ export interface WarmupProgress {
   'cache_capacity_bytes'?: (number | string | Long);
   'message'?: (string);
   'done'?: (boolean);
+  'blocks_cut'?: (number | string | Long);
 }
 
 export interface WarmupProgress__Output {
@@ -24,4 +25,5 @@ export interface WarmupProgress__Output {
   'cache_capacity_bytes': (number);
   'message': (string);
   'done': (boolean);
+  'blocks_cut': (number);
 }
