@@ -104,7 +104,8 @@ const layout = [
   panel('timeseries', 'Used and capacity', 12, [
     [`tiercache_cache_used_bytes{${SEL}}`, '{{instance}} {{tier}} used'],
     [`tiercache_cache_capacity_bytes{${SEL}}`, '{{instance}} {{tier}} capacity'],
-  ], { unit: 'bytes' }),
+    [`tiercache_ssd_tenant_bytes{${SEL}}`, '{{instance}} ssd: {{tenant}}'],
+  ], { unit: 'bytes', description: 'The SSD capacity is shared by its tenants: cache blocks, checkpoint copies, staged checkpoint-mount files.' }),
   panel('timeseries', 'SSD health', 12, [
     [`tiercache_cache_state{tier="ssd",${SEL}}`, '{{instance}} {{state}}'],
     [`rate(tiercache_cache_write_errors_total{${SEL}}[5m])`, '{{instance}} {{tier}} I/O errors/s'],

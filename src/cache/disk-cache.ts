@@ -3,17 +3,23 @@
 // CRC is checked on every read: a corrupt block is dropped, counted and
 // re-fetched by the caller, never served. A disk that keeps failing goes
 // normal -> unstable -> down (skipped for a cool-down) instead of failing reads.
+// Its bytes are one tenant of the SSD's space owner (ssd-budget.ts): a block
+// is admitted within the share the checkpoint tenants leave, and the owner
+// calls evictLru(), this tier's one eviction loop, when checkpoint bytes or
+// the free-space floor need the room.
 
-import { promises as fsp, mkdirSync, readdirSync, rmSync, statfsSync, statSync, unlinkSync } from 'node:fs';
+import { promises as fsp, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { ErrorCodes, hasCode } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
 import { IndexStore, type IndexRow } from './index-store';
 import { KeysByPath } from './keys-by-path';
 import { describeFailure, quarantine, startupText, type SsdStartup } from './ssd-quarantine';
 import { AdmissionPolicy } from './policy';
+import { SsdTenants, type SsdBudget, type SsdTenant } from './ssd-budget';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
 /** Consecutive I/O errors after which the disk is unstable, then down. */
@@ -22,25 +28,8 @@ const DOWN_AFTER_ERRORS = 10;
 /** How long a down disk is skipped before it is tried again. */
 const DOWN_COOLDOWN_MS = 30_000;
 const FLUSH_INTERVAL_MS = 500;
-/**
- * The filesystem's free space is asked (statfs) at most this often; in between,
- * what this tier wrote since is taken off the last answer. A statfs per block
- * was a synchronous syscall on the event loop for every cached block.
- */
-const STATFS_INTERVAL_MS = 1000;
 
 export type DiskState = 'normal' | 'unstable' | 'down' | 'disabled';
-
-/**
- * Another user of the SSD budget (the checkpoint manager's local copies):
- * its bytes count against ssd-cache-size, and what it can give back (local
- * copies of persisted checkpoints) goes before any cache block.
- */
-export interface SharedBudget {
-  bytes(): number;
-  /** Frees up to `bytes`; resolves to what was freed. */
-  reclaim(bytes: number): Promise<number>;
-}
 
 interface DiskEntry {
   readonly file: string;
@@ -53,21 +42,12 @@ interface DiskEntry {
 
 export interface DiskCacheOptions {
   readonly dir: string;
-  readonly capacityBytes: number;
-  readonly freeRatio: number;
+  /** The SSD's space owner: its size is this tier's capacity, shared with the checkpoint tenants. */
+  readonly budget: SsdBudget;
   readonly blockSize: number;
   readonly logger: Logger;
   readonly events?: TierEvents;
   readonly now?: () => number;
-  /** Other tenants of the same SSD budget (staged and local checkpoint copies); they give way first. */
-  readonly shared?: SharedBudget;
-  /** Free bytes and total bytes of the filesystem holding dir; injectable for tests. */
-  readonly statfs?: (dir: string) => { free: number; total: number };
-}
-
-function defaultStatfs(dir: string): { free: number; total: number } {
-  const s = statfsSync(dir);
-  return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
 }
 
 export class DiskCache {
@@ -84,12 +64,11 @@ export class DiskCache {
   private readonly tmpDir: string;
   private readonly events: TierEvents;
   private readonly now: () => number;
-  private readonly statfs: (dir: string) => { free: number; total: number };
+  /** This tier's account with the SSD's owner; always what the policy holds (blocks and puts in flight). */
+  private readonly space: SsdTenant;
+  private readonly capacityBytes: number;
   private consecutiveErrors = 0;
-  private readonly shared: SharedBudget | undefined;
   private downUntil = 0;
-  /** The last statfs answer, when it was taken, and bytes written since (see STATFS_INTERVAL_MS). */
-  private fsFree: { free: number; total: number; at: number; writtenSince: number } | undefined;
   /** Block subdirectories known to exist (created or found at start-up): no mkdir per block. */
   private readonly subdirs = new Set<string>();
   /** Unique temp names without a random draw per block (tmp/ is emptied at start-up). */
@@ -103,12 +82,16 @@ export class DiskCache {
     this.log = opts.logger.child({ tier: 'ssd' });
     this.events = opts.events ?? {};
     this.now = opts.now ?? Date.now;
-    this.statfs = opts.statfs ?? defaultStatfs;
-    this.shared = opts.shared;
-    this.policy = new AdmissionPolicy({ capacityBytes: opts.capacityBytes, typicalEntryBytes: opts.blockSize });
+    this.capacityBytes = opts.budget.capacityBytes;
+    this.space = opts.budget.tenant(SsdTenants.CACHE_BLOCKS, {
+      priority: false,
+      what: 'a cache block',
+      giveBack: { bytes: () => this.policy.usedBytes, free: (bytes) => this.evictLru(bytes) },
+    });
+    this.policy = new AdmissionPolicy({ capacityBytes: this.capacityBytes, typicalEntryBytes: opts.blockSize });
     this.blocksDir = join(opts.dir, 'blocks');
     this.tmpDir = join(opts.dir, 'tmp');
-    if (opts.capacityBytes === 0) {
+    if (this.capacityBytes === 0) {
       this.store = undefined;
       this.startup = { kind: 'disabled', why: 'ssd-cache-size is 0' };
       return;
@@ -152,7 +135,7 @@ export class DiskCache {
     // Empty again: a first attempt may have recovered part of the index before it failed.
     for (const k of this.entries.keys()) this.byPath.remove(k);
     this.entries.clear();
-    for (const k of [...this.policy.lruKeys()]) this.policy.remove(k);
+    for (const k of [...this.policy.lruKeys()]) this.forget(k);
     mkdirSync(this.blocksDir, { recursive: true });
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
@@ -164,19 +147,6 @@ export class DiskCache {
       store.closeQuietly();
       throw err;
     }
-  }
-
-  /** Evicts least recently used blocks until `bytes` are freed (a checkpoint needs the room); returns bytes freed. */
-  reclaim(bytes: number): number {
-    let freed = 0;
-    for (const k of [...this.policy.lruKeys()]) {
-      if (freed >= bytes) break;
-      const e = this.entries.get(k);
-      if (!e) continue;
-      this.evictKey(k);
-      freed += e.size;
-    }
-    return freed;
   }
 
   get enabled(): boolean {
@@ -240,7 +210,12 @@ export class DiskCache {
     if (!this.enabled || this.state === 'down') return false;
     const key = blockKey(id);
     if (this.entries.has(key)) return true;
-    if (this.shared) await this.fitShared(data.length);
+    // The same block is being written by another put: its bytes are reserved once, by that one.
+    if (this.policy.has(key)) return false;
+    // The blocks' share: the SSD's size less what checkpoints hold (their persisted copies gave way first).
+    const share = this.space.share(data.length);
+    this.policy.capacityBytes = share;
+    if (this.policy.usedBytes > share) this.evictLru(this.policy.usedBytes - share);
     // Prefetched blocks were fetched because they will be read soon: admit them.
     const victims = this.policy.admit(key, data.length, { force: origin === 'prefetch' });
     if (victims === null) {
@@ -248,15 +223,18 @@ export class DiskCache {
       return false;
     }
     for (const v of victims) this.evictKey(v);
-    // Refused for lack of disk space (ssd-free-ratio): an admission rejected like any other.
-    if (!this.ensureFreeSpace(data.length)) {
-      this.counters.admissionsRejected++;
+    try {
+      this.space.reserve(data.length);
+    } catch (err) {
+      // Refused for lack of disk space (ssd-free-ratio): an admission rejected like any other.
+      if (hasCode(err, ErrorCodes.NO_SPACE)) this.counters.admissionsRejected++;
+      else this.ioError('statfs', err);
       return false;
     }
     const file = createHash('sha1').update(key).digest('hex');
     const crc = crc32(data);
     const tmp = join(this.tmpDir, `${file}.${this.tmpPrefix}${(this.tmpSeq++).toString(36)}`);
-    // Reserve the space now so concurrent puts see it.
+    // Reserved now (policy and owner) so concurrent puts see it.
     this.policy.insert(key, data.length);
     const sub = file.slice(0, 2);
     try {
@@ -265,10 +243,9 @@ export class DiskCache {
         this.subdirs.add(sub);
       }
       await fsp.writeFile(tmp, data, { flag: 'wx' });
-      if (this.fsFree) this.fsFree.writtenSince += data.length;
       await fsp.rename(tmp, this.filePath(file));
     } catch (err) {
-      this.policy.remove(key);
+      this.forget(key);
       // The subdirectory may have been removed under us: make it again next time.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.subdirs.delete(sub);
       await fsp.unlink(tmp).catch(() => {});
@@ -295,7 +272,7 @@ export class DiskCache {
       return true;
     }
     // A put still writing: dropping it from the policy makes put() discard its file.
-    return this.policy.remove(key);
+    return this.forget(key);
   }
 
   keys(): IterableIterator<string> {
@@ -311,11 +288,12 @@ export class DiskCache {
     return {
       name: 'ssd',
       ...this.counters,
-      capacityBytes: this.opts.capacityBytes,
+      capacityBytes: this.capacityBytes,
       usedBytes: this.policy.usedBytes,
       blocks: this.entries.size,
       state: this.state,
       startup: startupText(this.startup),
+      tenants: this.opts.budget.tenants(),
     };
   }
 
@@ -333,65 +311,37 @@ export class DiskCache {
   }
 
   /**
-   * Shrinks the blocks' share of the budget by what others hold, after
-   * letting them give back what they can (persisted checkpoints' local copies).
+   * Evicts least recently used blocks (and puts in flight) until `bytes` are
+   * freed: the tier's one eviction loop, run for the checkpoint tenants and
+   * the free-space floor (by the SSD's owner) and for a shrunk share.
    */
-  private async fitShared(size: number): Promise<void> {
-    const shared = this.shared!;
-    const over = this.policy.usedBytes + size + shared.bytes() - this.opts.capacityBytes;
-    if (over > 0) {
-      try {
-        await shared.reclaim(over);
-      } catch (err) {
-        this.log.warn('reclaiming shared SSD space failed', { err: getErrorMessage(err) });
-      }
-    }
-    this.policy.capacityBytes = Math.max(0, this.opts.capacityBytes - shared.bytes());
-    // Blocks beyond the shrunk share go now, least recently used first.
+  private evictLru(bytes: number): void {
+    const target = this.policy.usedBytes - bytes;
     for (const k of [...this.policy.lruKeys()]) {
-      if (this.policy.usedBytes <= this.policy.capacityBytes) break;
+      if (this.policy.usedBytes <= target) return;
       this.evictKey(k);
     }
-  }
-
-  /** Evicts least recently used blocks until `size` more bytes fit above the free-space floor. */
-  private ensureFreeSpace(size: number): boolean {
-    const now = this.now();
-    let fs = this.fsFree;
-    if (!fs || now - fs.at >= STATFS_INTERVAL_MS) {
-      try {
-        const s = this.statfs(this.opts.dir);
-        fs = this.fsFree = { free: s.free, total: s.total, at: now, writtenSince: 0 };
-      } catch (err) {
-        this.fsFree = undefined;
-        this.ioError('statfs', err);
-        return false;
-      }
-    }
-    const floor = fs.total * this.opts.freeRatio;
-    let free = fs.free - fs.writtenSince;
-    if (free - size >= floor) return true;
-    for (const k of [...this.policy.lruKeys()]) {
-      const e = this.entries.get(k);
-      if (!e) continue;
-      this.evictKey(k);
-      free += e.size;
-      fs.writtenSince -= e.size;
-      if (free - size >= floor) return true;
-    }
-    return false;
   }
 
   private evictKey(key: string): void {
     const e = this.entries.get(key);
     if (e) this.remove(key, e, true);
-    else this.policy.remove(key);
+    else this.forget(key);
+  }
+
+  /** Drops `key` from the policy and gives its bytes back to the SSD's owner; false when it was not there. */
+  private forget(key: string): boolean {
+    const size = this.policy.sizeOf(key);
+    if (size === undefined) return false;
+    this.policy.remove(key);
+    this.space.release(size);
+    return true;
   }
 
   private remove(key: string, e: DiskEntry, eviction: boolean): void {
     this.entries.delete(key);
     this.byPath.remove(key);
-    this.policy.remove(key);
+    this.forget(key);
     this.store?.delete(e.file);
     fsp.unlink(this.filePath(e.file)).catch(() => {});
     if (eviction) {
@@ -441,7 +391,7 @@ export class DiskCache {
       } catch {
         /* missing */
       }
-      if (size !== r.size || this.policy.usedBytes + r.size > this.opts.capacityBytes) {
+      if (size !== r.size || this.policy.usedBytes + r.size > this.capacityBytes) {
         store.delete(r.file);
         continue;
       }
@@ -450,6 +400,7 @@ export class DiskCache {
       this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
       this.byPath.add(key);
       this.policy.insert(key, r.size);
+      this.space.adopt(r.size);
       known.add(r.file);
     }
     for (const sub of readdirSync(this.blocksDir)) {

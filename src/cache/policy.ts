@@ -70,6 +70,11 @@ export class AdmissionPolicy {
     return this.order.has(key);
   }
 
+  /** Bytes of `key`, undefined when it is not in. */
+  sizeOf(key: string): number | undefined {
+    return this.order.get(key)?.size;
+  }
+
   frequency(key: string): number {
     return this.sketch.frequency(key);
   }

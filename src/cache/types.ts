@@ -37,6 +37,8 @@ export interface TierSnapshot extends TierCounters {
   readonly state: string;
   /** SSD only: how the tier started (recovered, or rebuilt / disabled and why). */
   readonly startup?: string;
+  /** SSD only: what each tenant of the SSD's space owner holds (ssd-budget.ts). */
+  readonly tenants?: ReadonlyArray<{ readonly name: string; readonly usedBytes: number }>;
 }
 
 /** Why a block entered a tier; prefetch accounting needs to know. */

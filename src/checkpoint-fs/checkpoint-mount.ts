@@ -1,7 +1,14 @@
 // The writable checkpoint mount (--checkpoint-mount) as one part of the
 // daemon: the CheckpointFs over the backend's write operations and the cached
-// store, its share of the SSD budget, and the FUSE mount that serves it. The
-// composition root serves its CheckpointMount service and stats section.
+// store, its tenant of the SSD's space owner (cache/ssd-budget.ts), and the
+// FUSE mount that serves it. The composition root serves its CheckpointMount
+// service and stats section.
+//
+// Staged bytes take priority over cache blocks (they give way), inside
+// ssd-cache-size; what the SSD cannot take is refused, and the file is
+// written through to the backend instead. The disk keeps STAGING_MIN_FREE_BYTES
+// free besides, so a staged write is refused rather than failing with ENOSPC
+// halfway.
 //
 // Start: recover (staged files resume persisting), then mount. Stop (after
 // the gRPC drain): unmount, give the persister up to flush-timeout to empty
@@ -9,13 +16,13 @@
 
 import type { Backend } from '../backend/types';
 import type { CachedStore } from '../cache/cached-store';
+import { SsdTenants, type SsdBudget } from '../cache/ssd-budget';
 import type { CheckpointMountConfig } from '../config/types';
 import type { MountFilesystem } from '../fuse/types';
 import type { Logger } from '../log';
 import type { Part } from '../util/part';
 import { CheckpointFs } from './checkpoint-fs';
 import { BackendRemoteTree } from './remote-tree';
-import { SsdSpace } from './ssd-space';
 
 /** A mounted filesystem, as the FUSE mount gives it. */
 export interface Mounted {
@@ -25,22 +32,16 @@ export interface Mounted {
 
 export type MountFn = (dir: string, fs: MountFilesystem, log: Logger) => Promise<Mounted>;
 
-/** The other tenants of the SSD budget: cache blocks and the checkpoint service's local copies. */
-export interface SsdNeighbours {
-  /** Bytes they hold now. */
-  bytes(): number;
-  /** Frees up to `bytes` of theirs; returns what was freed at once. */
-  reclaim(bytes: number): number;
-}
+/** Free space below which staging refuses new bytes, whatever the budget says. */
+export const STAGING_MIN_FREE_BYTES = 64 * 2 ** 20;
 
 export interface CheckpointMountOptions {
   readonly config: CheckpointMountConfig;
-  /** ssd-cache-size: the budget staged files share with cache blocks and checkpoint copies. */
-  readonly ssdCacheSize: number;
+  /** The SSD's space owner: staged files share it with cache blocks and checkpoint copies. */
+  readonly budget: SsdBudget;
   readonly attrTimeoutS: number;
   readonly backend: Backend;
   readonly store: CachedStore;
-  readonly neighbours: SsdNeighbours;
   readonly mount: MountFn;
   readonly log: Logger;
 }
@@ -49,7 +50,6 @@ export class CheckpointMount implements Part {
   readonly name = 'checkpoint-mount';
   readonly fs: CheckpointFs;
   readonly dir: string;
-  private readonly space: SsdSpace;
   private readonly opts: CheckpointMountOptions;
   private mounted: Mounted | undefined;
 
@@ -58,37 +58,23 @@ export class CheckpointMount implements Part {
     const backend = opts.backend;
     this.opts = opts;
     this.dir = c.dir;
-    const space = new SsdSpace({
-      capacityBytes: opts.ssdCacheSize,
-      dir: c.stagingDir,
-      othersBytes: () => opts.neighbours.bytes(),
-      // Our own persisted copies first, then the neighbours' (cache blocks; checkpoint copies free asynchronously).
-      giveWay: (n) => {
-        let freed = this.fs.reclaim(n);
-        if (freed < n) freed += opts.neighbours.reclaim(n - freed);
-        return freed;
-      },
+    // Our own persisted copies give way first (the owner asks), then the checkpoint manager's, then cache blocks.
+    const space = opts.budget.tenant(SsdTenants.CHECKPOINT_MOUNT, {
+      priority: true,
+      minFreeBytes: STAGING_MIN_FREE_BYTES,
+      what: 'a staged checkpoint file',
+      giveBack: { bytes: () => this.fs.reclaimableBytes, free: (n) => this.fs.reclaim(n) },
     });
-    this.space = space;
     this.fs = new CheckpointFs({
       stagingDir: c.stagingDir,
       root: c.root,
       backend,
       remote: new BackendRemoteTree(backend, opts.store),
-      space,
+      // A refusal (NO_SPACE) is the writers' cue to write through.
+      space: { reserve: (n) => space.tryReserve(n), release: (n) => space.release(n), adopt: (n) => space.adopt(n) },
       log: opts.log,
       attrTimeoutS: opts.attrTimeoutS,
     });
-  }
-
-  /** Bytes of the SSD budget staged files hold now. */
-  get stagedBytes(): number {
-    return this.space.staged;
-  }
-
-  /** Frees up to `bytes` of local copies already on the backend; returns what was freed. */
-  reclaim(bytes: number): number {
-    return this.fs.reclaim(bytes);
   }
 
   async start(): Promise<void> {

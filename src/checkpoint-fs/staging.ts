@@ -58,6 +58,7 @@ export class Staging {
     const f = new StagedFile(id, join(this.dir, String(id)), size);
     this.files.set(id, f);
     this.bytes += size;
+    this.space.adopt(size);
     this.nextId = Math.max(this.nextId, id + 1);
     return f;
   }
@@ -90,6 +91,7 @@ export class Staging {
     const staged = new StagedFile(id, path, from.size);
     this.files.set(id, staged);
     this.bytes += from.size;
+    this.space.adopt(from.size);
     return { staged, fh };
   }
 

@@ -38,6 +38,8 @@ export interface StagingSpace {
   reserve(bytes: number): boolean;
   /** Staged bytes were deleted. */
   release(bytes: number): void;
+  /** Bytes already on the SSD (found at start-up, copied) are staged: counted without asking. */
+  adopt(bytes: number): void;
 }
 
 export type PersistBackend = WritableBackend;

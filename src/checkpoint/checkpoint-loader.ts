@@ -13,8 +13,8 @@ import { getErrorCode, getErrorMessage } from '../util/errors-message';
 import type { BackendStore } from './backend-store';
 import type { CheckpointMetrics } from './checkpoint-metrics';
 import { IO_CHUNK, hashHandle, streamHandle, type DataReader } from './data-file';
-import type { LocalStore } from './local-store';
-import type { LocalSpace } from './local-space';
+import type { CheckpointWriter, LocalStore } from './local-store';
+import type { SaveSpace } from './save-space';
 import { CheckpointStates, DurationKinds, type CheckpointInfo, type Manifest, type RestoreSource } from './types';
 
 export interface LoadSink {
@@ -25,7 +25,8 @@ export interface LoadSink {
 export interface CheckpointLoaderOptions {
   readonly local: LocalStore;
   readonly backend: BackendStore;
-  readonly space: LocalSpace;
+  /** Room on the SSD for a backend copy staged locally. */
+  readonly space: () => SaveSpace;
   readonly metrics: CheckpointMetrics;
   readonly log: Logger;
   readonly chunkSize: number;
@@ -149,9 +150,24 @@ export class CheckpointLoader {
   /** Copies a backend checkpoint into the local store, checking its sha256 on the way. */
   private async stage(m: Manifest): Promise<boolean> {
     if (this.opts.localEntry(m.job_id, m.id)) return true;
-    await this.opts.space.ensure(m.size);
-    const src = await this.opts.backend.openData(m.job_id, m.id);
-    const writer = await this.opts.local.create(m.job_id, m.id, (n) => this.opts.space.ensure(n));
+    // The whole size up front: no download starts that the SSD cannot keep.
+    const room = this.opts.space();
+    await room.ensure(m.size);
+    let src: DataReader;
+    let writer: CheckpointWriter;
+    try {
+      src = await this.opts.backend.openData(m.job_id, m.id);
+    } catch (err) {
+      room.drop();
+      throw err;
+    }
+    try {
+      writer = await this.opts.local.create(m.job_id, m.id, async () => {});
+    } catch (err) {
+      room.drop();
+      await src.close().catch(() => {});
+      throw err;
+    }
     try {
       for (let off = 0; off < m.size; ) {
         const n = Math.min(IO_CHUNK, m.size - off);
@@ -164,8 +180,10 @@ export class CheckpointLoader {
       const { sha256 } = await writer.finish();
       if (sha256 !== m.sha256) throw new Mismatch('backend data does not match its sha256');
       await this.opts.local.commit(m);
+      room.keep(m.size);
     } catch (err) {
       await writer.abort();
+      room.drop();
       throw err;
     } finally {
       await src.close().catch(() => {});

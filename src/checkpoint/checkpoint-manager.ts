@@ -9,6 +9,11 @@
 //   matches its manifest; a load also verifies the sha256 before the first
 //   byte is sent, so a client never receives a torn checkpoint.
 // - Per job, persist commits, retention and deletes run under one lock.
+// - Every byte of a local copy, or of a save being written, is held on this
+//   manager's tenant of the SSD's space owner (cache/ssd-budget.ts): a save
+//   may pass ssd-cache-size (it has nowhere else to go) and is refused with
+//   NO_SPACE only when the disk cannot take it; local copies of persisted
+//   checkpoints are what it gives back when anyone needs room.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
@@ -16,6 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backendUnavailable, cancelled, invalidArgument, notFound, hasCode, TiercacheError, ErrorCodes } from '../errors';
 import type { Backend } from '../backend/types';
+import { SsdTenants, type SsdBudget, type SsdTenant } from '../cache/ssd-budget';
 import type { Logger } from '../log';
 import { getErrorCode, getErrorMessage } from '../util/errors-message';
 import { fsyncDir, mkdirDurable } from './atomic-file';
@@ -25,7 +31,7 @@ import { CheckpointMetrics } from './checkpoint-metrics';
 import { IdGenerator, byNewest, checkCheckpointId, checkJobId } from './ids';
 import { KeyedLock } from './keyed-lock';
 import { LocalStore, type CheckpointWriter } from './local-store';
-import { LocalSpace, type Statfs } from './local-space';
+import { SaveSpace } from './save-space';
 import { CheckpointLoader, type LoadSink } from './checkpoint-loader';
 import { toInfo } from './manifest';
 import { Persister, type PersistKey } from './persister';
@@ -36,17 +42,15 @@ export interface CheckpointManagerOptions {
   readonly localDir: string;
   /** Where local clients drop files for hand-off saves. */
   readonly handoffDir?: string;
-  /** Frees SSD cache blocks on the same disk when a checkpoint needs the room. */
-  readonly evictCache?: (bytes: number) => number;
+  /** The SSD's space owner: local copies are one of its tenants, beside cache blocks. */
+  readonly budget: SsdBudget;
   readonly backend: Backend;
   readonly root: string;
   readonly maxCheckpoints: number;
-  readonly freeRatio: number;
   readonly streamChunkSize: number;
   readonly log: Logger;
   /** Told the duration of every save phase and restore (the metrics histograms). */
   readonly onDuration?: DurationObserver;
-  readonly statfs?: Statfs;
   readonly now?: () => number;
   readonly backoffBaseMs?: number;
   readonly backoffCapMs?: number;
@@ -65,7 +69,9 @@ export class CheckpointManager {
   private readonly local = new Map<string, Map<string, LocalEntry>>();
   private localBytesTotal = 0;
   private readonly persister: Persister;
-  private readonly space: LocalSpace;
+  private readonly space: SsdTenant;
+  /** Removals of local copies dropped for space, still running (a save waits for them before writing on). */
+  private readonly dropping = new Set<Promise<void>>();
   private readonly ids: IdGenerator;
   private readonly lock = new KeyedLock();
   private readonly loader: CheckpointLoader;
@@ -94,22 +100,20 @@ export class CheckpointManager {
       () => this.localBytesTotal,
       opts.onDuration,
     );
-    this.space = new LocalSpace({
-      dir: opts.localDir,
-      freeRatio: opts.freeRatio,
-      statfs: opts.statfs,
-      evictable: () => spaceVictims(this.localCopies()),
-      evictCache: opts.evictCache,
-      evict: async (e) => {
-        this.opts.log.info('dropping the local copy of a persisted checkpoint for space', { job: e.jobId, id: e.id });
-        this.metrics.counters.spaceEvictions++;
-        await this.removeLocal(e.jobId, e.id);
+    this.space = opts.budget.tenant(SsdTenants.CHECKPOINTS, {
+      priority: true,
+      mayExceedSize: true,
+      minFreeBytes: 0,
+      what: 'the checkpoint',
+      giveBack: {
+        bytes: () => spaceVictims(this.localCopies()).reduce((n, c) => n + c.size, 0),
+        free: (bytes) => this.dropPersistedCopies(bytes),
       },
     });
     this.loader = new CheckpointLoader({
       local: this.localStore,
       backend: this.backendStore,
-      space: this.space,
+      space: () => this.saveSpace(),
       metrics: this.metrics,
       log: opts.log,
       chunkSize: opts.streamChunkSize,
@@ -141,6 +145,7 @@ export class CheckpointManager {
       } catch {
         // Unknown: the persister will find out.
       }
+      this.space.adopt(m.size);
       this.addLocal(m, persisted);
       if (!persisted) toPersist.push({ jobId: m.job_id, id: m.id });
     }
@@ -167,16 +172,19 @@ export class CheckpointManager {
     const id = this.ids.next(jobId, header.step);
     let writer: CheckpointWriter | undefined;
     let manifest: Manifest;
+    const room = this.saveSpace();
     try {
-      writer = await this.localStore.create(jobId, id, (n) => this.space.ensure(n));
+      writer = await this.localStore.create(jobId, id, (n) => room.ensure(n));
       for await (const chunk of chunks) await writer.write(chunk);
       const { size, sha256 } = await writer.finish();
       // A client that cancelled can look like a clean end of stream for a moment: check again before committing.
       if (isCancelled()) throw cancelled('the checkpoint save');
       manifest = manifestOf(header, jobId, id, size, sha256);
       await this.localStore.commit(manifest);
+      room.keep(size);
     } catch (err) {
       await writer?.abort();
+      room.drop();
       this.saveFailed(jobId, id, err);
       throw err;
     }
@@ -196,17 +204,22 @@ export class CheckpointManager {
     }
     const id = this.ids.next(jobId, header.step);
     let manifest: Manifest;
+    const room = this.saveSpace();
     try {
       await mkdirDurable(this.localStore.checkpointDir(jobId, id));
       const dataPath = this.localStore.dataPath(jobId, id);
       const size = await this.handoff.take(handoffName, dataPath);
-      await this.space.ensure(0);
+      // Already on the SSD: counted, then the others give way if it took the disk under its floor.
+      room.adopt(size);
+      await room.ensure(0);
       const sha256 = clientSha256 || (await sha256OfFile(dataPath));
       await fsyncDir(this.localStore.checkpointDir(jobId, id));
       if (isCancelled()) throw cancelled('the checkpoint save');
       manifest = manifestOf(header, jobId, id, size, sha256);
       await this.localStore.commit(manifest);
+      room.keep(size);
     } catch (err) {
+      room.drop();
       await fsp.rm(this.localStore.checkpointDir(jobId, id), { recursive: true, force: true }).catch(() => {});
       this.saveFailed(jobId, id, err);
       throw err;
@@ -327,7 +340,12 @@ export class CheckpointManager {
 
   private async afterPersist(jobId: string): Promise<void> {
     await this.applyRetention(jobId);
-    await this.space.relieve();
+    // Best effort: a save that passed the size or the floor gives back its now persisted copies.
+    try {
+      this.space.tryReserve(0);
+    } catch (err) {
+      this.opts.log.warn('cannot check the SSD space after a persist', { err: getErrorMessage(err) });
+    }
   }
 
   /** Deletes what retention allows (see retention.ts); a failure is logged and retried after the next persist. */
@@ -381,6 +399,7 @@ export class CheckpointManager {
     if (!job || !e) return;
     job.delete(id);
     this.localBytesTotal -= e.manifest.size;
+    this.space.release(e.manifest.size);
     if (job.size === 0) this.local.delete(jobId);
   }
 
@@ -394,17 +413,32 @@ export class CheckpointManager {
     return this.localBytesTotal;
   }
 
-  /** Drops local copies of persisted checkpoints, oldest first, until `bytes` are freed; resolves to bytes freed. */
-  async reclaimPersistedLocal(bytes: number): Promise<number> {
+  /** Room for one file written locally, on this manager's SSD tenant. */
+  private saveSpace(): SaveSpace {
+    return new SaveSpace(this.space, async () => {
+      while (this.dropping.size > 0) await Promise.all([...this.dropping]);
+    });
+  }
+
+  /**
+   * The SSD's owner needs room: local copies of persisted checkpoints go,
+   * oldest first, until `bytes` are freed. Accounted at once; their files are
+   * removed in the background (a save waits for that before writing on).
+   */
+  private dropPersistedCopies(bytes: number): void {
     let freed = 0;
     for (const e of spaceVictims(this.localCopies())) {
       if (freed >= bytes) break;
-      this.opts.log.info('dropping the local copy of a persisted checkpoint for the SSD cache budget', { job: e.jobId, id: e.id });
+      this.opts.log.info('dropping the local copy of a persisted checkpoint for SSD space', { job: e.jobId, id: e.id });
       this.metrics.counters.spaceEvictions++;
-      await this.removeLocal(e.jobId, e.id);
+      this.forgetLocal(e.jobId, e.id);
       freed += e.size;
+      const removal = this.localStore.remove(e.jobId, e.id).catch((err: unknown) => {
+        this.opts.log.warn('cannot remove a dropped local checkpoint copy', { job: e.jobId, id: e.id, err: getErrorMessage(err) });
+      });
+      this.dropping.add(removal);
+      void removal.finally(() => this.dropping.delete(removal));
     }
-    return freed;
   }
 
   private localCopies(): Array<{ jobId: string; id: string; size: number; persisted: boolean }> {

@@ -21,7 +21,7 @@ const SPACE_CHECK_BYTES = 16 * 1024 * 1024;
 /** Bytes of a save being written at once. */
 const MAX_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
-/** Makes room for `bytes` more on the SSD or throws NO_SPACE (see local-space.ts). */
+/** Makes room for `bytes` more on the SSD or throws NO_SPACE (see save-space.ts). */
 export type EnsureSpace = (bytes: number) => Promise<void>;
 
 export interface ScanResult {

@@ -41,6 +41,9 @@ export function formatStats(s: StatsResponseIn): string {
     }
     out += table(rows);
     const ssd = s.ssd;
+    if (ssd?.tenants && ssd.tenants.length > 0) {
+      out += `ssd space: ${ssd.tenants.map((t) => `${t.name} ${formatBytes(Number(t.used_bytes))}`).join(', ')} of ${formatBytes(Number(ssd.capacity_bytes))}\n`;
+    }
     if (ssd?.startup && ssd.startup !== 'recovered') out += `ssd tier at start: ${ssd.startup}\n`;
     if (ssd && (Number(ssd.corrupt_blocks) > 0 || Number(ssd.write_errors) > 0)) {
       out += `ssd: ${ssd.corrupt_blocks} corrupt blocks dropped, ${ssd.write_errors} I/O errors\n`;

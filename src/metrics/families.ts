@@ -94,6 +94,12 @@ export const FAMILIES: readonly Spec[] = [
   { name: 'tiercache_cache_capacity_bytes', help: 'Byte budget of the tier.', type: 'gauge', samples: perTier('capacity_bytes') },
   { name: 'tiercache_cache_blocks', help: 'Blocks held by the tier.', type: 'gauge', samples: perTier('blocks') },
   {
+    name: 'tiercache_ssd_tenant_bytes',
+    help: 'Bytes each tenant holds on the SSD (cache-blocks, checkpoints, checkpoint-mount); together within tiercache_cache_capacity_bytes{tier="ssd"}.',
+    type: 'gauge',
+    samples: (s) => (s.stats.ssd?.tenants ?? []).map((t): Sample => [{ tenant: t.name }, num(t.used_bytes)]),
+  },
+  {
     name: 'tiercache_cache_corrupt_blocks_total',
     help: 'Blocks that failed their checksum and were dropped (SSD).',
     type: 'counter',

@@ -9,18 +9,19 @@
 //      DeadlineBackend (backend-timeout, backend-max-inflight) ->
 //      ObservedBackend (request timings)
 //   3. the distributed tier (undefined without --peers)
-//   4. the tiers (memory, SSD) and the CachedStore with its fetcher, read
+//   4. the SSD's space owner (its tenants, the SSD tier, the checkpoint
+//      manager and the checkpoint mount, register with it as they are built),
+//      the tiers (memory, SSD) and the CachedStore with its fetcher, read
 //      observers and block timer
 //   5. the prefetch engine, the checkpoint manager, the checkpoint mount
 //   6. Admin.Stats, the metrics endpoint
 //   7. the frontends: the gRPC services (served by the Daemon) and the POSIX
 //      mount beside them, both over the same store
 //
-// Three relations run both ways and are closed here with closures over parts
+// Two relations run both ways and are closed here with closures over parts
 // built a few lines later (none is called before the daemon starts): tier
 // events and read observers -> prefetch engine -> store -> tiers; the
-// watcher's invalidations -> store and mount; the SSD budget that cache
-// blocks, checkpoint copies and staged checkpoint files share.
+// watcher's invalidations -> store and mount.
 
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -29,6 +30,7 @@ import { BackendWatcher } from '../cache/backend-watcher';
 import { CachedStore, type ReadObserver } from '../cache/cached-store';
 import { DiskCache } from '../cache/disk-cache';
 import { MemCache } from '../cache/mem-cache';
+import { SsdBudget } from '../cache/ssd-budget';
 import type { TierEvents } from '../cache/types';
 import { CheckpointManager } from '../checkpoint/checkpoint-manager';
 import { CheckpointMount } from '../checkpoint-fs/checkpoint-mount';
@@ -108,22 +110,14 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     ttlMs: config.memoryCacheTtlMs,
     events,
   });
-  const disk: DiskCache = new DiskCache({
+  // One owner of the SSD's space: cache blocks, checkpoint copies and staged checkpoint files are its tenants.
+  const ssd = new SsdBudget({ dir: config.ssdCacheDir, capacityBytes: config.ssdCacheSize, freeRatio: config.ssdFreeRatio });
+  const disk = new DiskCache({
     dir: config.ssdCacheDir,
-    capacityBytes: config.ssdCacheSize,
-    freeRatio: config.ssdFreeRatio,
+    budget: ssd,
     blockSize: config.blockSize,
     logger: log,
     events,
-    // Checkpoint copies and staged checkpoint files count against the SSD budget and give way before cache blocks.
-    shared: {
-      bytes: (): number => checkpoints.localBytes + (checkpointMount?.stagedBytes ?? 0),
-      reclaim: async (n: number): Promise<number> => {
-        let freed = checkpointMount?.reclaim(n) ?? 0;
-        if (freed < n) freed += await checkpoints.reclaimPersistedLocal(n - freed);
-        return freed;
-      },
-    },
   });
   // The watcher needs the local directory itself: POSIX backends only.
   const watcher =
@@ -157,14 +151,13 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   // 5. Prefetch, checkpoints, the checkpoint mount.
   const prefetch: PrefetchEngine = new PrefetchEngine(store, config, log, workers);
   // Persisted through the backend contract only: the same on a POSIX mount and a bucket.
-  const checkpoints: CheckpointManager = new CheckpointManager({
+  const checkpoints = new CheckpointManager({
     localDir: config.checkpointDir,
     handoffDir: config.checkpointHandoffDir,
-    evictCache: (bytes: number): number => disk.reclaim(bytes),
+    budget: ssd,
     backend,
     root: config.checkpointRoot,
     maxCheckpoints: config.maxCheckpoints,
-    freeRatio: config.ssdFreeRatio,
     streamChunkSize: config.streamChunkSize,
     log: log.child({ component: 'checkpoints' }),
     onDuration: histograms?.checkpointObserver,
@@ -173,14 +166,10 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
   const checkpointMount: CheckpointMount | undefined = cm
     ? new CheckpointMount({
         config: cm,
-        ssdCacheSize: config.ssdCacheSize,
+        budget: ssd,
         attrTimeoutS: Math.max(0.1, config.metadataTtlMs / 1000),
         backend,
         store,
-        neighbours: {
-          bytes: () => disk.snapshot().usedBytes + checkpoints.localBytes,
-          reclaim: (n) => disk.reclaim(n),
-        },
         // Pods run as any uid: allow_other (mount-allow-other), as the read-only mount.
         mount: (dir, fs, mountLog) => FuseMount.mount(dir, fs, { log: mountLog, allowOther: config.mountAllowOther, fsName: 'tiercache-checkpoints' }),
         log: log.child({ component: 'checkpoint-mount' }),

@@ -87,5 +87,6 @@ export function tierJson(t: TierSnapshot): TierStats {
     write_errors: t.writeErrors,
     state: t.state,
     startup: t.startup ?? '',
+    tenants: (t.tenants ?? []).map((x) => ({ name: x.name, used_bytes: x.usedBytes })),
   };
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskCache } from '../../src/cache/disk-cache';
+import { SsdBudget } from '../../src/cache/ssd-budget';
 import { blockKey, type BlockId } from '../../src/cache/types';
 import { silentLogger } from '../../src/log';
 
@@ -28,18 +29,17 @@ describe('SSD tier states', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tc-ssd-'));
     dirs.push(dir);
     const disk = { failing: false, free: 9 * GiB, now: 1_000_000 };
-    const cache = new DiskCache({
+    const budget = new SsdBudget({
       dir,
       capacityBytes: 1 * GiB,
       freeRatio: 0.1,
-      blockSize: 4 * KiB,
-      logger: silentLogger,
       now: () => disk.now,
       statfs: () => {
         if (disk.failing) throw Object.assign(new Error('EIO: i/o error, statfs'), { code: 'EIO' });
         return { free: disk.free, total: 10 * GiB };
       },
     });
+    const cache = new DiskCache({ dir, budget, blockSize: 4 * KiB, logger: silentLogger, now: () => disk.now });
     caches.push(cache);
     let n = 0;
     const put = () => {
@@ -47,7 +47,7 @@ describe('SSD tier states', () => {
       n++;
       return cache.put(id, Buffer.alloc(4 * KiB, n), 'prefetch').then((ok) => ({ ok, key: blockKey(id) }));
     };
-    return { cache, disk, put };
+    return { cache, disk, put, budget };
   }
 
   it('goes unstable after 3 consecutive failures and down after 10, then serves again after the cool-down', async () => {
@@ -72,6 +72,16 @@ describe('SSD tier states', () => {
     assert.equal(r.ok, true);
     assert.equal(cache.state, 'normal');
     assert.ok(await cache.get(r.key), 'the block written after recovery is served');
+  });
+
+  it('two puts of one block at once hold its bytes once, in the tier and in the SSD budget', async () => {
+    const { cache, budget } = tier();
+    const id: BlockId = { path: 'same', version: 'v', index: 0 };
+    await Promise.all([cache.put(id, Buffer.alloc(4 * KiB, 1)), cache.put(id, Buffer.alloc(4 * KiB, 1))]);
+    assert.equal(cache.snapshot().usedBytes, 4 * KiB);
+    assert.deepEqual(budget.tenants(), [{ name: 'cache-blocks', usedBytes: 4 * KiB }]);
+    cache.delete(blockKey(id));
+    assert.equal(budget.usedBytes, 0);
   });
 
   it('refuses blocks on a disk below the free-space floor without calling it a failure', async () => {

@@ -49,6 +49,9 @@ async function setup(over: Partial<CheckpointFsOptions> & { backend?: MemoryBack
       release: (n) => {
         space.free += n;
       },
+      adopt: (n) => {
+        space.free -= n;
+      },
     },
     log: silentLogger,
     backoffBaseMs: 5,

@@ -1,5 +1,6 @@
-// The checkpoint directory's small parts: journal replay, the SSD budget share,
-// paths, reading a staged file back for its upload, and write-through.
+// The checkpoint directory's small parts: journal replay, paths, reading a
+// staged file back for its upload, and write-through (its SSD budget share is
+// the SSD's space owner's, tested in test/cache/ssd-budget.test.ts).
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,6 @@ import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJournal, replay } from '../../src/checkpoint-fs/journal';
-import { SsdSpace, SAFETY_MARGIN_BYTES } from '../../src/checkpoint-fs/ssd-space';
 import { checkMountPath } from '../../src/checkpoint-fs/names';
 import { Staging, UPLOAD_CHUNK_BYTES } from '../../src/checkpoint-fs/staging';
 import { ThroughWriter, TAIL_BYTES } from '../../src/checkpoint-fs/write-through';
@@ -40,43 +40,6 @@ describe('persist journal replay', () => {
   });
 });
 
-describe('SSD budget share', () => {
-  const MiB = 2 ** 20;
-  it('cache blocks give way to staged bytes; beyond the budget, staging says no', () => {
-    let cacheBytes = 60 * MiB;
-    const space = new SsdSpace({
-      capacityBytes: 100 * MiB,
-      dir: '/',
-      othersBytes: () => cacheBytes,
-      giveWay: (n) => {
-        const freed = Math.min(n, cacheBytes);
-        cacheBytes -= freed;
-        return freed;
-      },
-      diskFree: () => 10_000 * MiB,
-    });
-    assert.equal(space.reserve(30 * MiB), true);
-    assert.equal(cacheBytes, 60 * MiB, 'room enough: nothing evicted');
-    assert.equal(space.reserve(30 * MiB), true);
-    assert.equal(cacheBytes, 40 * MiB, 'cache blocks gave way for the 20 MiB over');
-    assert.equal(space.reserve(50 * MiB), false, 'only 40 MiB of cache left to give');
-    space.release(60 * MiB);
-    assert.equal(space.staged, 0);
-  });
-
-  it('a disk about to fill refuses staging even inside the budget', () => {
-    const space = new SsdSpace({
-      capacityBytes: 1000 * MiB,
-      dir: '/',
-      othersBytes: () => 0,
-      giveWay: () => 0,
-      diskFree: () => SAFETY_MARGIN_BYTES + 10 * MiB,
-    });
-    assert.equal(space.reserve(5 * MiB), true);
-    assert.equal(space.reserve(20 * MiB), false);
-  });
-});
-
 describe('checkpoint paths', () => {
   it('normalises and refuses what could leave the directory', () => {
     assert.equal(checkMountPath('/a//b/'), 'a/b');
@@ -99,7 +62,7 @@ describe('checkpoint paths', () => {
 describe('staged file read for upload', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tc-staging-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const staging = new Staging(dir, { reserve: () => true, release: () => {} });
+  const staging = new Staging(dir, { reserve: () => true, release: () => {}, adopt: () => {} });
 
   async function stage(bytes: Buffer) {
     const { staged, fh } = await staging.create();

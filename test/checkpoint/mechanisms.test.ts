@@ -6,7 +6,6 @@ import { IdGenerator, checkCheckpointId, checkJobId, formatCheckpointId } from '
 import { retentionVictims, spaceVictims } from '../../src/checkpoint/retention';
 import { Persister } from '../../src/checkpoint/persister';
 import { backoffDelay } from '../../src/util/head-retry-loop';
-import { LocalSpace } from '../../src/checkpoint/local-space';
 import { silentLogger } from '../../src/log';
 import { ErrorCodes, hasCode } from '../../src/errors';
 
@@ -109,42 +108,3 @@ describe('persister', () => {
   });
 });
 
-describe('local space', () => {
-  it('drops persisted local copies, oldest first, until the floor holds again', async () => {
-    let free = 200;
-    const evicted: string[] = [];
-    const space = new LocalSpace({
-      dir: '/x',
-      freeRatio: 0.1,
-      statfs: () => ({ free, total: 1000 }),
-      evictable: () => [
-        { jobId: 'j', id: '1', size: 50 },
-        { jobId: 'j', id: '2', size: 50 },
-        { jobId: 'j', id: '3', size: 50 },
-      ],
-      evict: async (e) => {
-        evicted.push(e.id);
-        free += e.size;
-      },
-    });
-    await space.ensure(40);
-    assert.deepEqual(evicted, [], 'over the floor: nothing to do');
-    await space.ensure(200);
-    assert.deepEqual(evicted, ['1', '2'], 'floor 100: 200 + 50 + 50 - 200 >= 100 after two');
-  });
-
-  it('refuses a save that cannot fit with NO_SPACE and a clear message', async () => {
-    const space = new LocalSpace({
-      dir: '/ssd/checkpoints',
-      freeRatio: 0.1,
-      statfs: () => ({ free: 10, total: 1000 }),
-      evictable: () => [],
-      evict: async () => {},
-    });
-    await assert.rejects(space.ensure(1000), (err: Error) => {
-      assert.ok(hasCode(err, ErrorCodes.NO_SPACE), String(err));
-      assert.match(err.message, /not enough space for the checkpoint in \/ssd\/checkpoints: 10 bytes free, 1000 more needed/);
-      return true;
-    });
-  });
-});

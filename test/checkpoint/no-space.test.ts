@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PosixBackend } from '../../src/backend/posix-backend';
+import { SsdBudget } from '../../src/cache/ssd-budget';
 import { CheckpointManager } from '../../src/checkpoint/checkpoint-manager';
 import { silentLogger } from '../../src/log';
 import { getErrorCode } from '../../src/util/errors-message';
@@ -23,15 +24,15 @@ describe('checkpoints on a full SSD', () => {
 
   it('drops persisted local copies first, then refuses with NO_SPACE and keeps nothing half-written', async () => {
     let free = 64 * 1024 * 1024;
+    const budget = new SsdBudget({ dir, capacityBytes: 1024 * 1024 * 1024, freeRatio: 0, statfs: () => ({ free, total: 1024 * 1024 * 1024 }) });
     const mgr = new CheckpointManager({
       localDir: join(dir, 'local'),
+      budget,
       backend: new PosixBackend(join(dir, 'backend'), { create: true }),
       root: 'checkpoints',
       maxCheckpoints: 5,
-      freeRatio: 0,
       streamChunkSize: 1024 * 1024,
       log: silentLogger,
-      statfs: () => ({ free, total: 1024 * 1024 * 1024 }),
     });
     await mgr.start();
     const first = await mgr.save({ jobId: 'j', step: 1, metrics: {}, sync: true }, chunks(4, 1024 * 1024));

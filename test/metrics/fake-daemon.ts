@@ -42,7 +42,14 @@ export function fakeDaemon(sections: Record<string, unknown>) {
           loads_deduped: 0,
           uptime_seconds: 1,
           memory: tier('memory'),
-          ssd: tier('ssd', { state: 'down', write_errors: 5 }),
+          ssd: tier('ssd', {
+            state: 'down',
+            write_errors: 5,
+            tenants: [
+              { name: 'cache-blocks', used_bytes: 400 },
+              { name: 'checkpoints', used_bytes: 250 },
+            ],
+          }),
           distributed: null,
           prefetch: null,
           checkpoints: null,

@@ -21,6 +21,8 @@ describe('metric families', () => {
     assert.equal(sampleValue(s, 'tiercache_cache_hit_ratio', { tier: 'ssd' }), 0.75);
     assert.equal(sampleValue(s, 'tiercache_cache_state', { tier: 'ssd', state: 'down' }), 1);
     assert.equal(sampleValue(s, 'tiercache_cache_write_errors_total', { tier: 'ssd' }), 5);
+    assert.equal(sampleValue(s, 'tiercache_ssd_tenant_bytes', { tenant: 'cache-blocks' }), 400);
+    assert.equal(sampleValue(s, 'tiercache_ssd_tenant_bytes', { tenant: 'checkpoints' }), 250);
     assert.equal(sampleValue(s, 'tiercache_backend_requests_total', { op: 'stat' }), 9);
     assert.equal(sampleValue(s, 'tiercache_backend_errors_total'), 1);
     assert.equal(sampleValue(s, 'tiercache_build_info', { version: '9.9.9' }), 1);

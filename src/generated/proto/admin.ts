@@ -14,6 +14,7 @@ import type { LimitsStats as _tiercache_v1_LimitsStats, LimitsStats__Output as _
 import type { PeerStats as _tiercache_v1_PeerStats, PeerStats__Output as _tiercache_v1_PeerStats__Output } from './tiercache/v1/PeerStats';
 import type { PrefetchStats as _tiercache_v1_PrefetchStats, PrefetchStats__Output as _tiercache_v1_PrefetchStats__Output } from './tiercache/v1/PrefetchStats';
 import type { SizeBucket as _tiercache_v1_SizeBucket, SizeBucket__Output as _tiercache_v1_SizeBucket__Output } from './tiercache/v1/SizeBucket';
+import type { SsdTenantStats as _tiercache_v1_SsdTenantStats, SsdTenantStats__Output as _tiercache_v1_SsdTenantStats__Output } from './tiercache/v1/SsdTenantStats';
 import type { StatsRequest as _tiercache_v1_StatsRequest, StatsRequest__Output as _tiercache_v1_StatsRequest__Output } from './tiercache/v1/StatsRequest';
 import type { StatsResponse as _tiercache_v1_StatsResponse, StatsResponse__Output as _tiercache_v1_StatsResponse__Output } from './tiercache/v1/StatsResponse';
 import type { TierStats as _tiercache_v1_TierStats, TierStats__Output as _tiercache_v1_TierStats__Output } from './tiercache/v1/TierStats';
@@ -38,6 +39,7 @@ export interface ProtoGrpcType {
       PeerStats: MessageTypeDefinition<_tiercache_v1_PeerStats, _tiercache_v1_PeerStats__Output>
       PrefetchStats: MessageTypeDefinition<_tiercache_v1_PrefetchStats, _tiercache_v1_PrefetchStats__Output>
       SizeBucket: MessageTypeDefinition<_tiercache_v1_SizeBucket, _tiercache_v1_SizeBucket__Output>
+      SsdTenantStats: MessageTypeDefinition<_tiercache_v1_SsdTenantStats, _tiercache_v1_SsdTenantStats__Output>
       StatsRequest: MessageTypeDefinition<_tiercache_v1_StatsRequest, _tiercache_v1_StatsRequest__Output>
       StatsResponse: MessageTypeDefinition<_tiercache_v1_StatsResponse, _tiercache_v1_StatsResponse__Output>
       TierStats: MessageTypeDefinition<_tiercache_v1_TierStats, _tiercache_v1_TierStats__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/tiercache/v1/admin.proto
 
+import type { SsdTenantStats as _tiercache_v1_SsdTenantStats, SsdTenantStats__Output as _tiercache_v1_SsdTenantStats__Output } from '../../tiercache/v1/SsdTenantStats';
 import type { Long } from '@grpc/proto-loader';
 
 export interface TierStats {
@@ -16,6 +17,7 @@ export interface TierStats {
   'write_errors'?: (number | string | Long);
   'state'?: (string);
   'startup'?: (string);
+  'tenants'?: (_tiercache_v1_SsdTenantStats)[];
 }
 
 export interface TierStats__Output {
@@ -32,4 +34,5 @@ export interface TierStats__Output {
   'write_errors': (number);
   'state': (string);
   'startup': (string);
+  'tenants': (_tiercache_v1_SsdTenantStats__Output)[];
 }
