@@ -14,7 +14,7 @@ import { ObservedBackend, type BackendObserver } from './observed-backend';
 import { OffloadedBackend, type OffloadedReader } from './offloaded-backend';
 import { PosixBackend } from './posix-backend';
 import { ThrottledBackend, type ThrottleOptions } from './throttled-backend';
-import type { Backend } from './types';
+import type { Backend, ReadOptions } from './types';
 
 export interface BackendChainOptions {
   /** Runs a large background (prefetch) block read of a POSIX backend on a worker thread. */
@@ -37,14 +37,15 @@ export interface BackendChain {
 export function buildBackendChain(config: Config, log: Logger, opts: BackendChainOptions): BackendChain {
   const base = createBackend(config, log);
   const posix = base instanceof PosixBackend ? base : undefined;
-  let backend: Backend = posix ? new OffloadedBackend(posix, opts.offload, config.prefetchOffloadMinSize) : base;
+  const offloaded = posix ? new OffloadedBackend(posix, opts.offload, config.prefetchOffloadMinSize) : undefined;
+  let backend: Backend = offloaded ?? base;
   if (opts.emulate) backend = new ThrottledBackend(backend, opts.emulate);
   // No backend call waits longer than backend-timeout, and a hung mount holds at most backend-max-inflight threads.
   const deadline = new DeadlineBackend(backend, {
     timeoutMs: config.backendTimeoutMs,
     maxInflight: config.backendMaxInflight,
-    // Only a POSIX backend's large prefetch reads leave the threadpool (offloaded-backend.ts).
-    offloadMinBytes: posix ? config.prefetchOffloadMinSize : 0,
+    // Only what the offloaded link sends to a worker leaves the threadpool.
+    ...(offloaded ? { offloaded: (length: number, o?: ReadOptions) => offloaded.offloads(length, o) } : {}),
     logger: log,
   });
   return { backend: new ObservedBackend(deadline, opts.observers ?? []), posix, deadline };

@@ -17,11 +17,11 @@
 //     cached data (which only re-check the version) answer without waiting.
 //     The first inner call that succeeds (a probe, or a hung call the server
 //     finally answers) brings it back up.
-//   * a background read (prefetch) of at least `offloadMinBytes` is held to
-//     the deadline but takes no slot: it runs on a prefetch worker thread
-//     (offloaded-backend.ts), whose number bounds it, not on the threadpool
-//     the slots protect. A smaller one runs on the threadpool, so it takes a
-//     slot like any other call.
+//   * a read that runs off the threadpool (`offloaded`: a POSIX backend's
+//     large prefetch read, on a prefetch worker thread, offloaded-backend.ts)
+//     is held to the deadline but takes no slot: the number of workers bounds
+//     it, not the threadpool the slots protect. Every other read, a small
+//     prefetch read on the threadpool included, takes a slot.
 
 import { backendNotAnswering, backendTimedOut, ErrorCodes } from '../errors';
 import { getErrorCode } from '../util/errors-message';
@@ -33,8 +33,8 @@ export interface DeadlineOptions {
   /** 0 = no deadline (calls are still bounded by maxInflight). */
   readonly timeoutMs: number;
   readonly maxInflight: number;
-  /** Background reads at least this long run off the threadpool and take no slot (default 0: every background read). */
-  readonly offloadMinBytes?: number;
+  /** Whether a read runs off the threadpool and so takes no slot (default: every background read). */
+  readonly offloaded?: (length: number, opts?: ReadOptions) => boolean;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -78,7 +78,7 @@ export class DeadlineBackend extends BackendDecorator {
   }
 
   override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
-    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !opts?.background || length < (this.opts.offloadMinBytes ?? 0));
+    return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !(this.opts.offloaded ? this.opts.offloaded(length, opts) : opts?.background === true));
   }
 
   override readdir(dir: string): Promise<string[]> {

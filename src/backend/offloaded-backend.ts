@@ -44,8 +44,13 @@ export class OffloadedBackend extends BackendDecorator {
     this.minBytes = minBytes;
   }
 
+  /** Whether this read runs on a worker thread (a background read of at least minBytes) rather than the I/O thread pool. */
+  offloads(length: number, opts?: ReadOptions): boolean {
+    return opts?.background === true && length >= this.minBytes;
+  }
+
   override async read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
-    if (!opts?.background || length < this.minBytes) return this.posix.read(path, offset, length, version);
+    if (!this.offloads(length, opts)) return this.posix.read(path, offset, length, version);
     const absPath = await this.posix.localPath(path);
     let r: OffloadedResult;
     try {

@@ -107,7 +107,7 @@ describe('DeadlineBackend', () => {
 
   it('a small background read waits for a slot (it runs on the threadpool); a large one, offloaded to a worker, does not', async () => {
     const inner = new HangingBackend();
-    const b = new DeadlineBackend(inner, { timeoutMs: TIMEOUT_MS, maxInflight: 1, offloadMinBytes: 1024, logger: quiet });
+    const b = new DeadlineBackend(inner, { timeoutMs: TIMEOUT_MS, maxInflight: 1, offloaded: (length, o) => o?.background === true && length >= 1024, logger: quiet });
     const hung = unavailable(b.stat('hung'));
     assert.equal((await b.read('big', 0, 4096, 'v1', { background: true })).length, 0, 'the large read ran beside the hung call');
     assert.equal(inner.readsStarted, 1);
