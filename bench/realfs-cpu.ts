@@ -1,0 +1,161 @@
+// Where the CPU of a cold small-file epoch goes: `node dist/bench/realfs-cpu.js`.
+// A diagnostic, not a bench module: starts a throwaway MooseFS
+// (mfscachemode=DIRECT), writes N files of 100 KB, reads them in random
+// order directly and then through a fresh daemon's FUSE mount after
+// SubmitPlan, and prints files/s and the CPU milliseconds per file of every
+// process on the machine (from /proc/<pid>/stat: user and system), the
+// daemon and this reader named as such. On 2 cores shared with MooseFS's
+// own servers the cold epoch is CPU-bound, so this is what to cut.
+//
+// Environment:
+//   N=2000                   files
+//   FLAGS="k=v k=v"          extra daemon flags (e.g. "prefetch-offload-min-size=0")
+//   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
+//   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
+//   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
+// Run it under the heavy lock on a shared machine.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pseudoRandomBytes } from '../test/helpers/daemon';
+import { MooseFs } from '../test/helpers/moosefs';
+import { TestDaemon, now } from './harness';
+
+const CLOCK_TICKS = 100;
+
+/** CPU ticks (user, system) of every process, keyed by name; kernel threads left out. */
+function cpuTicks(names: ReadonlyMap<number, string>): Map<string, { user: number; sys: number }> {
+  const out = new Map<string, { user: number; sys: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let s: string;
+    try {
+      s = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+    if (comm.startsWith('kworker') || comm.startsWith('ksoftirq') || comm.startsWith('rcu')) continue;
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const name = names.get(Number(d)) ?? comm;
+    const t = out.get(name) ?? { user: 0, sys: 0 };
+    t.user += Number(f[11]);
+    t.sys += Number(f[12]);
+    out.set(name, t);
+  }
+  return out;
+}
+
+function perFile(before: Map<string, { user: number; sys: number }>, after: Map<string, { user: number; sys: number }>, files: number): string {
+  const rows: string[] = [];
+  let total = 0;
+  for (const [name, t] of after) {
+    const b = before.get(name) ?? { user: 0, sys: 0 };
+    const user = ((t.user - b.user) * 1000) / CLOCK_TICKS / files;
+    const sys = ((t.sys - b.sys) * 1000) / CLOCK_TICKS / files;
+    if (user + sys < 0.01) continue;
+    total += user + sys;
+    rows.push(`  ${name.padEnd(16)} ${(user + sys).toFixed(2)} ms (user ${user.toFixed(2)}, sys ${sys.toFixed(2)})`);
+  }
+  rows.sort();
+  rows.push(`  ${'total'.padEnd(16)} ${total.toFixed(2)} ms`);
+  return rows.join('\n');
+}
+
+function shuffled(paths: readonly string[], seed: number): string[] {
+  const out = [...paths];
+  let x = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+class ProfiledDaemon extends TestDaemon {
+  override args(): string[] {
+    return [...(process.env.DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean), ...super.args()];
+  }
+}
+
+function tracer(pid: number): ChildProcess | undefined {
+  if (process.env.PERF) return spawn('perf', ['record', '-F', '499', '-g', '-p', String(pid), '-o', process.env.PERF], { stdio: 'inherit' });
+  if (process.env.STRACE) return spawn('strace', [...(process.env.STRACE_THREADS ? ['-f'] : []), '-c', '-o', process.env.STRACE, '-p', String(pid)], { stdio: 'inherit' });
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const files = Number(process.env.N ?? 2000);
+  const mfs = await MooseFs.start({ mountOpts: 'mfscachemode=DIRECT' });
+  const mnt = mkdtempSync(join(tmpdir(), 'tc-cpu-mnt-'));
+  try {
+    mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
+    const paths: string[] = [];
+    for (let i = 0; i < files; i++) {
+      const p = `train/n${String(i).padStart(6, '0')}.JPEG`;
+      writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, i + 1));
+      paths.push(p);
+    }
+    const order = shuffled(paths, 1234);
+    const names = new Map<number, string>([[process.pid, 'reader']]);
+    let before = cpuTicks(names);
+    let t = now();
+    for (const p of order) readFileSync(join(mfs.mnt, p));
+    let secs = (now() - t) / 1000;
+    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, cpuTicks(names), files)}`);
+
+    const flags: Record<string, string> = {
+      'block-size': '1MiB',
+      'memory-cache-size': '1GiB',
+      'ssd-cache-size': '2GiB',
+      'plan-lookahead': '64',
+      'metadata-ttl': '30s',
+      mount: mnt,
+      watch: 'false',
+    };
+    for (const kv of (process.env.FLAGS ?? '').split(' ').filter(Boolean)) {
+      const i = kv.indexOf('=');
+      flags[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags });
+    await d.start();
+    const c = d.client('realfs-cpu');
+    try {
+      names.set(d.proc!.pid!, 'daemon');
+      const tr = tracer(d.proc!.pid!);
+      if (tr) await sleep(1000);
+      before = cpuTicks(names);
+      t = now();
+      await c.submitPlan('realfs-cpu', 1, order);
+      for (const p of order) readFileSync(join(mnt, p));
+      secs = (now() - t) / 1000;
+      const after = cpuTicks(names);
+      if (tr) {
+        tr.kill('SIGINT');
+        await new Promise((r) => tr.once('exit', r));
+      }
+      console.log(`tiercache mount, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
+      console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
+    } finally {
+      c.close();
+      await d.stop();
+      await d.cleanup();
+    }
+  } finally {
+    await mfs.stop();
+    try {
+      rmdirSync(mnt);
+    } catch {
+      /* left for the OS */
+    }
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
