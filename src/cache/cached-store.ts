@@ -106,15 +106,22 @@ export class CachedStore {
     this.disk = opts.disk;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    const now = this.now;
     const backend = opts.backend;
     const direct = this.directFlights;
+    const confirmed = (id: BlockId, checkedAt: number): void => this.confirmed(id.path, id.version, checkedAt);
     this.backendFetcher = {
       async fetch(id, length, origin) {
         // Nobody waits on a prefetch: the backend may serve it off the event loop (offloaded-backend.ts).
         const how = origin === 'prefetch' ? BACKGROUND : undefined;
-        const data = await direct.do(blockKey(id), () =>
-          backend.read(id.path, id.index * opts.blockSize, length, id.version, how),
-        );
+        const data = await direct.do(blockKey(id), () => {
+          // Timed by the read that asks the backend: one joined later checked nothing itself.
+          const started = now();
+          return backend.read(id.path, id.index * opts.blockSize, length, id.version, how).then((d) => {
+            if (length > 0) confirmed(id, started);
+            return d;
+          });
+        });
         return { data, source: 'backend' };
       },
     };
@@ -130,8 +137,13 @@ export class CachedStore {
 
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */
   async stat(path: string): Promise<BackendStat> {
-    const rel = normalizeRequestPath(path);
-    const m = this.meta.get(rel);
+    // Keys are normalised paths, and normalising is idempotent: a path found as it is needs no normalising.
+    let rel = path;
+    let m = this.meta.get(path);
+    if (m === undefined) {
+      rel = normalizeRequestPath(path);
+      m = this.meta.get(rel);
+    }
     const now = this.now();
     if (m && m.expiresAt > now) return m.stat;
     let stat: BackendStat;
@@ -152,9 +164,33 @@ export class CachedStore {
     return stat;
   }
 
+  /**
+   * The last version seen of a normalised path, even past metadata-ttl, without
+   * asking the backend: for a prefetch of a file checked a while ago (an epoch
+   * plan). Fetching a block checks the version anyway (Backend.read fails with
+   * FILE_CHANGED), so a stale one costs a failed prefetch, never a stale read.
+   */
+  lastKnownStat(path: string): BackendStat | undefined {
+    return this.meta.get(path)?.stat;
+  }
+
   /** When the known version of a normalised path is re-checked (the store's clock, ms), if it is known. */
   metadataExpiry(path: string): number | undefined {
     return this.meta.get(path)?.expiresAt;
+  }
+
+  /**
+   * A backend read of `version` that started at `checkedAt` succeeded, so the
+   * file was at that version then or later (Backend.read checks it after
+   * reading): as good as a stat at `checkedAt`, and it restarts the version's
+   * metadata-ttl from there. Only the entry still known at that version is
+   * extended: one invalidated (the watcher) or replaced meanwhile is left as it is.
+   */
+  private confirmed(path: string, version: string, checkedAt: number): void {
+    const m = this.meta.get(path);
+    if (m === undefined || m.stat.version !== version) return;
+    const expiresAt = checkedAt + this.opts.metadataTtlMs;
+    if (expiresAt > m.expiresAt) m.expiresAt = expiresAt;
   }
 
   /** Forgets what is known of a path's version (a watcher saw it change). */
