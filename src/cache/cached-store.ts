@@ -208,28 +208,38 @@ export class CachedStore {
         `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
       );
     }
-    return this.retryOnChange(path, async () => {
-      const stat = await this.fileStat(path);
-      const end = this.rangeEnd(stat, offset, length);
-      if (end - offset > this.opts.maxReadSize) {
-        throw tooLarge(
-          `read to the end of ${stat.path} is ${formatBytes(end - offset)}, over max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream or give a length`,
-        );
-      }
-      const parts: Buffer[] = [];
-      for (let pos = offset; pos < end; ) {
-        const index = Math.floor(pos / this.blockSize);
-        const blockStart = index * this.blockSize;
-        const { data } = await this.getBlock(stat, index);
-        const from = pos - blockStart;
-        const to = Math.min(data.length, end - blockStart);
-        if (to <= from) break;
-        parts.push(data.subarray(from, to));
-        pos = blockStart + to;
-      }
-      if (observe) this.notify(ctx, stat, offset, end - offset);
-      return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
-    });
+    try {
+      return await this.readOnce(path, offset, length, ctx, observe);
+    } catch (err) {
+      // A file that changed during the read is re-stat'ed and read once more.
+      if (!hasCode(err, ErrorCodes.FILE_CHANGED)) throw err;
+      this.invalidate(normalizeRequestPath(path));
+      return this.readOnce(path, offset, length, ctx, observe);
+    }
+  }
+
+  private async readOnce(path: string, offset: number, length: number, ctx: ReadContext, observe: boolean): Promise<Buffer> {
+    // The version known and fresh is taken as it is: no await for it.
+    const stat = this.freshFileStat(path) ?? (await this.fileStat(path));
+    const end = this.rangeEnd(stat, offset, length);
+    if (end - offset > this.opts.maxReadSize) {
+      throw tooLarge(
+        `read to the end of ${stat.path} is ${formatBytes(end - offset)}, over max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream or give a length`,
+      );
+    }
+    const parts: Buffer[] = [];
+    for (let pos = offset; pos < end; ) {
+      const index = Math.floor(pos / this.blockSize);
+      const blockStart = index * this.blockSize;
+      const { data } = await this.getBlock(stat, index);
+      const from = pos - blockStart;
+      const to = Math.min(data.length, end - blockStart);
+      if (to <= from) break;
+      parts.push(data.subarray(from, to));
+      pos = blockStart + to;
+    }
+    if (observe) this.notify(ctx, stat, offset, end - offset);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
   }
 
   /**
@@ -389,6 +399,12 @@ export class CachedStore {
   private count(tier: keyof SourceCounters, bytes: number): void {
     this.bytesBySource[tier] += bytes;
     this.blocksBySource[tier]++;
+  }
+
+  /** The version of a file known and within metadata-ttl, by the path as given; undefined when it must be asked for (stat()). */
+  private freshFileStat(path: string): BackendStat | undefined {
+    const m = this.meta.get(path);
+    return m !== undefined && !m.stat.isDir && m.expiresAt > this.now() ? m.stat : undefined;
   }
 
   private async fileStat(path: string): Promise<BackendStat> {

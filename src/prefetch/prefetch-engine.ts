@@ -244,10 +244,10 @@ export class PrefetchEngine {
     let cut = 0;
     const bs = this.config.blockSize;
     const last = Math.ceil(Math.min(end, stat.size) / bs);
+    const { mem, disk } = this.store;
     for (let index = Math.floor(start / bs); index < last; index++) {
-      if (this.store.isCached(stat, index)) continue;
       const key = blockKey({ path: stat.path, version: stat.version, index });
-      if (this.queue.has(key)) continue;
+      if (mem.has(key) || disk.has(key) || this.queue.has(key)) continue;
       const bytes = Math.min(bs, stat.size - index * bs);
       if (job !== undefined && !this.takeShare(job, key, bytes, last - index)) {
         cut = last - index;
@@ -332,15 +332,22 @@ export class PrefetchEngine {
       this.queue.shift();
       this.active++;
       this.inflightBytes += t.bytes;
-      void this.run(t).finally(() => {
-        this.active--;
-        this.inflightBytes -= t.bytes;
-        this.pump();
-      });
+      void this.run(t);
     }
   }
 
+  /** Runs one task taken off the queue by pump(), then gives its slot back and pumps again; never rejects. */
   private async run(t: PrefetchTask): Promise<void> {
+    try {
+      await this.fetch(t);
+    } finally {
+      this.active--;
+      this.inflightBytes -= t.bytes;
+      this.pump();
+    }
+  }
+
+  private async fetch(t: PrefetchTask): Promise<void> {
     // Tracked before the fetch: a reader may join it and count as a hit before it resolves here.
     const tracked = !this.outstanding.has(t.key);
     this.outstanding.set(t.key, true);
