@@ -13,6 +13,7 @@
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
 //   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
+//   SSD_DIR=tmp              the daemon's state dir in the temp dir, not on a loop-mounted ext4 (bench/node-ssd.ts)
 // Run it under the heavy lock on a shared machine.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 import { TestDaemon, now } from './harness';
+import { nodeSsd } from './node-ssd';
 
 const CLOCK_TICKS = 100;
 
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
   const files = Number(process.env.N ?? 2000);
   const mfs = await MooseFs.start({ mountOpts: 'mfscachemode=DIRECT' });
   const mnt = mkdtempSync(join(tmpdir(), 'tc-cpu-mnt-'));
+  // SSD_DIR=tmp keeps the state dir in the temp dir (see node-ssd.ts for why not by default).
+  const ssd = process.env.SSD_DIR === 'tmp' ? undefined : nodeSsd(4);
   try {
     mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
     const paths: string[] = [];
@@ -121,7 +125,8 @@ async function main(): Promise<void> {
       const i = kv.indexOf('=');
       flags[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags });
+    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags, ...(ssd ? { dir: ssd.daemonDir() } : {}) });
+    console.log(`daemon state dir on ${ssd?.what ?? 'the temp dir'}`);
     await d.start();
     const c = d.client('realfs-cpu');
     try {
@@ -147,6 +152,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await mfs.stop();
+    ssd?.close();
     try {
       rmdirSync(mnt);
     } catch {
