@@ -10,7 +10,13 @@ export function refusingService(name: ServiceName, error: Error): UntypedService
   const err = toGrpcError(error);
   const def: ServiceDefinition = serviceDefinition(name);
   for (const [method, d] of Object.entries(def)) {
-    impl[method] = (d.requestStream
+    impl[method] = (d.requestStream && d.responseStream
+      ? (call: { on: (e: string, f: () => void) => void; emit: (e: string, s: unknown) => void }) => {
+          // Bidi (ReadSession): no callback; the status goes out as the stream's error.
+          call.on('data', () => {});
+          call.emit('error', err);
+        }
+      : d.requestStream
       ? (call: { on: (e: string, f: () => void) => void }, cb: (e: unknown) => void) => {
           call.on('data', () => {});
           cb(err);

@@ -53,6 +53,18 @@ describe('TCP serves only Peer and Health by default', () => {
     assert.equal((await failure(attacker.stat('private.txt'))).code, 'PERMISSION_DENIED');
   });
 
+  it('refuses a ReadSession too, and stays up', async () => {
+    const viaSession = new TiercacheClient({ address: `127.0.0.1:${d.tcpPort}`, job: 'attacker', readSession: true });
+    try {
+      const f = await failure(viaSession.read('private.txt'));
+      assert.equal(f.code, 'PERMISSION_DENIED');
+      assert.match(f.message, /Cache is not served over TCP/);
+    } finally {
+      viaSession.close();
+    }
+    assert.equal((await owner.read('private.txt')).toString(), 'secret');
+  });
+
   it('refuses Checkpoints calls: no forged save, no delete of the victim', async () => {
     const save = await failure(attacker.checkpoints.save('victim-job', Buffer.from('evil'), { step: 2, sync: true, transport: 'stream' }));
     assert.equal(save.code, 'PERMISSION_DENIED');
