@@ -13,6 +13,7 @@ import type { ProtoGrpcType as CheckpointProto } from '../generated/proto/checkp
 import type { ProtoGrpcType as CheckpointMountProto } from '../generated/proto/checkpoint_mount';
 import type { ProtoGrpcType as HealthProto } from '../generated/proto/health';
 import type { ProtoGrpcType as PeerProto } from '../generated/proto/peer';
+import { serializeThroughScratch } from './scratch-serializer';
 
 /** proto/ at the package root, from dist/src/protocol or src/protocol. */
 function findProtoRoot(): string {
@@ -49,6 +50,11 @@ function load(): Loaded {
       oneofs: true,
     });
     // The one place the untyped package becomes the generated ProtoGrpcType.
+    // The Cache methods that send file bytes, through one reusable buffer (scratch-serializer.ts).
+    const cache = def['tiercache.v1.Cache'] as unknown as Record<string, Parameters<typeof serializeThroughScratch>[0]>;
+    for (const m of ['Read', 'ReadFiles', 'ReadSession']) {
+      if (!serializeThroughScratch(cache[m]!)) throw new Error(`tiercache.v1.Cache.${m}: expected one bytes field in its response`);
+    }
     loaded = loadPackageDefinition(def) as unknown as Loaded;
   }
   return loaded;
