@@ -6,7 +6,8 @@
 //    MooseFS with its page cache warm (p50/p99 per file, files/s);
 //  - the same epoch cold: tiercache with a submitted plan vs MooseFS in
 //    mfscachemode=DIRECT (every read reaches the chunkserver), read through
-//    the daemon's mount, unary gRPC Read and one ReadFiles stream; and
+//    the daemon's mount, unary gRPC Read, read() over a ReadSession stream
+//    and one ReadFiles stream; and
 //    through the mount with every prefetch read on the worker threads
 //    (prefetch-offload-min-size 0), against small reads on the I/O pool;
 //  - a 256 MiB file read sequentially, warm, tiercache vs MooseFS;
@@ -31,7 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 
-import type { TiercacheClient } from '../src/client/client';
+import { TiercacheClient } from '../src/client/client';
 import { availableParallelism } from 'node:os';
 import { TestDaemon, envNum, log, now, percentile } from './harness';
 import { cpuMsPerItem, cpuText, sampleCpu, totalMs, type CpuTicks } from './cpu-ticks';
@@ -143,7 +144,7 @@ async function epochStreamed(c: TiercacheClient, order: readonly string[]): Prom
   return figures(lat, (now() - t0) / 1000);
 }
 
-type ColdReader = 'mount' | 'Read' | 'ReadFiles';
+type ColdReader = 'mount' | 'Read' | 'ReadSession' | 'ReadFiles';
 
 async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, files: number, fileSize: number): Promise<BenchResult[]> {
   mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
@@ -185,12 +186,12 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
     });
   // A cold epoch on a fresh daemon: the plan over gRPC (SubmitPlan timed: the sampler waits for it), then the reads.
   const readAll = (reader: ColdReader, mc: TiercacheClient, order: readonly string[]): Promise<EpochFigures> =>
-    reader === 'mount' ? epoch(order, readDirect(tcMnt)) : reader === 'Read' ? epoch(order, readThrough(mc)) : epochStreamed(mc, order);
+    reader === 'mount' ? epoch(order, readDirect(tcMnt)) : reader === 'ReadFiles' ? epochStreamed(mc, order) : epoch(order, readThrough(mc));
   const coldEpoch = async (reader: ColdReader, flags: Record<string, string> = {}): Promise<{ figures: EpochFigures; note: string; cpu: Map<string, CpuTicks> }> => {
     const m = epochDaemon(flags);
     await m.start();
     try {
-      const mc = m.client('bench-realfs');
+      const mc = new TiercacheClient({ socket: m.socket, job: 'bench-realfs', readSession: reader === 'ReadSession' });
       try {
         log(`realfs: cold epoch with a plan, ${reader}${Object.keys(flags).length > 0 ? ` (${JSON.stringify(flags)})` : ''}`);
         await readAll(reader, mc, earlier);
@@ -216,16 +217,19 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
   // The same with every prefetch read on the piscina workers (the I/O path before small reads moved to the I/O pool).
   const mountColdWorkers = await coldEpoch('mount', { 'prefetch-offload-min-size': '0' });
   const readCold = await coldEpoch('Read');
+  const sessionCold = await coldEpoch('ReadSession');
   const streamCold = await coldEpoch('ReadFiles');
   const d = epochDaemon();
   await d.start();
   const c = d.client('bench-realfs');
+  const sc = new TiercacheClient({ socket: d.socket, job: 'bench-realfs', readSession: true });
   try {
     log('realfs: warm epochs (MooseFS with its page cache, tiercache from memory)');
     await epochStreamed(c, warm); // fill the cache
     await epoch(warm, readDirect(cachedMnt)); // fill the cached mount's page cache
     const directWarm = await epoch(warm, readDirect(cachedMnt));
     const tcWarm = await epoch(warm, readThrough(c));
+    const sessionWarm = await epoch(warm, readThrough(sc));
     const streamWarm = await epochStreamed(c, warm);
     // The first read through the mount of what the daemon holds in memory: what serving a file through the mount costs.
     const names = new Map([...self, [d.proc!.pid!, 'daemon']]);
@@ -260,6 +264,7 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
         note: `CPU floor per file ${floorMs.toFixed(2)} ms = direct epoch ${totalMs(directCpu).toFixed(2)} (${cpuText(directCpu)}) + first mount read of memory-held files ${totalMs(servingCpu).toFixed(2)} (${cpuText(servingCpu)}, ${mountFirst.filesPerSec.toFixed(0)} files/s); an upper bound: it assumes every core busy and nothing else to do`,
       },
       ...epochResults(`${what} cold, plan, gRPC Read`, readCold.figures, directCold, coldBase, '>= 0.9x', readCold.note),
+      ...epochResults(`${what} cold, plan, gRPC ReadSession`, sessionCold.figures, directCold, coldBase, '>= 0.9x', `${sessionCold.note}; read() with readSession`),
       ...epochResults(`${what} cold, plan, gRPC ReadFiles`, streamCold.figures, directCold, coldBase, '>= 0.9x', streamCold.note),
       ...epochResults(`${what} cold, plan, tiercache mount`, mountCold.figures, directCold, coldBase, '>= 0.9x', mountCold.note),
       ...epochResults(
@@ -271,11 +276,13 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
         `${mountColdWorkers.note}; prefetch-offload-min-size 0`,
       ),
       ...epochResults(`${what} warm, gRPC Read`, tcWarm, directWarm, warmBase),
+      ...epochResults(`${what} warm, gRPC ReadSession`, sessionWarm, directWarm, warmBase, undefined, '; read() with readSession'),
       ...epochResults(`${what} warm, gRPC ReadFiles`, streamWarm, directWarm, warmBase),
       ...epochResults(`${what} warm, tiercache mount`, mountWarm, directWarm, warmBase),
     ];
   } finally {
     c.close();
+    sc.close();
     await d.stop();
     await d.cleanup();
     rmSync(d.dir, { recursive: true, force: true });
