@@ -5,8 +5,8 @@
 # --- build: native modules (better-sqlite3) and TypeScript -------------------
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 falls back to a node-gyp build when no prebuilt binary
-# matches; that needs python3, make and a C++ compiler. The FUSE addon
-# (--mount) builds against libfuse3-dev.
+# matches; that needs python3, make and a C++ compiler. tiercache's own
+# addons: batched file I/O (a C compiler) and the FUSE mount (libfuse3-dev).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ pkg-config libfuse3-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -15,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json binding.gyp ./
 COPY hack/build-fuse-addon.js hack/
 COPY src/fuse/native src/fuse/native
+COPY src/native/tiercache-io.c src/native/
 RUN npm ci
 COPY . .
 RUN npm run build \

@@ -13,55 +13,27 @@
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
 //   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
+//   SSD_DIR=tmp              the daemon's state dir in the temp dir, not on a loop-mounted ext4 (bench/node-ssd.ts)
 // Run it under the heavy lock on a shared machine.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 import { TestDaemon, now } from './harness';
+import { nodeSsd } from './node-ssd';
+import { cpuMsPerItem, sampleCpu, totalMs, type CpuSample } from './cpu-ticks';
 
-const CLOCK_TICKS = 100;
-
-/** CPU ticks (user, system) of every process, keyed by name; kernel threads left out. */
-function cpuTicks(names: ReadonlyMap<number, string>): Map<string, { user: number; sys: number }> {
-  const out = new Map<string, { user: number; sys: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let s: string;
-    try {
-      s = readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-    if (comm.startsWith('kworker') || comm.startsWith('ksoftirq') || comm.startsWith('rcu')) continue;
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const name = names.get(Number(d)) ?? comm;
-    const t = out.get(name) ?? { user: 0, sys: 0 };
-    t.user += Number(f[11]);
-    t.sys += Number(f[12]);
-    out.set(name, t);
-  }
-  return out;
-}
-
-function perFile(before: Map<string, { user: number; sys: number }>, after: Map<string, { user: number; sys: number }>, files: number): string {
-  const rows: string[] = [];
-  let total = 0;
-  for (const [name, t] of after) {
-    const b = before.get(name) ?? { user: 0, sys: 0 };
-    const user = ((t.user - b.user) * 1000) / CLOCK_TICKS / files;
-    const sys = ((t.sys - b.sys) * 1000) / CLOCK_TICKS / files;
-    if (user + sys < 0.01) continue;
-    total += user + sys;
-    rows.push(`  ${name.padEnd(16)} ${(user + sys).toFixed(2)} ms (user ${user.toFixed(2)}, sys ${sys.toFixed(2)})`);
-  }
-  rows.sort();
-  rows.push(`  ${'total'.padEnd(16)} ${total.toFixed(2)} ms`);
+function perFile(before: CpuSample, after: CpuSample, files: number): string {
+  const per = cpuMsPerItem(before, after, files);
+  const rows = [...per]
+    .filter(([, t]) => t.user + t.sys >= 0.01)
+    .map(([name, t]) => `  ${name.padEnd(16)} ${(t.user + t.sys).toFixed(2)} ms (user ${t.user.toFixed(2)}, sys ${t.sys.toFixed(2)})`)
+    .sort();
+  rows.push(`  ${'total'.padEnd(16)} ${totalMs(per).toFixed(2)} ms`);
   return rows.join('\n');
 }
 
@@ -92,6 +64,8 @@ async function main(): Promise<void> {
   const files = Number(process.env.N ?? 2000);
   const mfs = await MooseFs.start({ mountOpts: 'mfscachemode=DIRECT' });
   const mnt = mkdtempSync(join(tmpdir(), 'tc-cpu-mnt-'));
+  // SSD_DIR=tmp keeps the state dir in the temp dir (see node-ssd.ts for why not by default).
+  const ssd = process.env.SSD_DIR === 'tmp' ? undefined : nodeSsd(4);
   try {
     mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
     const paths: string[] = [];
@@ -102,11 +76,11 @@ async function main(): Promise<void> {
     }
     const order = shuffled(paths, 1234);
     const names = new Map<number, string>([[process.pid, 'reader']]);
-    let before = cpuTicks(names);
+    let before = sampleCpu(names);
     let t = now();
     for (const p of order) readFileSync(join(mfs.mnt, p));
     let secs = (now() - t) / 1000;
-    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, cpuTicks(names), files)}`);
+    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names), files)}`);
 
     const flags: Record<string, string> = {
       'block-size': '1MiB',
@@ -121,19 +95,20 @@ async function main(): Promise<void> {
       const i = kv.indexOf('=');
       flags[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags });
+    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags, ...(ssd ? { dir: ssd.daemonDir() } : {}) });
+    console.log(`daemon state dir on ${ssd?.what ?? 'the temp dir'}`);
     await d.start();
     const c = d.client('realfs-cpu');
     try {
       names.set(d.proc!.pid!, 'daemon');
       const tr = tracer(d.proc!.pid!);
       if (tr) await sleep(1000);
-      before = cpuTicks(names);
+      before = sampleCpu(names);
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
       for (const p of order) readFileSync(join(mnt, p));
       secs = (now() - t) / 1000;
-      const after = cpuTicks(names);
+      const after = sampleCpu(names);
       if (tr) {
         tr.kill('SIGINT');
         await new Promise((r) => tr.once('exit', r));
@@ -147,6 +122,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await mfs.stop();
+    ssd?.close();
     try {
       rmdirSync(mnt);
     } catch {

@@ -106,15 +106,22 @@ export class CachedStore {
     this.disk = opts.disk;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    const now = this.now;
     const backend = opts.backend;
     const direct = this.directFlights;
+    const confirmed = (id: BlockId, checkedAt: number): void => this.confirmed(id.path, id.version, checkedAt);
     this.backendFetcher = {
       async fetch(id, length, origin) {
         // Nobody waits on a prefetch: the backend may serve it off the event loop (offloaded-backend.ts).
         const how = origin === 'prefetch' ? BACKGROUND : undefined;
-        const data = await direct.do(blockKey(id), () =>
-          backend.read(id.path, id.index * opts.blockSize, length, id.version, how),
-        );
+        const data = await direct.do(blockKey(id), () => {
+          // Timed by the read that asks the backend: one joined later checked nothing itself.
+          const started = now();
+          return backend.read(id.path, id.index * opts.blockSize, length, id.version, how).then((d) => {
+            if (length > 0) confirmed(id, started);
+            return d;
+          });
+        });
         return { data, source: 'backend' };
       },
     };
@@ -130,8 +137,13 @@ export class CachedStore {
 
   /** The file's current version, re-checked on the backend at most every metadata-ttl. */
   async stat(path: string): Promise<BackendStat> {
-    const rel = normalizeRequestPath(path);
-    const m = this.meta.get(rel);
+    // Keys are normalised paths, and normalising is idempotent: a path found as it is needs no normalising.
+    let rel = path;
+    let m = this.meta.get(path);
+    if (m === undefined) {
+      rel = normalizeRequestPath(path);
+      m = this.meta.get(rel);
+    }
     const now = this.now();
     if (m && m.expiresAt > now) return m.stat;
     let stat: BackendStat;
@@ -152,9 +164,33 @@ export class CachedStore {
     return stat;
   }
 
+  /**
+   * The last version seen of a normalised path, even past metadata-ttl, without
+   * asking the backend: for a prefetch of a file checked a while ago (an epoch
+   * plan). Fetching a block checks the version anyway (Backend.read fails with
+   * FILE_CHANGED), so a stale one costs a failed prefetch, never a stale read.
+   */
+  lastKnownStat(path: string): BackendStat | undefined {
+    return this.meta.get(path)?.stat;
+  }
+
   /** When the known version of a normalised path is re-checked (the store's clock, ms), if it is known. */
   metadataExpiry(path: string): number | undefined {
     return this.meta.get(path)?.expiresAt;
+  }
+
+  /**
+   * A backend read of `version` that started at `checkedAt` succeeded, so the
+   * file was at that version then or later (Backend.read checks it after
+   * reading): as good as a stat at `checkedAt`, and it restarts the version's
+   * metadata-ttl from there. Only the entry still known at that version is
+   * extended: one invalidated (the watcher) or replaced meanwhile is left as it is.
+   */
+  private confirmed(path: string, version: string, checkedAt: number): void {
+    const m = this.meta.get(path);
+    if (m === undefined || m.stat.version !== version) return;
+    const expiresAt = checkedAt + this.opts.metadataTtlMs;
+    if (expiresAt > m.expiresAt) m.expiresAt = expiresAt;
   }
 
   /** Forgets what is known of a path's version (a watcher saw it change). */
@@ -172,28 +208,38 @@ export class CachedStore {
         `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
       );
     }
-    return this.retryOnChange(path, async () => {
-      const stat = await this.fileStat(path);
-      const end = this.rangeEnd(stat, offset, length);
-      if (end - offset > this.opts.maxReadSize) {
-        throw tooLarge(
-          `read to the end of ${stat.path} is ${formatBytes(end - offset)}, over max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream or give a length`,
-        );
-      }
-      const parts: Buffer[] = [];
-      for (let pos = offset; pos < end; ) {
-        const index = Math.floor(pos / this.blockSize);
-        const blockStart = index * this.blockSize;
-        const { data } = await this.getBlock(stat, index);
-        const from = pos - blockStart;
-        const to = Math.min(data.length, end - blockStart);
-        if (to <= from) break;
-        parts.push(data.subarray(from, to));
-        pos = blockStart + to;
-      }
-      if (observe) this.notify(ctx, stat, offset, end - offset);
-      return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
-    });
+    try {
+      return await this.readOnce(path, offset, length, ctx, observe);
+    } catch (err) {
+      // A file that changed during the read is re-stat'ed and read once more.
+      if (!hasCode(err, ErrorCodes.FILE_CHANGED)) throw err;
+      this.invalidate(normalizeRequestPath(path));
+      return this.readOnce(path, offset, length, ctx, observe);
+    }
+  }
+
+  private async readOnce(path: string, offset: number, length: number, ctx: ReadContext, observe: boolean): Promise<Buffer> {
+    // The version known and fresh is taken as it is: no await for it.
+    const stat = this.freshFileStat(path) ?? (await this.fileStat(path));
+    const end = this.rangeEnd(stat, offset, length);
+    if (end - offset > this.opts.maxReadSize) {
+      throw tooLarge(
+        `read to the end of ${stat.path} is ${formatBytes(end - offset)}, over max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream or give a length`,
+      );
+    }
+    const parts: Buffer[] = [];
+    for (let pos = offset; pos < end; ) {
+      const index = Math.floor(pos / this.blockSize);
+      const blockStart = index * this.blockSize;
+      const { data } = await this.getBlock(stat, index);
+      const from = pos - blockStart;
+      const to = Math.min(data.length, end - blockStart);
+      if (to <= from) break;
+      parts.push(data.subarray(from, to));
+      pos = blockStart + to;
+    }
+    if (observe) this.notify(ctx, stat, offset, end - offset);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, end - offset);
   }
 
   /**
@@ -353,6 +399,12 @@ export class CachedStore {
   private count(tier: keyof SourceCounters, bytes: number): void {
     this.bytesBySource[tier] += bytes;
     this.blocksBySource[tier]++;
+  }
+
+  /** The version of a file known and within metadata-ttl, by the path as given; undefined when it must be asked for (stat()). */
+  private freshFileStat(path: string): BackendStat | undefined {
+    const m = this.meta.get(path);
+    return m !== undefined && !m.stat.isDir && m.expiresAt > this.now() ? m.stat : undefined;
   }
 
   private async fileStat(path: string): Promise<BackendStat> {

@@ -2,36 +2,43 @@
 // file's blocks (a new version, an Evict) touches that file's keys only
 // instead of scanning every key of the tier. Pure; kept in step with the
 // tier's entries by the tier itself.
+//
+// Most files of a training set are smaller than a block: a path with one key
+// holds the key itself, and gets a Set only with its second (no Set per file).
 
 import { pathOfKey } from './types';
 
 const NONE: readonly string[] = [];
 
 export class KeysByPath {
-  private readonly byPath = new Map<string, Set<string>>();
+  /** path -> its one key, or a Set of its two or more keys (never empty). */
+  private readonly byPath = new Map<string, string | Set<string>>();
 
   add(key: string): void {
     const path = pathOfKey(key);
-    let keys = this.byPath.get(path);
-    if (!keys) {
-      keys = new Set();
-      this.byPath.set(path, keys);
-    }
-    keys.add(key);
+    const keys = this.byPath.get(path);
+    if (keys === undefined) this.byPath.set(path, key);
+    else if (typeof keys !== 'string') keys.add(key);
+    else if (keys !== key) this.byPath.set(path, new Set([keys, key]));
   }
 
   remove(key: string): void {
     const path = pathOfKey(key);
     const keys = this.byPath.get(path);
-    if (!keys) return;
+    if (keys === undefined) return;
+    if (typeof keys === 'string') {
+      if (keys === key) this.byPath.delete(path);
+      return;
+    }
     keys.delete(key);
-    if (keys.size === 0) this.byPath.delete(path);
+    if (keys.size === 1) this.byPath.set(path, keys.values().next().value!);
   }
 
   /** A copy of the keys of one path (safe to delete from the tier while iterating). */
   keysOf(path: string): readonly string[] {
     const keys = this.byPath.get(path);
-    return keys ? [...keys] : NONE;
+    if (keys === undefined) return NONE;
+    return typeof keys === 'string' ? [keys] : [...keys];
   }
 
   /** Paths with at least one key. */

@@ -12,8 +12,14 @@ export class SingleFlight<T> {
       this.deduped++;
       return existing;
     }
-    const p = fn().finally(() => this.inflight.delete(key));
+    const p = fn();
     this.inflight.set(key, p);
+    // Registered before anyone can await `p`, so the flight is gone by the time its callers resume
+    // (as with p.finally(), without a second promise for every caller to go through).
+    const done = (): void => {
+      if (this.inflight.get(key) === p) this.inflight.delete(key);
+    };
+    p.then(done, done);
     return p;
   }
 

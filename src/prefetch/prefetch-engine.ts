@@ -64,6 +64,8 @@ export class PrefetchEngine {
   private readonly outstanding = new Map<string, true>();
   /** Blocks of planned files protected from eviction: path -> keys. */
   private readonly protectedFiles = new Map<string, string[]>();
+  /** Planned files queued again after FILE_CHANGED (at most once each, until read): a subset of protectedFiles' paths. */
+  private readonly requeued = new Set<string>();
   /** Explicit prefetches' unread blocks per job, bounded (fair-share.ts). */
   readonly fair: FairShare;
   private inflightBytes = 0;
@@ -139,7 +141,7 @@ export class PrefetchEngine {
         this.unprotect(ev.path);
         const adv = this.plans.onRead(planJob, ev.path);
         if (adv) for (const p of adv.done) this.unprotect(p);
-        if (adv && adv.fetch.length > 0) void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+        if (adv && adv.fetch.length > 0) this.enqueuePlanFiles(adv.fetch);
         return;
       }
       const ra = this.streams.onRead(`${ev.job}\u0000${ev.path}`, ev.offset, ev.length, ev.stat.size);
@@ -208,6 +210,27 @@ export class PrefetchEngine {
     return { queued, dropped, cut };
   }
 
+  /**
+   * Queues the blocks of planned files at the versions the plan's check found,
+   * without asking the backend again: an epoch outlasts metadata-ttl, and the
+   * block read checks the version anyway (FILE_CHANGED: the file is queued
+   * once more, at its new version, by run()). A file whose version the store
+   * no longer holds is stat'ed (enqueuePaths).
+   */
+  private enqueuePlanFiles(paths: readonly string[]): void {
+    let unknown: string[] | undefined;
+    for (const p of paths) {
+      const stat = this.store.lastKnownStat(p);
+      if (stat === undefined || stat.isDir) {
+        (unknown ??= []).push(p);
+        continue;
+      }
+      this.enqueueRange(stat, 0, stat.size, DEFAULT_PRIORITY.plan, 'plan');
+      this.protect(stat);
+    }
+    if (unknown) void this.enqueuePaths(unknown, DEFAULT_PRIORITY.plan, 'plan', true);
+  }
+
   enqueueRange(
     stat: BackendStat,
     start: number,
@@ -221,10 +244,10 @@ export class PrefetchEngine {
     let cut = 0;
     const bs = this.config.blockSize;
     const last = Math.ceil(Math.min(end, stat.size) / bs);
+    const { mem, disk } = this.store;
     for (let index = Math.floor(start / bs); index < last; index++) {
-      if (this.store.isCached(stat, index)) continue;
       const key = blockKey({ path: stat.path, version: stat.version, index });
-      if (this.queue.has(key)) continue;
+      if (mem.has(key) || disk.has(key) || this.queue.has(key)) continue;
       const bytes = Math.min(bs, stat.size - index * bs);
       if (job !== undefined && !this.takeShare(job, key, bytes, last - index)) {
         cut = last - index;
@@ -275,6 +298,8 @@ export class PrefetchEngine {
   }
 
   private protect(stat: BackendStat): void {
+    // A file queued again at a new version: the old version's keys are not kept protected.
+    this.releaseKeys(stat.path);
     const keys: string[] = [];
     for (let i = 0; i < this.store.blockCount(stat); i++) {
       const key = blockKey({ path: stat.path, version: stat.version, index: i });
@@ -284,7 +309,13 @@ export class PrefetchEngine {
     this.protectedFiles.set(stat.path, keys);
   }
 
+  /** The client read the file (or its plan was replaced): its blocks may be evicted again. */
   private unprotect(path: string): void {
+    this.releaseKeys(path);
+    this.requeued.delete(path);
+  }
+
+  private releaseKeys(path: string): void {
     const keys = this.protectedFiles.get(path);
     if (!keys) return;
     for (const k of keys) this.store.mem.protect(k, false);
@@ -301,15 +332,22 @@ export class PrefetchEngine {
       this.queue.shift();
       this.active++;
       this.inflightBytes += t.bytes;
-      void this.run(t).finally(() => {
-        this.active--;
-        this.inflightBytes -= t.bytes;
-        this.pump();
-      });
+      void this.run(t);
     }
   }
 
+  /** Runs one task taken off the queue by pump(), then gives its slot back and pumps again; never rejects. */
   private async run(t: PrefetchTask): Promise<void> {
+    try {
+      await this.fetch(t);
+    } finally {
+      this.active--;
+      this.inflightBytes -= t.bytes;
+      this.pump();
+    }
+  }
+
+  private async fetch(t: PrefetchTask): Promise<void> {
     // Tracked before the fetch: a reader may join it and count as a hit before it resolves here.
     const tracked = !this.outstanding.has(t.key);
     this.outstanding.set(t.key, true);
@@ -329,12 +367,18 @@ export class PrefetchEngine {
       if (tracked) this.outstanding.delete(t.key);
       this.counters.failedTasks++;
       if (hasCode(err, ErrorCodes.FILE_CHANGED)) {
-        this.store.invalidate(t.stat.path);
+        const path = t.stat.path;
+        this.store.invalidate(path);
         this.queue.removeWhere((q) => {
-          const gone = q.stat.path === t.stat.path && q.stat.version === t.stat.version;
+          const gone = q.stat.path === path && q.stat.version === t.stat.version;
           if (gone) this.fair.release(q.key);
           return gone;
         });
+        // A planned file not read yet changed since the plan's check: fetched once more, at its new version.
+        if (t.reason === 'plan' && this.protectedFiles.has(path) && !this.requeued.has(path)) {
+          this.requeued.add(path);
+          void this.enqueuePaths([path], DEFAULT_PRIORITY.plan, 'plan', true);
+        }
       } else if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
         this.log.warn('prefetch failed (counted, not retried)', { path: t.stat.path, block: t.index, err: getErrorMessage(err) });
       }
@@ -379,7 +423,7 @@ export class PrefetchEngine {
     // A plan for the job submitted while this head was stat'ed replaces this one.
     if (this.isCurrent(job, generation)) {
       const adv = this.plans.submit(job, epoch, head.map((s) => s.path), head.map((s) => s.size));
-      void this.enqueuePaths(adv.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+      this.enqueuePlanFiles(adv.fetch);
       if (pending > 0) {
         this.statRest(job, epoch, generation, paths, headLength).catch((err: unknown) =>
           this.log.warn('plan: checking its files in the background failed', { job, epoch, err: getErrorMessage(err) }),
@@ -413,7 +457,7 @@ export class PrefetchEngine {
         if (!this.isCurrent(job, generation)) return;
         if (r.stats.length === 0) continue;
         const more = this.plans.append(job, epoch, r.stats.map((s) => s.path), r.stats.map((s) => s.size));
-        if (more.fetch.length > 0) void this.enqueuePaths(more.fetch, DEFAULT_PRIORITY.plan, 'plan', true);
+        if (more.fetch.length > 0) this.enqueuePlanFiles(more.fetch);
       }
       if (failed > 0) this.log.warn('plan files left out: their stat failed', { job, epoch, files: failed, first: firstFailure });
     } finally {

@@ -1,0 +1,66 @@
+// CPU time of every process on the machine, from /proc/<pid>/stat (user and
+// system clock ticks), for benchmarks that are CPU-bound on a small machine:
+// a sample before and after a step gives each process's share of it, per
+// item. Kernel threads (kworkers and the like) are left out.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = 100;
+
+export interface CpuTicks {
+  readonly user: number;
+  readonly sys: number;
+}
+
+export type CpuSample = ReadonlyMap<string, CpuTicks>;
+
+/** Every process's ticks so far, summed by name (`names` renames chosen pids: 'daemon', 'reader'). */
+export function sampleCpu(names: ReadonlyMap<number, string> = new Map()): CpuSample {
+  const out = new Map<string, { user: number; sys: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let s: string;
+    try {
+      s = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+    if (/^(kworker|ksoftirq|rcu|migration|idle_inject|cpuhp)/.test(comm)) continue;
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const name = names.get(Number(d)) ?? comm;
+    const t = out.get(name) ?? { user: 0, sys: 0 };
+    t.user += Number(f[11]);
+    t.sys += Number(f[12]);
+    out.set(name, t);
+  }
+  return out;
+}
+
+/** Milliseconds of CPU per item between two samples, by process name (only those that used any). */
+export function cpuMsPerItem(before: CpuSample, after: CpuSample, items: number): Map<string, CpuTicks> {
+  const out = new Map<string, CpuTicks>();
+  for (const [name, t] of after) {
+    const b = before.get(name) ?? { user: 0, sys: 0 };
+    const user = ((t.user - b.user) * 1000) / CLOCK_TICKS / items;
+    const sys = ((t.sys - b.sys) * 1000) / CLOCK_TICKS / items;
+    if (user + sys > 0) out.set(name, { user, sys });
+  }
+  return out;
+}
+
+export function totalMs(perItem: ReadonlyMap<string, CpuTicks>): number {
+  let t = 0;
+  for (const v of perItem.values()) t += v.user + v.sys;
+  return t;
+}
+
+/** "daemon 1.53, mfsmount 0.68, ..." (ms), largest first, those under 0.05 ms left out. */
+export function cpuText(perItem: ReadonlyMap<string, CpuTicks>): string {
+  return [...perItem]
+    .map(([name, t]) => [name, t.user + t.sys] as const)
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(', ');
+}

@@ -1,0 +1,68 @@
+// Loads the batched file I/O addon (src/native/tiercache-io.c, built by
+// hack/build-fuse-addon.js at npm install) and types its surface. Each call
+// is one job on libuv's threadpool doing a whole open..close sequence, where
+// fs.promises takes one round trip per system call. Optional: without a C
+// compiler at install there is no addon, and callers take the fs path
+// (nativeIo() is undefined); TIERCACHE_NATIVE_IO=0 forces that path too.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What fstat said, as Node's fs.Stats numbers (mode with its S_IFMT bits). */
+export interface NativeStat {
+  readonly mode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly dev: number;
+}
+
+export interface NativeStatResult {
+  /** Where the descriptor pointed (/proc/self/fd/N): absolute, symlink-free. */
+  readonly real: string;
+  readonly stat: NativeStat;
+}
+
+export interface NativeReadResult {
+  /** Only when asked for (wantReal). */
+  readonly real?: string;
+  /** fstat before reading; nothing is read unless it is a regular file. */
+  readonly stat: NativeStat;
+  readonly bytesRead: number;
+  /** fstat after reading (the same as `stat` when nothing was read). */
+  readonly after: NativeStat;
+}
+
+/**
+ * Failures reject with Node-shaped errors: code ('ENOENT'), errno (-2),
+ * syscall ('open', 'readlink', 'fstat', 'read', 'write', 'close', 'rename'), path.
+ */
+export interface NativeIo {
+  /** open(O_PATH) (nothing is opened on the filesystem itself), readlink of the descriptor, fstat, close. */
+  stat(path: string): Promise<NativeStatResult>;
+  /**
+   * open(O_RDONLY | O_NONBLOCK), readlink when `wantReal`, fstat, pread into
+   * `buf` from `offset` until full or end of file (regular files only),
+   * fstat, close.
+   */
+  read(path: string, offset: number, buf: Buffer, wantReal: boolean): Promise<NativeReadResult>;
+  /** open(tmp, O_CREAT | O_EXCL), write all of `data`, close, rename to `final`; tmp is removed on failure. */
+  writeNew(tmp: string, final: string, data: Buffer): Promise<void>;
+}
+
+const ADDON = join(__dirname, '../../../build/Release/tiercache_io.node');
+const S_IFMT = 0o170000;
+
+export const isRegular = (st: NativeStat): boolean => (st.mode & S_IFMT) === 0o100000;
+export const isDirectoryMode = (st: NativeStat): boolean => (st.mode & S_IFMT) === 0o040000;
+
+let loaded: NativeIo | null | undefined;
+
+/** The addon, or undefined when it was not built (or TIERCACHE_NATIVE_IO=0). */
+export function nativeIo(): NativeIo | undefined {
+  if (loaded === undefined) {
+    loaded = process.env['TIERCACHE_NATIVE_IO'] !== '0' && existsSync(ADDON) ? (require(ADDON) as NativeIo) : null;
+  }
+  return loaded ?? undefined;
+}

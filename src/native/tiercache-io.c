@@ -1,0 +1,364 @@
+// tiercache's batched file I/O (N-API, C, no dependencies beyond libc).
+//
+// Why: on a small-file epoch the daemon's cost is not the bytes but the hops.
+// fs.promises spends one libuv threadpool round trip per system call, and
+// every round trip wakes a pool thread and then the event loop again; a
+// guarded backend read (open, readlink of /proc/self/fd/N, fstat, pread,
+// fstat, close) was six of them, a stat four and an SSD block write four.
+// Here each of those sequences is one job on the same threadpool: one wakeup
+// there, one back. What the sequences check (inside the root, regular file,
+// version unchanged) stays in TypeScript; this file only reports what it saw.
+//
+//   stat(path)                     open(O_PATH), readlink, fstat, close.
+//                                  O_PATH opens nothing on the filesystem: a
+//                                  FUSE mount sees no OPEN/FLUSH/RELEASE, a
+//                                  FIFO or device is never opened for real.
+//   read(path, offset, buf, real)  open(O_RDONLY|O_NONBLOCK), [readlink],
+//                                  fstat, pread until buf is full or EOF (only
+//                                  of a regular file), fstat, close.
+//   writeNew(tmp, final, buf)      open(O_CREAT|O_EXCL), write all, close,
+//                                  rename(tmp, final); tmp removed on failure.
+//
+// Each returns a promise. A failure rejects with an Error shaped like Node's
+// own fs errors (code "ENOENT", errno -2, syscall, path) so callers map it the
+// same way. Buffers passed in are referenced until the job completes.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define JOB_STAT 1
+#define JOB_READ 2
+#define JOB_WRITE 3
+
+typedef struct job {
+  int kind;
+  napi_async_work work;
+  napi_deferred deferred;
+  char *path;
+  char *path2;        // writeNew: the final name
+  napi_ref buf_ref;   // read / writeNew: the caller's buffer
+  char *data;
+  size_t len;
+  int64_t offset;
+  int want_real;
+  // Results, written on the pool thread, read on the JS thread.
+  int err;
+  const char *syscall;
+  const char *err_path;  // which of path / path2 the failure concerns
+  char real[PATH_MAX];
+  struct stat before;
+  struct stat after;
+  size_t done;
+} job_t;
+
+#define CHECK(call)                                   \
+  do {                                                \
+    if ((call) != napi_ok) {                          \
+      napi_throw_error(env, NULL, "N-API call failed: " #call); \
+      return NULL;                                    \
+    }                                                 \
+  } while (0)
+
+static void fail(job_t *j, const char *syscall, const char *path) {
+  j->err = errno;
+  j->syscall = syscall;
+  j->err_path = path;
+}
+
+static int read_real(job_t *j, int fd) {
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, j->real, sizeof j->real - 1);
+  if (n < 0) {
+    fail(j, "readlink", j->path);
+    return -1;
+  }
+  j->real[n] = '\0';
+  return 0;
+}
+
+static void run_stat(job_t *j) {
+  int fd = open(j->path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return fail(j, "open", j->path);
+  if (read_real(j, fd) == 0 && fstat(fd, &j->before) != 0) fail(j, "fstat", j->path);
+  close(fd);
+}
+
+static void run_read(job_t *j) {
+  int fd = open(j->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return fail(j, "open", j->path);
+  if (j->want_real && read_real(j, fd) != 0) goto out;
+  if (fstat(fd, &j->before) != 0) {
+    fail(j, "fstat", j->path);
+    goto out;
+  }
+  if (S_ISREG(j->before.st_mode)) {
+    while (j->done < j->len) {
+      ssize_t r = pread(fd, j->data + j->done, j->len - j->done, (off_t)(j->offset + (int64_t)j->done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        fail(j, "read", j->path);
+        goto out;
+      }
+      if (r == 0) break;
+      j->done += (size_t)r;
+    }
+    if (fstat(fd, &j->after) != 0) fail(j, "fstat", j->path);
+  } else {
+    j->after = j->before;
+  }
+out:
+  close(fd);
+}
+
+static void run_write(job_t *j) {
+  int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return fail(j, "open", j->path);
+  while (j->done < j->len) {
+    ssize_t w = write(fd, j->data + j->done, j->len - j->done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      fail(j, "write", j->path);
+      close(fd);
+      unlink(j->path);
+      return;
+    }
+    j->done += (size_t)w;
+  }
+  if (close(fd) != 0) {
+    fail(j, "close", j->path);
+    unlink(j->path);
+    return;
+  }
+  if (rename(j->path, j->path2) != 0) {
+    fail(j, "rename", j->path);
+    unlink(j->path);
+  }
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  job_t *j = data;
+  if (j->kind == JOB_STAT) run_stat(j);
+  else if (j->kind == JOB_READ) run_read(j);
+  else run_write(j);
+}
+
+static double ms_of(struct timespec t) {
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
+  napi_value n;
+  napi_status s = napi_create_double(env, v, &n);
+  if (s != napi_ok) return s;
+  return napi_set_named_property(env, obj, name, n);
+}
+
+/** { mode, size, mtimeMs, ctimeMs, ino, dev } of a stat, as Node's numbers (not bigints). */
+static napi_status stat_object(napi_env env, const struct stat *st, napi_value *out) {
+  napi_status s = napi_create_object(env, out);
+  if (s == napi_ok) s = set_num(env, *out, "mode", (double)st->st_mode);
+  if (s == napi_ok) s = set_num(env, *out, "size", (double)st->st_size);
+  if (s == napi_ok) s = set_num(env, *out, "mtimeMs", ms_of(st->st_mtim));
+  if (s == napi_ok) s = set_num(env, *out, "ctimeMs", ms_of(st->st_ctim));
+  if (s == napi_ok) s = set_num(env, *out, "ino", (double)st->st_ino);
+  if (s == napi_ok) s = set_num(env, *out, "dev", (double)st->st_dev);
+  return s;
+}
+
+static napi_status error_object(napi_env env, job_t *j, napi_value *out) {
+  const char *name = strerrorname_np(j->err);
+  if (name == NULL) name = "EIO";
+  char msg[PATH_MAX + 256];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", name, strerror(j->err), j->syscall, j->err_path);
+  napi_value code, text, v;
+  napi_status s = napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
+  if (s == napi_ok) s = napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  if (s == napi_ok) s = napi_create_error(env, code, text, out);
+  if (s == napi_ok) s = set_num(env, *out, "errno", -(double)j->err);
+  if (s == napi_ok) s = napi_create_string_utf8(env, j->syscall, NAPI_AUTO_LENGTH, &v);
+  if (s == napi_ok) s = napi_set_named_property(env, *out, "syscall", v);
+  if (s == napi_ok) s = napi_create_string_utf8(env, j->err_path, NAPI_AUTO_LENGTH, &v);
+  if (s == napi_ok) s = napi_set_named_property(env, *out, "path", v);
+  return s;
+}
+
+static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
+  if (j->kind == JOB_WRITE) return napi_get_undefined(env, out);
+  napi_value v;
+  napi_status s = napi_create_object(env, out);
+  if (s == napi_ok && (j->kind == JOB_STAT || j->want_real)) {
+    s = napi_create_string_utf8(env, j->real, NAPI_AUTO_LENGTH, &v);
+    if (s == napi_ok) s = napi_set_named_property(env, *out, "real", v);
+  }
+  if (s == napi_ok) s = stat_object(env, &j->before, &v);
+  if (s == napi_ok) s = napi_set_named_property(env, *out, "stat", v);
+  if (j->kind == JOB_READ) {
+    if (s == napi_ok) s = set_num(env, *out, "bytesRead", (double)j->done);
+    if (s == napi_ok) s = stat_object(env, &j->after, &v);
+    if (s == napi_ok) s = napi_set_named_property(env, *out, "after", v);
+  }
+  return s;
+}
+
+static void free_job(napi_env env, job_t *j) {
+  if (j->buf_ref != NULL) napi_delete_reference(env, j->buf_ref);
+  if (j->work != NULL) napi_delete_async_work(env, j->work);
+  free(j->path);
+  free(j->path2);
+  free(j);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  job_t *j = data;
+  napi_value v;
+  if (status != napi_ok) {
+    napi_value code, text;
+    napi_create_string_utf8(env, "EIO", NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, "tiercache native I/O job did not run", NAPI_AUTO_LENGTH, &text);
+    napi_create_error(env, code, text, &v);
+    napi_reject_deferred(env, j->deferred, v);
+  } else if (j->err != 0) {
+    if (error_object(env, j, &v) == napi_ok) napi_reject_deferred(env, j->deferred, v);
+  } else if (result_object(env, j, &v) == napi_ok) {
+    napi_resolve_deferred(env, j->deferred, v);
+  } else {
+    napi_get_and_clear_last_exception(env, &v);
+    napi_reject_deferred(env, j->deferred, v);
+  }
+  free_job(env, j);
+}
+
+/** A string argument as a malloc'd C string; refuses embedded NUL bytes (they would cut the path). */
+static char *path_arg(napi_env env, napi_value v, const char *what) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (s == NULL) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  size_t got = 0;
+  napi_get_value_string_utf8(env, v, s, len + 1, &got);
+  if (strlen(s) != got) {
+    free(s);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "a path must not contain NUL bytes");
+    return NULL;
+  }
+  return s;
+}
+
+static int buffer_arg(napi_env env, napi_value v, job_t *j) {
+  bool is_buf = false;
+  if (napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf) {
+    napi_throw_type_error(env, NULL, "expected a Buffer");
+    return -1;
+  }
+  void *data = NULL;
+  if (napi_get_buffer_info(env, v, &data, &j->len) != napi_ok || napi_create_reference(env, v, 1, &j->buf_ref) != napi_ok) {
+    napi_throw_error(env, NULL, "cannot hold the buffer");
+    return -1;
+  }
+  j->data = data;
+  return 0;
+}
+
+static napi_value queue(napi_env env, job_t *j) {
+  napi_value promise, name;
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "tiercache-io", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, j, &j->work) != napi_ok ||
+      napi_queue_async_work(env, j->work) != napi_ok) {
+    free_job(env, j);
+    napi_throw_error(env, NULL, "cannot queue a native I/O job");
+    return NULL;
+  }
+  return promise;
+}
+
+static job_t *new_job(napi_env env, int kind) {
+  job_t *j = calloc(1, sizeof *j);
+  if (j == NULL) napi_throw_error(env, NULL, "out of memory");
+  else j->kind = kind;
+  return j;
+}
+
+// stat(path): Promise<{ real, stat }>
+static napi_value js_stat(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *j = new_job(env, JOB_STAT);
+  if (j == NULL) return NULL;
+  if ((j->path = path_arg(env, argv[0], "stat(path): path must be a string")) == NULL) {
+    free_job(env, j);
+    return NULL;
+  }
+  return queue(env, j);
+}
+
+// read(path, offset, buf, wantReal): Promise<{ real?, stat, bytesRead, after }>
+static napi_value js_read(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *j = new_job(env, JOB_READ);
+  if (j == NULL) return NULL;
+  double offset = 0;
+  bool want_real = false;
+  if ((j->path = path_arg(env, argv[0], "read(path, ...): path must be a string")) == NULL ||
+      buffer_arg(env, argv[2], j) != 0) {
+    free_job(env, j);
+    return NULL;
+  }
+  if (napi_get_value_double(env, argv[1], &offset) != napi_ok || offset < 0 || offset > 9007199254740991.0 ||
+      napi_get_value_bool(env, argv[3], &want_real) != napi_ok) {
+    free_job(env, j);
+    napi_throw_type_error(env, NULL, "read(path, offset, buf, wantReal): offset must be a safe non-negative integer, wantReal a boolean");
+    return NULL;
+  }
+  j->offset = (int64_t)offset;
+  j->want_real = want_real;
+  return queue(env, j);
+}
+
+// writeNew(tmp, final, buf): Promise<void>
+static napi_value js_write_new(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *j = new_job(env, JOB_WRITE);
+  if (j == NULL) return NULL;
+  if ((j->path = path_arg(env, argv[0], "writeNew(tmp, ...): tmp must be a string")) == NULL ||
+      (j->path2 = path_arg(env, argv[1], "writeNew(tmp, final, ...): final must be a string")) == NULL ||
+      buffer_arg(env, argv[2], j) != 0) {
+    free_job(env, j);
+    return NULL;
+  }
+  return queue(env, j);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"stat", NULL, js_stat, NULL, NULL, NULL, napi_default, NULL},
+      {"read", NULL, js_read, NULL, NULL, NULL, napi_default, NULL},
+      {"writeNew", NULL, js_write_new, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
