@@ -6,7 +6,8 @@
 //    MooseFS with its page cache warm (p50/p99 per file, files/s);
 //  - the same epoch cold: tiercache with a submitted plan vs MooseFS in
 //    mfscachemode=DIRECT (every read reaches the chunkserver), read through
-//    the daemon's mount, unary gRPC Read and one ReadFiles stream; and
+//    the daemon's mount, unary gRPC Read, read() over a ReadSession stream
+//    and one ReadFiles stream; and
 //    through the mount with every prefetch read on the worker threads
 //    (prefetch-offload-min-size 0), against small reads on the I/O pool;
 //  - a 256 MiB file read sequentially, warm, tiercache vs MooseFS;
@@ -24,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 
-import type { TiercacheClient } from '../src/client/client';
+import { TiercacheClient } from '../src/client/client';
 import { TestDaemon, envNum, log, now, percentile } from './harness';
 import type { BenchResult } from './types';
 
@@ -113,7 +114,7 @@ async function epochStreamed(c: TiercacheClient, order: readonly string[]): Prom
   return figures(lat, (now() - t0) / 1000);
 }
 
-type ColdReader = 'mount' | 'Read' | 'ReadFiles';
+type ColdReader = 'mount' | 'Read' | 'ReadSession' | 'ReadFiles';
 
 async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, fileSize: number): Promise<BenchResult[]> {
   mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
@@ -147,14 +148,18 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
     const m = epochDaemon(flags);
     await m.start();
     try {
-      const mc = m.client('bench-realfs');
+      const mc = new TiercacheClient({ socket: m.socket, job: 'bench-realfs', readSession: reader === 'ReadSession' });
       try {
         log(`realfs: cold epoch with a plan, ${reader}${Object.keys(flags).length > 0 ? ` (${JSON.stringify(flags)})` : ''}`);
         const t = now();
         await mc.submitPlan('bench-realfs', 1, cold);
         const planMs = now() - t;
         const f =
-          reader === 'mount' ? await epoch(cold, readDirect(tcMnt)) : reader === 'Read' ? await epoch(cold, readThrough(mc)) : await epochStreamed(mc, cold);
+          reader === 'mount'
+            ? await epoch(cold, readDirect(tcMnt))
+            : reader === 'ReadFiles'
+              ? await epochStreamed(mc, cold)
+              : await epoch(cold, readThrough(mc));
         return { figures: f, note: `; SubmitPlan answered in ${planMs.toFixed(0)} ms${await prefetchNote(mc)}` };
       } finally {
         mc.close();
@@ -168,16 +173,19 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
   // The same with every prefetch read on the piscina workers (the I/O path before small reads moved to the I/O pool).
   const mountColdWorkers = await coldEpoch('mount', { 'prefetch-offload-min-size': '0' });
   const readCold = await coldEpoch('Read');
+  const sessionCold = await coldEpoch('ReadSession');
   const streamCold = await coldEpoch('ReadFiles');
   const d = epochDaemon();
   await d.start();
   const c = d.client('bench-realfs');
+  const sc = new TiercacheClient({ socket: d.socket, job: 'bench-realfs', readSession: true });
   try {
     log('realfs: warm epochs (MooseFS with its page cache, tiercache from memory)');
     await epochStreamed(c, warm); // fill the cache
     await epoch(warm, readDirect(cachedMnt)); // fill the cached mount's page cache
     const directWarm = await epoch(warm, readDirect(cachedMnt));
     const tcWarm = await epoch(warm, readThrough(c));
+    const sessionWarm = await epoch(warm, readThrough(sc));
     const streamWarm = await epochStreamed(c, warm);
     await epoch(warm, readDirect(tcMnt)); // the kernel's page cache over the tiercache mount
     const mountWarm = await epoch(warm, readDirect(tcMnt));
@@ -186,6 +194,7 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
     const warmBase = 'MooseFS direct, page cache warm';
     return [
       ...epochResults(`${what} cold, plan, gRPC Read`, readCold.figures, directCold, coldBase, '>= 0.9x', readCold.note),
+      ...epochResults(`${what} cold, plan, gRPC ReadSession`, sessionCold.figures, directCold, coldBase, '>= 0.9x', `${sessionCold.note}; read() with readSession`),
       ...epochResults(`${what} cold, plan, gRPC ReadFiles`, streamCold.figures, directCold, coldBase, '>= 0.9x', streamCold.note),
       ...epochResults(`${what} cold, plan, tiercache mount`, mountCold.figures, directCold, coldBase, '>= 0.9x', mountCold.note),
       ...epochResults(
@@ -197,11 +206,13 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, files: number, f
         `${mountColdWorkers.note}; prefetch-offload-min-size 0`,
       ),
       ...epochResults(`${what} warm, gRPC Read`, tcWarm, directWarm, warmBase),
+      ...epochResults(`${what} warm, gRPC ReadSession`, sessionWarm, directWarm, warmBase, undefined, '; read() with readSession'),
       ...epochResults(`${what} warm, gRPC ReadFiles`, streamWarm, directWarm, warmBase),
       ...epochResults(`${what} warm, tiercache mount`, mountWarm, directWarm, warmBase),
     ];
   } finally {
     c.close();
+    sc.close();
     await d.stop();
     await d.cleanup();
     removeMountPoint(tcMnt);

@@ -11,6 +11,7 @@ import { credentials, Metadata, type Client, type ClientReadableStream, type Ser
 import { services, CHANNEL_OPTIONS, type ServiceName } from '../protocol/load';
 import type { ServiceClients, StreamMessage, StreamRequest, UnaryRequest, UnaryResponse } from '../protocol/types';
 import { CheckpointsClient } from './checkpoints';
+import { ReadSession } from './read-session';
 import { DaemonUnreachableError, TiercacheClientError, fromServiceError } from './errors';
 import type {
   ByteRange,
@@ -46,6 +47,8 @@ export class TiercacheClient {
   private readonly job: string | undefined;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  /** With opts.readSession: read() goes over one ReadSession stream. */
+  private readonly session: ReadSession | undefined;
   readonly checkpoints: CheckpointsClient;
 
   constructor(opts: ClientOptions = {}) {
@@ -60,6 +63,14 @@ export class TiercacheClient {
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.checkpoints = new CheckpointsClient(this);
+    this.session = opts.readSession
+      ? new ReadSession({
+          open: () => this.rawClient('Cache').ReadSession(this.metadata()),
+          unaryRead: (path, offset, length) => this.unaryRead(path, offset, length),
+          toClientError: (err) => this.toClientError(err),
+          timeoutMs: this.timeoutMs,
+        })
+      : undefined;
   }
 
   private client(name: ServiceName): Client {
@@ -188,7 +199,12 @@ export class TiercacheClient {
     return this.unary('Cache', 'Stat', { path });
   }
 
-  async read(path: string, offset = 0, length = 0): Promise<Buffer> {
+  /** [offset, offset+length) (length 0 = to the end), at most the daemon's max-read-size. */
+  read(path: string, offset = 0, length = 0): Promise<Buffer> {
+    return this.session ? this.session.read(path, offset, length) : this.unaryRead(path, offset, length);
+  }
+
+  private async unaryRead(path: string, offset: number, length: number): Promise<Buffer> {
     const res = await this.unary('Cache', 'Read', { path, offset, length });
     return res.data;
   }
@@ -271,6 +287,7 @@ export class TiercacheClient {
   }
 
   close(): void {
+    this.session?.close();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }

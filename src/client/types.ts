@@ -29,8 +29,15 @@ export interface ClientOptions {
   readonly token?: string;
   /** Sent as x-tiercache-job so the daemon can tell jobs apart in its access history. */
   readonly job?: string;
-  /** Deadline of unary calls, ms (default 60 s). Streams have none. */
+  /** Deadline of unary calls and of each read, ms (default 60 s). Streams have none. */
   readonly timeoutMs?: number;
+  /**
+   * read() over one long-lived ReadSession stream instead of a unary call per
+   * read: the same bytes and errors for a fraction of the CPU (a message
+   * each way instead of a call). The stream is closed after a second without
+   * reads and by close(); it counts against the daemon's max-streams while open.
+   */
+  readonly readSession?: boolean;
 }
 
 

@@ -46,6 +46,8 @@ export type { ReadChunk__Output as ReadChunk, ReadChunk as ReadChunkIn } from '.
 export type { ReadFilesRequest__Output as ReadFilesRequest, ReadFilesRequest as ReadFilesRequestIn } from '../generated/proto/tiercache/v1/ReadFilesRequest';
 export type { ReadRequest__Output as ReadRequest, ReadRequest as ReadRequestIn } from '../generated/proto/tiercache/v1/ReadRequest';
 export type { ReadResponse__Output as ReadResponse, ReadResponse as ReadResponseIn } from '../generated/proto/tiercache/v1/ReadResponse';
+export type { SessionRead__Output as SessionRead, SessionRead as SessionReadIn } from '../generated/proto/tiercache/v1/SessionRead';
+export type { SessionReply__Output as SessionReply, SessionReply as SessionReplyIn } from '../generated/proto/tiercache/v1/SessionReply';
 export type { SaveHeader__Output as SaveHeader, SaveHeader as SaveHeaderIn } from '../generated/proto/tiercache/v1/SaveHeader';
 export type { SaveRequest__Output as SaveRequest, SaveRequest as SaveRequestIn } from '../generated/proto/tiercache/v1/SaveRequest';
 export type { SizeBucket__Output as SizeBucket, SizeBucket as SizeBucketIn } from '../generated/proto/tiercache/v1/SizeBucket';

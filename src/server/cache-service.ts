@@ -24,6 +24,7 @@ import type {
 import { clientSafeNumber } from './numbers';
 import { jobOf, serverStream, unary, type CallTracker } from './handlers';
 import { readFiles, type ReadFilesLimits } from './read-files';
+import { readSession } from './read-session';
 
 /** What the prefetch engine offers the Cache service (prefetch-api.ts). */
 export interface PrefetchApi {
@@ -72,6 +73,7 @@ export function cacheService(
     ReadFiles: serverStream<ReadFilesRequest, FileChunk>(t, 'ReadFiles', async (req, send, call) => {
       await readFiles(store, req.paths, { job: jobOf(call) }, readFilesLimits, send);
     }),
+    ReadSession: readSession(t, store),
     Evict: unary<EvictRequest, EvictResponse>(t, 'Evict', async (req) => ({
       blocks_evicted: await store.evict(requirePath(req.path)),
     })),

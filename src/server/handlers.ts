@@ -31,7 +31,7 @@ export function jobOf(call: { metadata: { get(k: string): unknown[] }; getPeer()
 }
 
 /** The one log line of a failed call: daemon faults at error, client mistakes and cancels at debug. */
-function logFailure(t: CallTracker, method: string, err: unknown, status: { code?: number; details?: string }): void {
+export function logFailure(t: CallTracker, method: string, err: unknown, status: { code?: number; details?: string }): void {
   if (status.code === grpcStatus.INTERNAL) t.log.error('call failed', { method, err: String(err), stack: (err as Error)?.stack });
   else if (status.code === grpcStatus.CANCELLED) t.log.debug('call cancelled by the client', { method });
   else t.log.debug('call refused', { method, code: status.code, details: status.details });

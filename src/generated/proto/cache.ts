@@ -16,6 +16,8 @@ import type { ReadChunk as _tiercache_v1_ReadChunk, ReadChunk__Output as _tierca
 import type { ReadFilesRequest as _tiercache_v1_ReadFilesRequest, ReadFilesRequest__Output as _tiercache_v1_ReadFilesRequest__Output } from './tiercache/v1/ReadFilesRequest';
 import type { ReadRequest as _tiercache_v1_ReadRequest, ReadRequest__Output as _tiercache_v1_ReadRequest__Output } from './tiercache/v1/ReadRequest';
 import type { ReadResponse as _tiercache_v1_ReadResponse, ReadResponse__Output as _tiercache_v1_ReadResponse__Output } from './tiercache/v1/ReadResponse';
+import type { SessionRead as _tiercache_v1_SessionRead, SessionRead__Output as _tiercache_v1_SessionRead__Output } from './tiercache/v1/SessionRead';
+import type { SessionReply as _tiercache_v1_SessionReply, SessionReply__Output as _tiercache_v1_SessionReply__Output } from './tiercache/v1/SessionReply';
 import type { StatRequest as _tiercache_v1_StatRequest, StatRequest__Output as _tiercache_v1_StatRequest__Output } from './tiercache/v1/StatRequest';
 import type { WarmupProgress as _tiercache_v1_WarmupProgress, WarmupProgress__Output as _tiercache_v1_WarmupProgress__Output } from './tiercache/v1/WarmupProgress';
 import type { WarmupRequest as _tiercache_v1_WarmupRequest, WarmupRequest__Output as _tiercache_v1_WarmupRequest__Output } from './tiercache/v1/WarmupRequest';
@@ -42,6 +44,8 @@ export interface ProtoGrpcType {
       ReadFilesRequest: MessageTypeDefinition<_tiercache_v1_ReadFilesRequest, _tiercache_v1_ReadFilesRequest__Output>
       ReadRequest: MessageTypeDefinition<_tiercache_v1_ReadRequest, _tiercache_v1_ReadRequest__Output>
       ReadResponse: MessageTypeDefinition<_tiercache_v1_ReadResponse, _tiercache_v1_ReadResponse__Output>
+      SessionRead: MessageTypeDefinition<_tiercache_v1_SessionRead, _tiercache_v1_SessionRead__Output>
+      SessionReply: MessageTypeDefinition<_tiercache_v1_SessionReply, _tiercache_v1_SessionReply__Output>
       StatRequest: MessageTypeDefinition<_tiercache_v1_StatRequest, _tiercache_v1_StatRequest__Output>
       WarmupProgress: MessageTypeDefinition<_tiercache_v1_WarmupProgress, _tiercache_v1_WarmupProgress__Output>
       WarmupRequest: MessageTypeDefinition<_tiercache_v1_WarmupRequest, _tiercache_v1_WarmupRequest__Output>

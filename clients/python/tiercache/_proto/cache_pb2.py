@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tiercache/v1/cache.proto\x12\x0ctiercache.v1\"\x1b\n\x0bStatRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"H\n\x08\x46ileInfo\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x10\n\x08mtime_ms\x18\x03 \x01(\x03\x12\x0e\n\x06is_dir\x18\x04 \x01(\x08\";\n\x0bReadRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\"\x1c\n\x0cReadResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\tReadChunk\x12\x0e\n\x06offset\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"!\n\x10ReadFilesRequest\x12\r\n\x05paths\x18\x01 \x03(\t\":\n\tFileError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"{\n\tFileChunk\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0b\n\x03\x65of\x18\x04 \x01(\x08\x12\x0c\n\x04size\x18\x05 \x01(\x04\x12&\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x17.tiercache.v1.FileError\"\x1c\n\x0c\x45victRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"\'\n\rEvictResponse\x12\x16\n\x0e\x62locks_evicted\x18\x01 \x01(\x04\"9\n\tByteRange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\"[\n\x0fPrefetchRequest\x12\r\n\x05paths\x18\x01 \x03(\t\x12\'\n\x06ranges\x18\x02 \x03(\x0b\x32\x17.tiercache.v1.ByteRange\x12\x10\n\x08priority\x18\x03 \x01(\x05\"f\n\x10PrefetchResponse\x12\x15\n\rblocks_queued\x18\x01 \x01(\x04\x12\x16\n\x0e\x62locks_dropped\x18\x02 \x01(\x04\x12\x12\n\nblocks_cut\x18\x03 \x01(\x04\x12\x0f\n\x07message\x18\x04 \x01(\t\"F\n\rWarmupRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\x11\n\trecursive\x18\x02 \x01(\x08\x12\x12\n\ncheck_only\x18\x03 \x01(\x08\"\xe3\x01\n\x0eWarmupProgress\x12\x12\n\nfiles_done\x18\x01 \x01(\x04\x12\x13\n\x0b\x66iles_total\x18\x02 \x01(\x04\x12\x12\n\nbytes_done\x18\x03 \x01(\x04\x12\x13\n\x0b\x62ytes_total\x18\x04 \x01(\x04\x12\x18\n\x10\x62ytes_per_second\x18\x05 \x01(\x01\x12\x14\n\x0c\x62ytes_cached\x18\x06 \x01(\x04\x12\x1c\n\x14\x63\x61\x63he_capacity_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07message\x18\x08 \x01(\t\x12\x0c\n\x04\x64one\x18\t \x01(\x08\x12\x12\n\nblocks_cut\x18\n \x01(\x04\"8\n\x0bPlanRequest\x12\x0b\n\x03job\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\r\n\x05paths\x18\x03 \x03(\t\"T\n\x0cPlanResponse\x12\x16\n\x0e\x66iles_accepted\x18\x01 \x01(\x04\x12\x15\n\rbytes_planned\x18\x02 \x01(\x04\x12\x15\n\rfiles_pending\x18\x03 \x01(\x04\x32\xa6\x04\n\x05\x43\x61\x63he\x12\x39\n\x04Stat\x12\x19.tiercache.v1.StatRequest\x1a\x16.tiercache.v1.FileInfo\x12=\n\x04Read\x12\x19.tiercache.v1.ReadRequest\x1a\x1a.tiercache.v1.ReadResponse\x12\x42\n\nReadStream\x12\x19.tiercache.v1.ReadRequest\x1a\x17.tiercache.v1.ReadChunk0\x01\x12\x46\n\tReadFiles\x12\x1e.tiercache.v1.ReadFilesRequest\x1a\x17.tiercache.v1.FileChunk0\x01\x12@\n\x05\x45vict\x12\x1a.tiercache.v1.EvictRequest\x1a\x1b.tiercache.v1.EvictResponse\x12I\n\x08Prefetch\x12\x1d.tiercache.v1.PrefetchRequest\x1a\x1e.tiercache.v1.PrefetchResponse\x12\x45\n\x06Warmup\x12\x1b.tiercache.v1.WarmupRequest\x1a\x1c.tiercache.v1.WarmupProgress0\x01\x12\x43\n\nSubmitPlan\x12\x19.tiercache.v1.PlanRequest\x1a\x1a.tiercache.v1.PlanResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18tiercache/v1/cache.proto\x12\x0ctiercache.v1\"\x1b\n\x0bStatRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"H\n\x08\x46ileInfo\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x10\n\x08mtime_ms\x18\x03 \x01(\x03\x12\x0e\n\x06is_dir\x18\x04 \x01(\x08\";\n\x0bReadRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\"\x1c\n\x0cReadResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\")\n\tReadChunk\x12\x0e\n\x06offset\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"G\n\x0bSessionRead\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x0e\n\x06length\x18\x04 \x01(\x04\"P\n\x0cSessionReply\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12&\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x17.tiercache.v1.FileError\"!\n\x10ReadFilesRequest\x12\r\n\x05paths\x18\x01 \x03(\t\":\n\tFileError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\"{\n\tFileChunk\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0b\n\x03\x65of\x18\x04 \x01(\x08\x12\x0c\n\x04size\x18\x05 \x01(\x04\x12&\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x17.tiercache.v1.FileError\"\x1c\n\x0c\x45victRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\"\'\n\rEvictResponse\x12\x16\n\x0e\x62locks_evicted\x18\x01 \x01(\x04\"9\n\tByteRange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x04\x12\x0e\n\x06length\x18\x03 \x01(\x04\"[\n\x0fPrefetchRequest\x12\r\n\x05paths\x18\x01 \x03(\t\x12\'\n\x06ranges\x18\x02 \x03(\x0b\x32\x17.tiercache.v1.ByteRange\x12\x10\n\x08priority\x18\x03 \x01(\x05\"f\n\x10PrefetchResponse\x12\x15\n\rblocks_queued\x18\x01 \x01(\x04\x12\x16\n\x0e\x62locks_dropped\x18\x02 \x01(\x04\x12\x12\n\nblocks_cut\x18\x03 \x01(\x04\x12\x0f\n\x07message\x18\x04 \x01(\t\"F\n\rWarmupRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\x11\n\trecursive\x18\x02 \x01(\x08\x12\x12\n\ncheck_only\x18\x03 \x01(\x08\"\xe3\x01\n\x0eWarmupProgress\x12\x12\n\nfiles_done\x18\x01 \x01(\x04\x12\x13\n\x0b\x66iles_total\x18\x02 \x01(\x04\x12\x12\n\nbytes_done\x18\x03 \x01(\x04\x12\x13\n\x0b\x62ytes_total\x18\x04 \x01(\x04\x12\x18\n\x10\x62ytes_per_second\x18\x05 \x01(\x01\x12\x14\n\x0c\x62ytes_cached\x18\x06 \x01(\x04\x12\x1c\n\x14\x63\x61\x63he_capacity_bytes\x18\x07 \x01(\x04\x12\x0f\n\x07message\x18\x08 \x01(\t\x12\x0c\n\x04\x64one\x18\t \x01(\x08\x12\x12\n\nblocks_cut\x18\n \x01(\x04\"8\n\x0bPlanRequest\x12\x0b\n\x03job\x18\x01 \x01(\t\x12\r\n\x05\x65poch\x18\x02 \x01(\x04\x12\r\n\x05paths\x18\x03 \x03(\t\"T\n\x0cPlanResponse\x12\x16\n\x0e\x66iles_accepted\x18\x01 \x01(\x04\x12\x15\n\rbytes_planned\x18\x02 \x01(\x04\x12\x15\n\rfiles_pending\x18\x03 \x01(\x04\x32\xf0\x04\n\x05\x43\x61\x63he\x12\x39\n\x04Stat\x12\x19.tiercache.v1.StatRequest\x1a\x16.tiercache.v1.FileInfo\x12=\n\x04Read\x12\x19.tiercache.v1.ReadRequest\x1a\x1a.tiercache.v1.ReadResponse\x12\x42\n\nReadStream\x12\x19.tiercache.v1.ReadRequest\x1a\x17.tiercache.v1.ReadChunk0\x01\x12\x46\n\tReadFiles\x12\x1e.tiercache.v1.ReadFilesRequest\x1a\x17.tiercache.v1.FileChunk0\x01\x12H\n\x0bReadSession\x12\x19.tiercache.v1.SessionRead\x1a\x1a.tiercache.v1.SessionReply(\x01\x30\x01\x12@\n\x05\x45vict\x12\x1a.tiercache.v1.EvictRequest\x1a\x1b.tiercache.v1.EvictResponse\x12I\n\x08Prefetch\x12\x1d.tiercache.v1.PrefetchRequest\x1a\x1e.tiercache.v1.PrefetchResponse\x12\x45\n\x06Warmup\x12\x1b.tiercache.v1.WarmupRequest\x1a\x1c.tiercache.v1.WarmupProgress0\x01\x12\x43\n\nSubmitPlan\x12\x19.tiercache.v1.PlanRequest\x1a\x1a.tiercache.v1.PlanResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tiercache.v1.cache_pb2', globals())
@@ -31,30 +31,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _READRESPONSE._serialized_end=234
   _READCHUNK._serialized_start=236
   _READCHUNK._serialized_end=277
-  _READFILESREQUEST._serialized_start=279
-  _READFILESREQUEST._serialized_end=312
-  _FILEERROR._serialized_start=314
-  _FILEERROR._serialized_end=372
-  _FILECHUNK._serialized_start=374
-  _FILECHUNK._serialized_end=497
-  _EVICTREQUEST._serialized_start=499
-  _EVICTREQUEST._serialized_end=527
-  _EVICTRESPONSE._serialized_start=529
-  _EVICTRESPONSE._serialized_end=568
-  _BYTERANGE._serialized_start=570
-  _BYTERANGE._serialized_end=627
-  _PREFETCHREQUEST._serialized_start=629
-  _PREFETCHREQUEST._serialized_end=720
-  _PREFETCHRESPONSE._serialized_start=722
-  _PREFETCHRESPONSE._serialized_end=824
-  _WARMUPREQUEST._serialized_start=826
-  _WARMUPREQUEST._serialized_end=896
-  _WARMUPPROGRESS._serialized_start=899
-  _WARMUPPROGRESS._serialized_end=1126
-  _PLANREQUEST._serialized_start=1128
-  _PLANREQUEST._serialized_end=1184
-  _PLANRESPONSE._serialized_start=1186
-  _PLANRESPONSE._serialized_end=1270
-  _CACHE._serialized_start=1273
-  _CACHE._serialized_end=1823
+  _SESSIONREAD._serialized_start=279
+  _SESSIONREAD._serialized_end=350
+  _SESSIONREPLY._serialized_start=352
+  _SESSIONREPLY._serialized_end=432
+  _READFILESREQUEST._serialized_start=434
+  _READFILESREQUEST._serialized_end=467
+  _FILEERROR._serialized_start=469
+  _FILEERROR._serialized_end=527
+  _FILECHUNK._serialized_start=529
+  _FILECHUNK._serialized_end=652
+  _EVICTREQUEST._serialized_start=654
+  _EVICTREQUEST._serialized_end=682
+  _EVICTRESPONSE._serialized_start=684
+  _EVICTRESPONSE._serialized_end=723
+  _BYTERANGE._serialized_start=725
+  _BYTERANGE._serialized_end=782
+  _PREFETCHREQUEST._serialized_start=784
+  _PREFETCHREQUEST._serialized_end=875
+  _PREFETCHRESPONSE._serialized_start=877
+  _PREFETCHRESPONSE._serialized_end=979
+  _WARMUPREQUEST._serialized_start=981
+  _WARMUPREQUEST._serialized_end=1051
+  _WARMUPPROGRESS._serialized_start=1054
+  _WARMUPPROGRESS._serialized_end=1281
+  _PLANREQUEST._serialized_start=1283
+  _PLANREQUEST._serialized_end=1339
+  _PLANRESPONSE._serialized_start=1341
+  _PLANRESPONSE._serialized_end=1425
+  _CACHE._serialized_start=1428
+  _CACHE._serialized_end=2052
 # @@protoc_insertion_point(module_scope)

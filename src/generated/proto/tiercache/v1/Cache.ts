@@ -14,6 +14,8 @@ import type { ReadChunk as _tiercache_v1_ReadChunk, ReadChunk__Output as _tierca
 import type { ReadFilesRequest as _tiercache_v1_ReadFilesRequest, ReadFilesRequest__Output as _tiercache_v1_ReadFilesRequest__Output } from '../../tiercache/v1/ReadFilesRequest';
 import type { ReadRequest as _tiercache_v1_ReadRequest, ReadRequest__Output as _tiercache_v1_ReadRequest__Output } from '../../tiercache/v1/ReadRequest';
 import type { ReadResponse as _tiercache_v1_ReadResponse, ReadResponse__Output as _tiercache_v1_ReadResponse__Output } from '../../tiercache/v1/ReadResponse';
+import type { SessionRead as _tiercache_v1_SessionRead, SessionRead__Output as _tiercache_v1_SessionRead__Output } from '../../tiercache/v1/SessionRead';
+import type { SessionReply as _tiercache_v1_SessionReply, SessionReply__Output as _tiercache_v1_SessionReply__Output } from '../../tiercache/v1/SessionReply';
 import type { StatRequest as _tiercache_v1_StatRequest, StatRequest__Output as _tiercache_v1_StatRequest__Output } from '../../tiercache/v1/StatRequest';
 import type { WarmupProgress as _tiercache_v1_WarmupProgress, WarmupProgress__Output as _tiercache_v1_WarmupProgress__Output } from '../../tiercache/v1/WarmupProgress';
 import type { WarmupRequest as _tiercache_v1_WarmupRequest, WarmupRequest__Output as _tiercache_v1_WarmupRequest__Output } from '../../tiercache/v1/WarmupRequest';
@@ -50,6 +52,11 @@ export interface CacheClient extends grpc.Client {
   ReadFiles(argument: _tiercache_v1_ReadFilesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tiercache_v1_FileChunk__Output>;
   readFiles(argument: _tiercache_v1_ReadFilesRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tiercache_v1_FileChunk__Output>;
   readFiles(argument: _tiercache_v1_ReadFilesRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tiercache_v1_FileChunk__Output>;
+  
+  ReadSession(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tiercache_v1_SessionRead, _tiercache_v1_SessionReply__Output>;
+  ReadSession(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tiercache_v1_SessionRead, _tiercache_v1_SessionReply__Output>;
+  readSession(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_tiercache_v1_SessionRead, _tiercache_v1_SessionReply__Output>;
+  readSession(options?: grpc.CallOptions): grpc.ClientDuplexStream<_tiercache_v1_SessionRead, _tiercache_v1_SessionReply__Output>;
   
   ReadStream(argument: _tiercache_v1_ReadRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_tiercache_v1_ReadChunk__Output>;
   ReadStream(argument: _tiercache_v1_ReadRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_tiercache_v1_ReadChunk__Output>;
@@ -90,6 +97,8 @@ export interface CacheHandlers extends grpc.UntypedServiceImplementation {
   
   ReadFiles: grpc.handleServerStreamingCall<_tiercache_v1_ReadFilesRequest__Output, _tiercache_v1_FileChunk>;
   
+  ReadSession: grpc.handleBidiStreamingCall<_tiercache_v1_SessionRead__Output, _tiercache_v1_SessionReply>;
+  
   ReadStream: grpc.handleServerStreamingCall<_tiercache_v1_ReadRequest__Output, _tiercache_v1_ReadChunk>;
   
   Stat: grpc.handleUnaryCall<_tiercache_v1_StatRequest__Output, _tiercache_v1_FileInfo>;
@@ -105,6 +114,7 @@ export interface CacheDefinition extends grpc.ServiceDefinition {
   Prefetch: MethodDefinition<_tiercache_v1_PrefetchRequest, _tiercache_v1_PrefetchResponse, _tiercache_v1_PrefetchRequest__Output, _tiercache_v1_PrefetchResponse__Output>
   Read: MethodDefinition<_tiercache_v1_ReadRequest, _tiercache_v1_ReadResponse, _tiercache_v1_ReadRequest__Output, _tiercache_v1_ReadResponse__Output>
   ReadFiles: MethodDefinition<_tiercache_v1_ReadFilesRequest, _tiercache_v1_FileChunk, _tiercache_v1_ReadFilesRequest__Output, _tiercache_v1_FileChunk__Output>
+  ReadSession: MethodDefinition<_tiercache_v1_SessionRead, _tiercache_v1_SessionReply, _tiercache_v1_SessionRead__Output, _tiercache_v1_SessionReply__Output>
   ReadStream: MethodDefinition<_tiercache_v1_ReadRequest, _tiercache_v1_ReadChunk, _tiercache_v1_ReadRequest__Output, _tiercache_v1_ReadChunk__Output>
   Stat: MethodDefinition<_tiercache_v1_StatRequest, _tiercache_v1_FileInfo, _tiercache_v1_StatRequest__Output, _tiercache_v1_FileInfo__Output>
   SubmitPlan: MethodDefinition<_tiercache_v1_PlanRequest, _tiercache_v1_PlanResponse, _tiercache_v1_PlanRequest__Output, _tiercache_v1_PlanResponse__Output>
