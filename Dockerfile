@@ -33,6 +33,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/build/Release/tiercache_fuse.node ./build/Release/tiercache_fuse.node
+COPY --from=build /app/build/Release/tiercache_io.node ./build/Release/tiercache_io.node
 COPY --from=build /app/proto ./proto
 # Unprivileged by default (the warmup init containers need nothing more).
 # The DaemonSet runs the daemon as root without capabilities, to own files in

@@ -14,8 +14,13 @@ export interface CpuTicks {
 
 export type CpuSample = ReadonlyMap<string, CpuTicks>;
 
-/** Every process's ticks so far, summed by name (`names` renames chosen pids: 'daemon', 'reader'). */
-export function sampleCpu(names: ReadonlyMap<number, string> = new Map()): CpuSample {
+/**
+ * The ticks so far of the processes named in `names` (pids renamed: 'daemon',
+ * 'reader') and of those whose command name `also` matches (e.g. /^mfs/ for
+ * MooseFS's servers and mounts), summed by name. Anything else on the machine
+ * (other people's builds and tests) is left out; `also` = /./ takes everything.
+ */
+export function sampleCpu(names: ReadonlyMap<number, string> = new Map(), also: RegExp = /./): CpuSample {
   const out = new Map<string, { user: number; sys: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -28,7 +33,8 @@ export function sampleCpu(names: ReadonlyMap<number, string> = new Map()): CpuSa
     const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
     if (/^(kworker|ksoftirq|rcu|migration|idle_inject|cpuhp)/.test(comm)) continue;
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const name = names.get(Number(d)) ?? comm;
+    const name = names.get(Number(d)) ?? (also.test(comm) ? comm : undefined);
+    if (name === undefined) continue;
     const t = out.get(name) ?? { user: 0, sys: 0 };
     t.user += Number(f[11]);
     t.sys += Number(f[12]);

@@ -2,10 +2,11 @@
 // A diagnostic, not a bench module: starts a throwaway MooseFS
 // (mfscachemode=DIRECT), writes N files of 100 KB, reads them in random
 // order directly and then through a fresh daemon's FUSE mount after
-// SubmitPlan, and prints files/s and the CPU milliseconds per file of every
-// process on the machine (from /proc/<pid>/stat: user and system), the
-// daemon and this reader named as such. On 2 cores shared with MooseFS's
-// own servers the cold epoch is CPU-bound, so this is what to cut.
+// SubmitPlan, and prints files/s, the CPU milliseconds per file of this
+// reader, the daemon and MooseFS's processes (from /proc/<pid>/stat: user and
+// system; the rest of the machine left out), and the FUSE requests per file
+// mfsmount served (its .stats). On 2 cores shared with MooseFS's own servers
+// the cold epoch is CPU-bound, so this is what to cut.
 //
 // Environment:
 //   N=2000                   files
@@ -35,6 +36,25 @@ function perFile(before: CpuSample, after: CpuSample, files: number): string {
     .sort();
   rows.push(`  ${'total'.padEnd(16)} ${totalMs(per).toFixed(2)} ms`);
   return rows.join('\n');
+}
+
+/** mfsmount's FUSE request counters (the mount's .stats file), e.g. fuse_ops.lookup.master. */
+function fuseOps(mnt: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of readFileSync(join(mnt, '.stats'), 'utf8').split('\n')) {
+    const m = /^fuse_ops\.([\w.+-]+): (\d+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+function opsPerFile(before: Map<string, number>, after: Map<string, number>, files: number): string {
+  const out: string[] = [];
+  for (const [k, v] of after) {
+    const d = (v - (before.get(k) ?? 0)) / files;
+    if (d >= 0.01) out.push(`${k} ${d.toFixed(2)}`);
+  }
+  return out.join(', ');
 }
 
 function shuffled(paths: readonly string[], seed: number): string[] {
@@ -76,11 +96,13 @@ async function main(): Promise<void> {
     }
     const order = shuffled(paths, 1234);
     const names = new Map<number, string>([[process.pid, 'reader']]);
-    let before = sampleCpu(names);
+    let before = sampleCpu(names, /^mfs/);
+    let ops = fuseOps(mfs.mnt);
     let t = now();
     for (const p of order) readFileSync(join(mfs.mnt, p));
     let secs = (now() - t) / 1000;
-    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names), files)}`);
+    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names, /^mfs/), files)}`);
+    console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
 
     const flags: Record<string, string> = {
       'block-size': '1MiB',
@@ -103,17 +125,19 @@ async function main(): Promise<void> {
       names.set(d.proc!.pid!, 'daemon');
       const tr = tracer(d.proc!.pid!);
       if (tr) await sleep(1000);
-      before = sampleCpu(names);
+      before = sampleCpu(names, /^mfs/);
+      ops = fuseOps(mfs.mnt);
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
       for (const p of order) readFileSync(join(mnt, p));
       secs = (now() - t) / 1000;
-      const after = sampleCpu(names);
+      const after = sampleCpu(names, /^mfs/);
       if (tr) {
         tr.kill('SIGINT');
         await new Promise((r) => tr.once('exit', r));
       }
       console.log(`tiercache mount, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
+      console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
       console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
     } finally {
       c.close();

@@ -324,10 +324,11 @@ export class CachedStore {
    * Background fetch of a block into the cache (prefetch, warm-up). Does not
    * count as a client access. Resolves to the bytes fetched from outside the
    * node (0 when the block was already cached or another load was joined).
+   * `key`: the block's key when the caller has built it (a queued task).
    */
-  async prefetchBlock(stat: BackendStat, index: number): Promise<number> {
+  async prefetchBlock(stat: BackendStat, index: number, key?: string): Promise<number> {
     const id: BlockId = { path: stat.path, version: stat.version, index };
-    const key = blockKey(id);
+    key ??= blockKey(id);
     if (this.mem.has(key) || this.disk.has(key)) return 0;
     // A block already being loaded is joined, so the caller can rely on it being cached when this resolves.
     const joined = this.flights.has(key);

@@ -3,8 +3,9 @@
 // inode numbers (inode-table.ts), open handles, errno replies, the mount's
 // lifecycle (mount-point.ts repairs a dead mount first).
 //
-// Requests arrive on the JS thread from the addon's session thread and are
-// answered asynchronously, in any order. Never touch a mount synchronously
+// Requests arrive on the JS thread (read there for read-only mounts; from the
+// addon's session thread for writable ones) and are answered asynchronously,
+// in any order. Never touch a mount synchronously
 // from the process that serves it (fs.*Sync on it deadlocks: the answer
 // needs this very thread).
 //
@@ -138,7 +139,10 @@ export class FuseMount implements MountNotifier {
     if (!this.fs.writable) options.push('ro');
     const ready = new Promise<void>((resolve, reject) => (this.ready = { resolve, reject }));
     try {
-      this.session = this.binding.mount(this.dir, options.join(','), MAX_WRITE, MAX_READAHEAD, this.fs.writable && this.fs.writebackCache === true, this.dispatch);
+      // Read-only: requests are read on this thread (one wakeup per request, no thread hop).
+      // Writable: the addon's thread reads them, so big writes are copied off this thread.
+      const writeback = this.fs.writable && this.fs.writebackCache === true;
+      this.session = this.binding.mount(this.dir, options.join(','), MAX_WRITE, MAX_READAHEAD, writeback, !this.fs.writable, this.dispatch);
     } catch (err) {
       throw mountFailed(this.dir, err);
     }

@@ -72,7 +72,20 @@ type AttrArgs = [number, number, number, number, number, number, number, number]
 /** Reply functions return false when the session is closed (the reply was dropped). */
 export interface FuseBinding {
   readonly libfuseVersion: number;
-  mount(mountpoint: string, options: string, maxWrite: number, maxReadahead: number, writebackCache: boolean, dispatch: Dispatch): Session;
+  /**
+   * `onJsThread`: this thread reads the requests itself (a poll on the event
+   * loop) and dispatch is called at once; otherwise a thread of the addon's
+   * reads them and hands them over through a threadsafe function.
+   */
+  mount(
+    mountpoint: string,
+    options: string,
+    maxWrite: number,
+    maxReadahead: number,
+    writebackCache: boolean,
+    onJsThread: boolean,
+    dispatch: Dispatch,
+  ): Session;
   stop(s: Session): void;
   destroy(s: Session): void;
   replyErr(s: Session, req: number, errno: number): boolean;

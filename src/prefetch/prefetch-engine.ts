@@ -201,11 +201,10 @@ export class PrefetchEngine {
         continue;
       }
       if (stat.isDir) continue;
-      const r = this.enqueueRange(stat, 0, stat.size, priority, reason, job);
+      const r = this.enqueueBlocks(stat, 0, stat.size, priority, reason, job, protect ? this.protect(stat) : undefined);
       queued += r.queued;
       dropped += r.dropped;
       cut += r.cut;
-      if (protect) this.protect(stat);
     }
     return { queued, dropped, cut };
   }
@@ -225,8 +224,7 @@ export class PrefetchEngine {
         (unknown ??= []).push(p);
         continue;
       }
-      this.enqueueRange(stat, 0, stat.size, DEFAULT_PRIORITY.plan, 'plan');
-      this.protect(stat);
+      this.enqueueBlocks(stat, 0, stat.size, DEFAULT_PRIORITY.plan, 'plan', undefined, this.protect(stat));
     }
     if (unknown) void this.enqueuePaths(unknown, DEFAULT_PRIORITY.plan, 'plan', true);
   }
@@ -239,6 +237,19 @@ export class PrefetchEngine {
     reason: PrefetchReason,
     job?: string,
   ): { queued: number; dropped: number; cut: number } {
+    return this.enqueueBlocks(stat, start, end, priority, reason, job, undefined);
+  }
+
+  /** `keys`: the file's block keys by index when the caller has them (protect()), so none is built twice. */
+  private enqueueBlocks(
+    stat: BackendStat,
+    start: number,
+    end: number,
+    priority: number,
+    reason: PrefetchReason,
+    job: string | undefined,
+    keys: readonly string[] | undefined,
+  ): { queued: number; dropped: number; cut: number } {
     let queued = 0;
     let dropped = 0;
     let cut = 0;
@@ -246,7 +257,7 @@ export class PrefetchEngine {
     const last = Math.ceil(Math.min(end, stat.size) / bs);
     const { mem, disk } = this.store;
     for (let index = Math.floor(start / bs); index < last; index++) {
-      const key = blockKey({ path: stat.path, version: stat.version, index });
+      const key = keys?.[index] ?? blockKey({ path: stat.path, version: stat.version, index });
       if (mem.has(key) || disk.has(key) || this.queue.has(key)) continue;
       const bytes = Math.min(bs, stat.size - index * bs);
       if (job !== undefined && !this.takeShare(job, key, bytes, last - index)) {
@@ -297,7 +308,8 @@ export class PrefetchEngine {
     return cutMessage(cutBlocks, this.fair.held(job), this.fair.shareBytes);
   }
 
-  private protect(stat: BackendStat): void {
+  /** Protects the blocks of a planned file from eviction until it is read; returns their keys by index. */
+  private protect(stat: BackendStat): readonly string[] {
     // A file queued again at a new version: the old version's keys are not kept protected.
     this.releaseKeys(stat.path);
     const keys: string[] = [];
@@ -307,6 +319,7 @@ export class PrefetchEngine {
       keys.push(key);
     }
     this.protectedFiles.set(stat.path, keys);
+    return keys;
   }
 
   /** The client read the file (or its plan was replaced): its blocks may be evicted again. */
@@ -353,7 +366,7 @@ export class PrefetchEngine {
     this.outstanding.set(t.key, true);
     if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
     try {
-      const fetched = await this.store.prefetchBlock(t.stat, t.index);
+      const fetched = await this.store.prefetchBlock(t.stat, t.index, t.key);
       if (fetched > 0) {
         this.counters.prefetchedBlocks++;
         this.counters.prefetchedBytes += fetched;

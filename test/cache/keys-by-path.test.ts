@@ -40,6 +40,22 @@ describe('KeysByPath', () => {
     assert.equal(ix.paths, 0);
   });
 
+  it('keeps every key through a path growing past one key and shrinking back', () => {
+    const ix = new KeysByPath();
+    ix.add(k('f', 'v', 0));
+    ix.add(k('f', 'v', 1));
+    ix.remove(k('f', 'v', 0));
+    assert.deepEqual(ix.keysOf('f'), [k('f', 'v', 1)]);
+    ix.add(k('f', 'v', 1));
+    ix.add(k('f', 'v', 2));
+    assert.deepEqual([...ix.keysOf('f')].sort(), [k('f', 'v', 1), k('f', 'v', 2)].sort());
+    ix.remove(k('f', 'v', 2));
+    ix.remove(k('f', 'v', 0));
+    assert.deepEqual(ix.keysOf('f'), [k('f', 'v', 1)]);
+    ix.remove(k('f', 'v', 1));
+    assert.equal(ix.paths, 0);
+  });
+
   it('keeps a path with a NUL-free name apart from one that shares its prefix', () => {
     const ix = new KeysByPath();
     ix.add(k('data/file', 'v', 0));

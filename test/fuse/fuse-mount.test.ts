@@ -281,6 +281,21 @@ describe('FUSE mount points and lifecycle', { skip }, () => {
     assert.deepEqual(await fsp.readdir(dir), []);
   });
 
+  it('ends the session when the mount is unmounted from outside, read-only and writable alike', async (t) => {
+    if (!requireFuse(t)) return;
+    for (const writable of [false, true]) {
+      const dir = fresh();
+      const fs = new MemoryFilesystem(writable);
+      fs.put('a.txt', 'a');
+      const m = await FuseMount.mount(dir, fs, { log: silentLogger });
+      assert.equal((await run('cat', [join(dir, 'a.txt')])).stdout.toString(), 'a');
+      await run('umount', [dir]);
+      await m.closed;
+      assert.ok(!isMounted(dir));
+      await m.unmount();
+    }
+  });
+
   it('detaches the dead mount a kill -9 left ("Transport endpoint is not connected") and mounts again on the same path', async (t) => {
     if (!requireFuse(t)) return;
     const dir = fresh();

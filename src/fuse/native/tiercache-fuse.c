@@ -8,11 +8,17 @@
 // fuse_lowlevel_notify_inval_inode. Inodes are the caller's (fuse-mount.ts).
 //
 // Threads:
-//   loop thread    reads /dev/fuse (poll + receive_buf + process_buf) and hands
-//                  every request to JavaScript through a threadsafe function;
-//                  it never waits for an answer.
+//   loop thread    (writable mounts) reads /dev/fuse (poll + receive_buf +
+//                  process_buf) and hands every request to JavaScript through
+//                  a threadsafe function; it never waits for an answer. Big
+//                  writes are copied here, off the JS thread.
 //   JS thread      answers requests (reply*), possibly much later, in any
-//                  order; all N-API calls happen here.
+//                  order; all N-API calls happen here. For read-only mounts
+//                  (`onJsThread`) it also reads /dev/fuse itself: a uv_poll on
+//                  the non-blocking fd, one request per readiness, handed to
+//                  JavaScript at once. A request then costs one wakeup (the
+//                  event loop's) instead of two (the loop thread's, then the
+//                  threadsafe function's eventfd), and no thread hop.
 //   notify thread  writes invalidations. They can block in the kernel until a
 //                  pending read of the same inode is answered, and reads are
 //                  answered on the JS thread, so they must not be written there.
@@ -37,6 +43,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 
 // Keep in step with OPS in src/fuse/native-binding.ts.
 #define OP_INIT_DONE 1
@@ -87,6 +94,16 @@ typedef struct notice {
 typedef struct session {
   struct fuse_session *se;
   napi_threadsafe_function tsfn;
+  // onJsThread mode: requests are read by `poll` on the JS thread and given to
+  // `dispatch` directly while `direct` is set (inside process_buf).
+  int on_js_thread;
+  napi_env env;
+  napi_ref dispatch;
+  napi_async_context actx;
+  uv_poll_t poll;
+  int polling;
+  int direct;
+  struct fuse_buf fbuf;
   pthread_t loop_thread;
   pthread_t notify_thread;
   int wake_fd;
@@ -127,7 +144,15 @@ static void log_func(enum fuse_log_level level, const char *fmt, va_list ap) {
 
 // ---- loop thread side: requests to JavaScript
 
+static void deliver_now(session_t *s, call_t *c);
+
 static void post(session_t *s, call_t *c) {
+  // INIT_DONE still goes the asynchronous way: JavaScript hears of it after
+  // libfuse has answered INIT, as with the loop thread.
+  if (s->direct && c->op != OP_INIT_DONE) {
+    deliver_now(s, c);
+    return;
+  }
   if (napi_call_threadsafe_function(s->tsfn, c, napi_tsfn_nonblocking) != napi_ok) {
     if (c->req) fuse_reply_err(c->req, EIO);
     free(c->s1);
@@ -136,6 +161,7 @@ static void post(session_t *s, call_t *c) {
     free(c);
   }
 }
+
 
 static call_t *new_call(int op, fuse_req_t req) {
   call_t *c = calloc(1, sizeof *c);
@@ -166,6 +192,10 @@ static void op_init(void *ud, struct fuse_conn_info *conn) {
   // fsync(2) still send every dirty page before FLUSH / FSYNC.
   if (s->writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) conn->want |= FUSE_CAP_WRITEBACK_CACHE;
   else conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // Reading requests on the JS thread: one read(2) per request. With splice
+  // (libfuse's default when write_buf exists) every request costs a splice
+  // into a pipe and a read out of it.
+  if (s->on_js_thread) conn->want &= ~FUSE_CAP_SPLICE_READ;
   if (s->max_write) conn->max_write = s->max_write;
   if (s->max_readahead) conn->max_readahead = s->max_readahead;
   conn->max_background = 64;
@@ -486,6 +516,48 @@ static void *loop_main(void *arg) {
   return NULL;
 }
 
+// ---- onJsThread mode: the JS thread reads /dev/fuse itself
+
+// Stops reading and posts LOOP_DONE(why) through the threadsafe function (so
+// it arrives asynchronously, as from the loop thread).
+static void end_polling(session_t *s, int why) {
+  if (!s->polling) return;
+  s->polling = 0;
+  uv_poll_stop(&s->poll);
+  call_t *c = new_call(OP_LOOP_DONE, NULL);
+  if (c) {
+    c->n[0] = why;
+    post(s, c);
+  }
+}
+
+// One request per readiness: with one request in flight (the common case) a
+// second read would only answer EAGAIN; more queued requests make the fd
+// readable again at once (level-triggered).
+static void on_fuse_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  session_t *s = h->data;
+  if (status < 0) { // POLLERR: the connection was aborted or unmounted
+    end_polling(s, ENODEV);
+    return;
+  }
+  int res = fuse_session_receive_buf(s->se, &s->fbuf);
+  if (res == -EINTR || res == -EAGAIN) return;
+  if (res <= 0) {
+    end_polling(s, res == 0 ? ENODEV : -res);
+    return;
+  }
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(s->env, &scope) != napi_ok) {
+    fuse_session_process_buf(s->se, &s->fbuf);
+    return;
+  }
+  s->direct = 1;
+  fuse_session_process_buf(s->se, &s->fbuf);
+  s->direct = 0;
+  napi_close_handle_scope(s->env, scope);
+}
+
 static void *notify_main(void *arg) {
   session_t *s = arg;
   pthread_mutex_lock(&s->nlock);
@@ -543,17 +615,16 @@ static void free_external(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
-  (void)context;
-  call_t *c = data;
-  if (env == NULL) { // the function is being torn down: drop the call
-    free(c->s1);
-    free(c->s2);
-    free(c->data);
-    free(c);
-    return;
-  }
-  napi_value argv[10], undef;
+static void free_call(call_t *c) {
+  free(c->s1);
+  free(c->s2);
+  free(c->data);
+  free(c);
+}
+
+// The dispatch arguments (op, req, n0..n4, s1, s2, data) of a call; frees it.
+static void call_args(napi_env env, call_t *c, napi_value argv[10]) {
+  napi_value undef;
   napi_get_undefined(env, &undef);
   napi_create_int32(env, c->op, &argv[0]);
   napi_create_double(env, (double)(uintptr_t)c->req, &argv[1]);
@@ -570,11 +641,42 @@ static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
       napi_create_buffer(env, 0, &p, &argv[9]);
     }
   }
-  free(c->s1);
-  free(c->s2);
-  free(c->data);
-  free(c);
+  free_call(c);
+}
+
+static void call_js(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)context;
+  call_t *c = data;
+  if (env == NULL) { // the function is being torn down: drop the call
+    free_call(c);
+    return;
+  }
+  napi_value argv[10], undef;
+  call_args(env, c, argv);
+  napi_get_undefined(env, &undef);
   napi_call_function(env, undef, js_cb, 10, argv, NULL);
+}
+
+// onJsThread mode, inside process_buf: call dispatch now. make_callback (not
+// call_function): we are in a libuv callback, not in JavaScript, so this is
+// what runs the microtasks and nextTicks the call queued, as the threadsafe
+// function's own callback scope does. A throw is the process's uncaught
+// exception, as it is for a threadsafe function's call.
+static void deliver_now(session_t *s, call_t *c) {
+  napi_env env = s->env;
+  napi_value argv[10], fn, recv, result;
+  call_args(env, c, argv);
+  napi_get_global(env, &recv); // make_callback wants an object
+  if (napi_get_reference_value(env, s->dispatch, &fn) != napi_ok || !fn) return;
+  if (napi_make_callback(env, s->actx, recv, fn, 10, argv, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+  }
 }
 
 static session_t *session_arg(napi_env env, napi_value v) {
@@ -834,10 +936,10 @@ static void throw_mount_error(napi_env env, const char *what) {
   napi_throw_error(env, "TC_FUSE_MOUNT", msg);
 }
 
-// mount(mountpoint, options: string (for -o), maxWrite, maxReadahead, writebackCache, dispatch) -> session
+// mount(mountpoint, options: string (for -o), maxWrite, maxReadahead, writebackCache, onJsThread, dispatch) -> session
 static napi_value mount_fs(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
+  size_t argc = 7;
+  napi_value args[7];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   char *mountpoint = string_arg(env, args[0]);
   char *options = string_arg(env, args[1]);
@@ -853,6 +955,10 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
   bool wb = false;
   napi_get_value_bool(env, args[4], &wb);
   s->writeback_cache = wb;
+  bool on_js = false;
+  napi_get_value_bool(env, args[5], &on_js);
+  s->on_js_thread = on_js;
+  s->env = env;
   s->wake_fd = -1;
   pthread_mutex_init(&s->nlock, NULL);
   pthread_cond_init(&s->ncond, NULL);
@@ -886,7 +992,7 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
 
   napi_value name;
   napi_create_string_utf8(env, "tiercache-fuse", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, args[5], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &s->tsfn) != napi_ok) {
+  if (napi_create_threadsafe_function(env, args[6], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &s->tsfn) != napi_ok) {
     fuse_session_unmount(s->se);
     fuse_session_destroy(s->se);
     free(s);
@@ -895,7 +1001,26 @@ static napi_value mount_fs(napi_env env, napi_callback_info info) {
   }
   s->wake_fd = eventfd(0, EFD_CLOEXEC);
   pthread_create(&s->notify_thread, NULL, notify_main, s);
-  pthread_create(&s->loop_thread, NULL, loop_main, s);
+  if (s->on_js_thread) {
+    uv_loop_t *loop = NULL;
+    int fd = fuse_session_fd(s->se);
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || napi_create_reference(env, args[6], 1, &s->dispatch) != napi_ok ||
+        napi_async_init(env, NULL, name, &s->actx) != napi_ok || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+        uv_poll_init(loop, &s->poll, fd) != 0) {
+      // Unlikely; the mount is up, so say so through the usual end of a session.
+      call_t *c = new_call(OP_LOOP_DONE, NULL);
+      if (c) {
+        c->n[0] = EIO;
+        post(s, c);
+      }
+    } else {
+      s->poll.data = s;
+      s->polling = 1;
+      uv_poll_start(&s->poll, UV_READABLE, on_fuse_readable);
+    }
+  } else {
+    pthread_create(&s->loop_thread, NULL, loop_main, s);
+  }
   napi_value ext;
   CHECK(napi_create_external(env, s, NULL, NULL, &ext));
   return ext;
@@ -908,6 +1033,10 @@ static napi_value stop_fs(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   session_t *s = session_arg(env, args[0]);
   if (!s || s->destroyed) return NULL;
+  if (s->on_js_thread) {
+    end_polling(s, 0);
+    return NULL;
+  }
   uint64_t one = 1;
   if (write(s->wake_fd, &one, sizeof one) < 0) { /* the loop sees the eventfd or is gone */
   }
@@ -923,7 +1052,15 @@ static napi_value destroy_fs(napi_env env, napi_callback_info info) {
   if (!s || s->destroyed) return NULL;
   s->destroyed = 1;
   atomic_store(&s->closed, 1);
-  pthread_join(s->loop_thread, NULL);
+  int in_request = s->direct; // destroy() from a dispatch (process exit): libfuse is on the stack
+  if (s->on_js_thread) {
+    s->polling = 0;
+    if (s->poll.data) uv_close((uv_handle_t *)&s->poll, NULL);
+    if (s->dispatch) napi_delete_reference(env, s->dispatch);
+    if (s->actx) napi_async_destroy(env, s->actx);
+  } else {
+    pthread_join(s->loop_thread, NULL);
+  }
   pthread_mutex_lock(&s->nlock);
   s->nstop = 1;
   pthread_cond_signal(&s->ncond);
@@ -935,7 +1072,11 @@ static napi_value destroy_fs(napi_env env, napi_callback_info info) {
   if (stuck) pthread_detach(s->notify_thread);
   fuse_session_unmount(s->se);
   // A notify thread stuck in the kernel still uses the session: leak it.
-  if (!stuck) fuse_session_destroy(s->se);
+  if (!stuck && !in_request) fuse_session_destroy(s->se);
+  if (!in_request) {
+    free(s->fbuf.mem);
+    s->fbuf.mem = NULL;
+  }
   close(s->wake_fd);
   napi_release_threadsafe_function(s->tsfn, napi_tsfn_release);
   // `s` itself stays allocated: the JS external may still be referenced, and
