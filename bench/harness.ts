@@ -19,6 +19,18 @@ export function envNum(k: string, d: number): number {
   return Number.isFinite(v) && v > 0 ? v : d;
 }
 
+/** The same pseudo-random order for the same seed (an LCG Fisher-Yates): epochs in a reproducible random order. */
+export function shuffled(paths: readonly string[], seed: number): string[] {
+  const out = [...paths];
+  let x = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;

@@ -19,7 +19,7 @@ import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { TiercacheClient } from '../src/client/client';
-import { TestDaemon, envNum, now, percentile } from './harness';
+import { TestDaemon, envNum, now, percentile, shuffled } from './harness';
 
 const CLOCK_TICKS = 100;
 
@@ -33,17 +33,6 @@ class ProfiledDaemon extends TestDaemon {
   override args(): string[] {
     return [...(process.env.DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean), ...super.args()];
   }
-}
-
-function shuffled(paths: readonly string[], seed: number): string[] {
-  const out = [...paths];
-  let x = seed >>> 0;
-  for (let i = out.length - 1; i > 0; i--) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    const j = x % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 type Reader = (c: TiercacheClient, order: readonly string[], lat: number[]) => Promise<number>;

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
-import { TestDaemon, now } from './harness';
+import { TestDaemon, now, shuffled } from './harness';
 import { nodeSsd } from './node-ssd';
 import { cpuMsPerItem, sampleCpu, totalMs, type CpuSample } from './cpu-ticks';
 
@@ -55,17 +55,6 @@ function opsPerFile(before: Map<string, number>, after: Map<string, number>, fil
     if (d >= 0.01) out.push(`${k} ${d.toFixed(2)}`);
   }
   return out.join(', ');
-}
-
-function shuffled(paths: readonly string[], seed: number): string[] {
-  const out = [...paths];
-  let x = seed >>> 0;
-  for (let i = out.length - 1; i > 0; i--) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    const j = x % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 class ProfiledDaemon extends TestDaemon {

@@ -34,7 +34,7 @@ import { MooseFs } from '../test/helpers/moosefs';
 
 import { TiercacheClient } from '../src/client/client';
 import { availableParallelism } from 'node:os';
-import { TestDaemon, envNum, log, now, percentile } from './harness';
+import { TestDaemon, envNum, log, now, percentile, shuffled } from './harness';
 import { cpuMsPerItem, cpuText, sampleCpu, totalMs, type CpuTicks } from './cpu-ticks';
 import { nodeSsd, type NodeSsd } from './node-ssd';
 import type { BenchResult } from './types';
@@ -74,17 +74,6 @@ async function epoch(order: readonly string[], readOne: (p: string) => Promise<n
   }
   if (bytes === 0) throw new Error('epoch read nothing');
   return figures(lat, (now() - t0) / 1000);
-}
-
-function shuffled(paths: readonly string[], seed: number): string[] {
-  const out = [...paths];
-  let x = seed >>> 0;
-  for (let i = out.length - 1; i > 0; i--) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    const j = x % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 /** An empty directory for the daemon's --mount (the daemon unmounts it on SIGTERM). */
