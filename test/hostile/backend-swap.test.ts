@@ -7,18 +7,16 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { TestDaemon, eventually, failure } from '../helpers/daemon';
+import { whileSwapping } from '../helpers/swap-race';
 import { PosixBackend } from '../../src/backend/posix-backend';
 import type { TiercacheClient } from '../../src/client/client';
 
-const PYTHON = '/usr/bin/python3';
-const SWAPPER = join(__dirname, '../../../test/hostile/swapper.py');
 const SWAP_SECONDS = 3;
 
 describe('backend swaps and tricks', () => {
@@ -41,28 +39,10 @@ describe('backend swaps and tricks', () => {
   });
 
   it('never serves the outside file while a directory and a symlink out of the root swap', async () => {
-    const swapper = spawn(PYTHON, [SWAPPER, String(SWAP_SECONDS), join(d.backendDir, 'sw'), join(d.backendDir, 'swlink')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const { served, refused } = await whileSwapping(SWAP_SECONDS, [join(d.backendDir, 'sw'), join(d.backendDir, 'swlink')], async () => {
+      const got = (await c.read('sw/t')).toString();
+      assert.equal(got, 'inside bytes!!', 'a read returned the file outside the root');
     });
-    const exited = once(swapper, 'exit');
-    let running = true;
-    void exited.then(() => (running = false));
-    let served = 0;
-    let refused = 0;
-    const reader = async (): Promise<void> => {
-      while (running) {
-        try {
-          const got = (await c.read('sw/t')).toString();
-          assert.equal(got, 'inside bytes!!', 'a read returned the file outside the root');
-          served++;
-        } catch (err) {
-          if (err instanceof assert.AssertionError) throw err;
-          refused++;
-        }
-      }
-    };
-    await Promise.all([reader(), reader(), reader()]);
-    await exited;
     assert.ok(served > 0 && refused > 0, `both sides of the race were hit (${served} served, ${refused} refused)`);
     assert.equal((await c.read('sw/t').catch(() => c.read('swlink/t'))).toString(), 'inside bytes!!');
   });
@@ -98,29 +78,13 @@ describe('listings while a directory and a symlink out of the root swap', () => 
 
   it('never lists what is outside the root (the directory is opened, checked, then read by descriptor)', async () => {
     const backend = new PosixBackend(root);
-    const swapper = spawn(PYTHON, [SWAPPER, String(SWAP_SECONDS), join(root, 'sw'), join(root, 'swlink')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = once(swapper, 'exit');
-    let running = true;
-    void exited.then(() => (running = false));
-    let listed = 0;
-    let refused = 0;
-    const lister = async (): Promise<void> => {
-      while (running) {
-        try {
-          const names = await backend.readdir('sw');
-          assert.deepEqual(names, ['sw/t'], 'a listing named what is outside the root');
-          const all: string[] = [];
-          for await (const st of backend.list('sw', true)) all.push(st.path);
-          assert.ok(!all.some((p) => p.includes('outside-only')), 'a walk named what is outside the root');
-          listed++;
-        } catch (err) {
-          if (err instanceof assert.AssertionError) throw err;
-          refused++;
-        }
-      }
-    };
-    await Promise.all([lister(), lister(), lister()]);
-    await exited;
+    const { served: listed, refused } = await whileSwapping(SWAP_SECONDS, [join(root, 'sw'), join(root, 'swlink')], async () => {
+      const names = await backend.readdir('sw');
+      assert.deepEqual(names, ['sw/t'], 'a listing named what is outside the root');
+      const all: string[] = [];
+      for await (const st of backend.list('sw', true)) all.push(st.path);
+      assert.ok(!all.some((p) => p.includes('outside-only')), 'a walk named what is outside the root');
+    });
     assert.ok(listed > 0 && refused > 0, `both sides of the race were hit (${listed} listed, ${refused} refused)`);
   });
 });

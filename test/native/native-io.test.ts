@@ -8,7 +8,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, appendFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -22,11 +22,10 @@ import { ErrorCodes, hasCode } from '../../src/errors';
 import { silentLogger } from '../../src/log';
 import { nativeIo, type NativeIo } from '../../src/native/native-io';
 import { pseudoRandomBytes } from '../helpers/daemon';
+import { SWAPPER_PYTHON, whileSwapping } from '../helpers/swap-race';
 
 const io = nativeIo();
 const CI = process.env['CI'] === 'true';
-const PYTHON = '/usr/bin/python3';
-const SWAPPER = join(__dirname, '../../../test/hostile/swapper.py');
 const GiB = 1024 * 1024 * 1024;
 
 if (!io && CI) {
@@ -168,34 +167,18 @@ describe('the POSIX backend, natively and on the fs path, agree', () => {
         await assert.rejects(backend.read('sock', 0, 1, 'any'), (err) => hasCode(err, ErrorCodes.INVALID_PATH) || hasCode(err, ErrorCodes.BACKEND_UNAVAILABLE));
       });
 
-      it('never reads the outside file while a directory and a symlink out of the root swap', { skip: existsSync(PYTHON) ? false : 'no /usr/bin/python3' }, async () => {
+      it('never reads the outside file while a directory and a symlink out of the root swap', { skip: existsSync(SWAPPER_PYTHON) ? false : 'no /usr/bin/python3' }, async () => {
         const backend = b();
         // Names of this mode's own: the swapper leaves them either way round.
         const sw = `sw-${m.name}`;
         mkdirSync(join(root, sw), { recursive: true });
         writeFileSync(join(root, sw, 'secret'), 'inside');
         symlinkSync(join(dir, 'outside'), join(root, `out-${m.name}`));
-        const swapper = spawn(PYTHON, [SWAPPER, '2', join(root, sw), join(root, `out-${m.name}`)], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const exited = once(swapper, 'exit');
-        let running = true;
-        void exited.then(() => (running = false));
-        let served = 0;
-        let refused = 0;
-        const reader = async (): Promise<void> => {
-          while (running) {
-            try {
-              const st = await backend.stat(`${sw}/secret`);
-              const got = (await backend.read(`${sw}/secret`, 0, 16, st.version)).toString();
-              assert.equal(got, 'inside', 'a read returned the file outside the root');
-              served++;
-            } catch (err) {
-              if (err instanceof assert.AssertionError) throw err;
-              refused++;
-            }
-          }
-        };
-        await Promise.all([reader(), reader(), reader()]);
-        await exited;
+        const { served, refused } = await whileSwapping(2, [join(root, sw), join(root, `out-${m.name}`)], async () => {
+          const st = await backend.stat(`${sw}/secret`);
+          const got = (await backend.read(`${sw}/secret`, 0, 16, st.version)).toString();
+          assert.equal(got, 'inside', 'a read returned the file outside the root');
+        });
         assert.ok(served > 0 && refused > 0, `both sides of the race were hit (${served} served, ${refused} refused)`);
       });
     });
