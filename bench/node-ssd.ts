@@ -11,7 +11,7 @@
 // ext4 or XFS, never pays. Needs root and losetup; without them, the temp dir.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { log } from './harness';
@@ -43,7 +43,7 @@ export function nodeSsd(sizeGiB: number): NodeSsd {
   try {
     execFileSync('truncate', ['-s', `${sizeGiB}G`, image]);
     execFileSync('mkfs.ext4', ['-q', '-F', image]);
-    execFileSync('mkdir', ['-p', mnt]);
+    mkdirSync(mnt);
     execFileSync('mount', ['-o', 'loop', image, mnt]);
   } catch (err) {
     rmSync(base, { recursive: true, force: true });

@@ -178,7 +178,7 @@ export class DiskCache {
       this.counters.misses++;
       return undefined;
     }
-    let data: Buffer;
+    let data: Buffer | undefined;
     try {
       data = await this.readBlockFile(e);
     } catch (err) {
@@ -188,7 +188,7 @@ export class DiskCache {
       else this.counters.corruptBlocks++;
       return undefined;
     }
-    if (data.length !== e.size || crc32(data) !== e.crc) {
+    if (data === undefined || crc32(data) !== e.crc) {
       this.counters.corruptBlocks++;
       this.counters.misses++;
       this.log.warn('corrupt SSD block dropped; it will be re-fetched', {
@@ -273,17 +273,18 @@ export class DiskCache {
     return true;
   }
 
-  /**
-   * A block file's bytes. Natively, one job reads the size the index says; a
-   * file of another size comes back as a buffer of the wrong length (one byte
-   * more when it is longer), which the caller's size check drops as corrupt.
-   */
-  private async readBlockFile(e: DiskEntry): Promise<Buffer> {
-    if (!this.io) return fsp.readFile(this.filePath(e.file));
-    const buf = Buffer.allocUnsafeSlow(e.size);
-    const r = await this.io.read(this.filePath(e.file), 0, buf, false);
-    if (r.stat.size > e.size) return Buffer.alloc(e.size + 1);
-    return r.bytesRead === e.size ? buf : buf.subarray(0, r.bytesRead);
+  /** A block file's bytes, or undefined when the file is not the size the index says (corrupt). */
+  private async readBlockFile(e: DiskEntry): Promise<Buffer | undefined> {
+    let data: Buffer;
+    if (this.io) {
+      // One job: reads the index's size, and fstat tells a longer file.
+      data = Buffer.allocUnsafeSlow(e.size);
+      const r = await this.io.read(this.filePath(e.file), 0, data, false);
+      if (r.stat.size !== e.size || r.bytesRead !== e.size) return undefined;
+    } else {
+      data = await fsp.readFile(this.filePath(e.file));
+    }
+    return data.length === e.size ? data : undefined;
   }
 
   delete(key: string): boolean {
