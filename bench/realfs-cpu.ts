@@ -10,6 +10,7 @@
 //
 // Environment:
 //   N=2000                   files
+//   EARLIER=400              other files the daemon serves first, with a plan, through the mount
 //   FLAGS="k=v k=v"          extra daemon flags (e.g. "prefetch-offload-min-size=0")
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
@@ -83,6 +84,15 @@ async function main(): Promise<void> {
       writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, i + 1));
       paths.push(p);
     }
+    // Files the daemon serves first the same way (a plan, then the mount): a DaemonSet's daemon has served
+    // earlier jobs' epochs before this one, so its code is compiled and its pools started; only the data is cold.
+    mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
+    const earlier: string[] = [];
+    for (let i = 0; i < Number(process.env.EARLIER ?? 400); i++) {
+      const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
+      writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, files + i + 1));
+      earlier.push(p);
+    }
     const order = shuffled(paths, 1234);
     const names = new Map<number, string>([[process.pid, 'reader']]);
     let before = sampleCpu(names, /^mfs/);
@@ -112,6 +122,10 @@ async function main(): Promise<void> {
     const c = d.client('realfs-cpu');
     try {
       names.set(d.proc!.pid!, 'daemon');
+      if (earlier.length > 0) {
+        await c.submitPlan('realfs-cpu-earlier', 1, earlier);
+        for (const p of earlier) readFileSync(join(mnt, p));
+      }
       const tr = tracer(d.proc!.pid!);
       if (tr) await sleep(1000);
       before = sampleCpu(names, /^mfs/);
