@@ -3,7 +3,7 @@
 // so a wrapper overrides only what it changes and a new contract method is
 // forwarded by all of them at once.
 
-import type { Backend, BackendStat, BackendWriteOptions, ReadOptions } from './types';
+import type { Backend, BackendStat, BackendWriteOptions, CurrentRead, ReadOptions } from './types';
 
 export abstract class BackendDecorator implements Backend {
   readonly kind: string;
@@ -26,6 +26,10 @@ export abstract class BackendDecorator implements Backend {
 
   read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
     return this.inner.read(path, offset, length, version, opts);
+  }
+
+  readCurrent(path: string, offset: number, length: number, opts?: ReadOptions): Promise<CurrentRead> {
+    return this.inner.readCurrent(path, offset, length, opts);
   }
 
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat> {

@@ -27,7 +27,7 @@ import { backendNotAnswering, backendTimedOut, ErrorCodes } from '../errors';
 import { getErrorCode } from '../util/errors-message';
 import type { Logger } from '../log';
 import { BackendDecorator } from './backend-decorator';
-import type { Backend, BackendStat, ReadOptions } from './types';
+import type { Backend, BackendStat, CurrentRead, ReadOptions } from './types';
 
 export interface DeadlineOptions {
   /** 0 = no deadline (calls are still bounded by maxInflight). */
@@ -79,6 +79,11 @@ export class DeadlineBackend extends BackendDecorator {
 
   override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
     return this.call(`read of ${path} at ${offset}`, () => this.inner.read(path, offset, length, version, opts), !(this.opts.offloaded ? this.opts.offloaded(length, opts) : opts?.background === true));
+  }
+
+  /** Always on the threadpool (offloaded-backend.ts offloads only reads of a known version), so it takes a slot. */
+  override readCurrent(path: string, offset: number, length: number, opts?: ReadOptions): Promise<CurrentRead> {
+    return this.call(`read of ${path} at ${offset}`, () => this.inner.readCurrent(path, offset, length, opts));
   }
 
   override readdir(dir: string): Promise<string[]> {

@@ -5,7 +5,7 @@
 // observer, a request costs two clock reads more than the inner one.
 
 import { BackendDecorator } from './backend-decorator';
-import type { Backend, BackendStat, ReadOptions } from './types';
+import type { Backend, BackendStat, CurrentRead, ReadOptions } from './types';
 
 export type BackendOp = 'read' | 'stat';
 
@@ -26,6 +26,11 @@ export class ObservedBackend extends BackendDecorator {
 
   override read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer> {
     return this.timed('read', () => this.inner.read(path, offset, length, version, opts));
+  }
+
+  /** A read that is its own check: one request, counted as a read. */
+  override readCurrent(path: string, offset: number, length: number, opts?: ReadOptions): Promise<CurrentRead> {
+    return this.timed('read', () => this.inner.readCurrent(path, offset, length, opts));
   }
 
   private async timed<T>(op: BackendOp, fn: () => Promise<T>): Promise<T> {

@@ -16,7 +16,7 @@ import { openNonBlocking, readdirOf, realPathOf } from '../util/safe-open';
 import { isDirectoryMode, isRegular, nativeIo, type NativeIo, type NativeStat } from '../native/native-io';
 import type { IncompletePolicy } from './incomplete-writes';
 import { PosixWrites } from './posix-writes';
-import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
+import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, CurrentRead } from './types';
 
 /**
  * One version of a file's bytes: size, mtime, inode and ctime. ctime is what
@@ -26,6 +26,14 @@ import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from 
 export function versionOf(st: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number; readonly ino: number | bigint }): string {
   return `${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}-${Math.trunc(st.ctimeMs)}`;
 }
+
+/**
+ * Bytes of readCurrent's scratch buffers kept for reuse. It reads a whole
+ * block into one before it knows the file's size, and most files are smaller
+ * than a block: their bytes are copied out and the block-sized buffer reused,
+ * instead of one fresh block-sized allocation per file (GC pressure).
+ */
+const SCRATCH_BYTES = 16 * 2 ** 20;
 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
@@ -44,6 +52,8 @@ export class PosixBackend implements Backend {
   private readonly writes: PosixWrites;
   /** Batched I/O: a stat or a read is one threadpool job instead of one per system call. */
   private readonly io: NativeIo | undefined;
+  /** readCurrentNative's scratch buffers not in use (at most SCRATCH_BYTES). */
+  private readonly scratch: Buffer[] = [];
 
   /**
    * `incomplete`: whose leftover temporary files cleanupIncomplete removes (default: every one, a backend of one writer).
@@ -206,6 +216,86 @@ export class PosixBackend implements Backend {
     this.counters.bytesRead += r.bytesRead;
     check(r.after);
     return r.bytesRead === length ? buf : buf.subarray(0, r.bytesRead);
+  }
+
+  /**
+   * read() of whatever version the file is at, checked the same way: the
+   * fstat before reading gives the version (and size), the one after must
+   * agree. One open: a file read for the first time costs no separate stat.
+   */
+  async readCurrent(path: string, offset: number, length: number): Promise<CurrentRead> {
+    const rel = normalizeRequestPath(path);
+    if (this.io) return this.readCurrentNative(this.io, rel, path, offset, length);
+    const fh = await this.openInside(rel, path);
+    try {
+      const before = await fh.stat();
+      if (before.isDirectory()) throw isDirectory(rel === '' ? '/' : rel);
+      if (!before.isFile()) throw notRegular(rel);
+      const version = versionOf(before);
+      // Sized by the fstat: bytes past it would belong to another version anyway.
+      const buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, before.size - offset)));
+      let filled = 0;
+      while (filled < buf.length) {
+        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const after = await fh.stat();
+      this.counters.reads++;
+      this.counters.bytesRead += filled;
+      if (versionOf(after) !== version) throw fileChanged(rel);
+      return { data: filled === buf.length ? buf : buf.subarray(0, filled), stat: this.fileStatOf(rel, before.size, before.mtimeMs, version) };
+    } catch (err) {
+      throw this.mapError(err, rel);
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+
+  /** readCurrent() as one native job (readNative's open, fstat, pread, fstat, close), its first fstat the version. */
+  private async readCurrentNative(io: NativeIo, rel: string, path: string, offset: number, length: number): Promise<CurrentRead> {
+    const buf = this.takeScratch(length);
+    let kept = false;
+    try {
+      let r;
+      try {
+        r = await io.read(this.absolute(rel), offset, buf, true);
+      } catch (err) {
+        throw this.mapError(err, rel === '' ? '/' : rel);
+      }
+      if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
+      if (isDirectoryMode(r.stat)) throw isDirectory(rel === '' ? '/' : rel);
+      if (!isRegular(r.stat)) throw notRegular(rel);
+      const version = versionOf(r.stat);
+      this.counters.reads++;
+      this.counters.bytesRead += r.bytesRead;
+      if (versionOf(r.after) !== version) throw fileChanged(rel);
+      let data: Buffer;
+      if (r.bytesRead === length) {
+        data = buf;
+        kept = true;
+      } else {
+        data = Buffer.allocUnsafeSlow(r.bytesRead);
+        buf.copy(data, 0, 0, r.bytesRead);
+      }
+      return { data, stat: this.fileStatOf(rel, r.stat.size, r.stat.mtimeMs, version) };
+    } finally {
+      // Only once the native job has settled: until then its thread may still write into the buffer.
+      if (!kept) this.giveScratch(buf);
+    }
+  }
+
+  private takeScratch(length: number): Buffer {
+    const b = this.scratch.pop();
+    return b !== undefined && b.length === length ? b : Buffer.allocUnsafeSlow(length);
+  }
+
+  private giveScratch(b: Buffer): void {
+    if ((this.scratch.length + 1) * b.length <= SCRATCH_BYTES) this.scratch.push(b);
+  }
+
+  private fileStatOf(rel: string, size: number, mtimeMs: number, version: string): BackendStat {
+    return { path: rel, size, mtimeMs: Math.trunc(mtimeMs), isDir: false, version };
   }
 
   async readdir(dir: string): Promise<string[]> {

@@ -27,7 +27,7 @@ import { createS3Client, withRetries, type RetryCounters, type S3ClientOptions }
 import { errorNameOf, httpStatusOf, mapS3Error } from './s3-errors';
 import { dirKeyOf, keyOf, relOf, s3Url, type S3Location } from './s3-location';
 import { uploadObject } from './s3-upload';
-import type { Backend, BackendCounters, BackendStat, BackendWriteOptions } from './types';
+import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, CurrentRead } from './types';
 
 /** Blocks at least this large are fetched as parallel ranges of RANGE_PART_BYTES. */
 export const PARALLEL_RANGE_MIN_BYTES = 16 * 2 ** 20;
@@ -136,6 +136,54 @@ export class S3Backend implements Backend {
     }
     this.counters.bytesRead += buf.length;
     return buf;
+  }
+
+  /**
+   * One ranged GET without If-Match: the answer's ETag, Last-Modified and
+   * Content-Range (the object's whole size) are the version read. A range
+   * past the end (an empty object) is answered by a HEAD; no object is a
+   * directory or NOT_FOUND, as stat() says.
+   */
+  async readCurrent(path: string, offset: number, length: number): Promise<CurrentRead> {
+    const rel = normalizeRequestPath(path);
+    if (rel === '') throw isDirectory('/');
+    const key = keyOf(this.loc, rel);
+    let res;
+    try {
+      res = await withRetries(() => {
+        this.counters.reads++;
+        return this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: key, Range: `bytes=${offset}-${offset + Math.max(1, length) - 1}` }));
+      }, this.counters);
+    } catch (err) {
+      const status = httpStatusOf(err);
+      if (status !== 404 && status !== 416) throw this.fail(err, rel, key);
+      const stat = await this.stat(rel);
+      if (stat.isDir) throw isDirectory(rel);
+      // 416: nothing at `offset` (an empty object, or a range past its end).
+      if (status === 404) throw fileChanged(rel);
+      return { data: Buffer.alloc(0), stat };
+    }
+    const total = /\/(\d+)$/.exec(res.ContentRange ?? '');
+    const size = total ? Number(total[1]) : (res.ContentLength ?? 0);
+    const mtime = res.LastModified?.getTime() ?? 0;
+    const stat: BackendStat = { path: rel, size, mtimeMs: mtime, isDir: false, version: s3VersionOf(size, mtime, res.ETag ?? '') };
+    const want = Math.max(0, Math.min(length, size - offset));
+    const buf = Buffer.allocUnsafeSlow(want);
+    let filled = 0;
+    const body = res.Body as AsyncIterable<Uint8Array> | undefined;
+    try {
+      for await (const chunk of body ?? []) {
+        if (filled + chunk.length > buf.length) throw fileChanged(rel);
+        buf.set(chunk, filled);
+        filled += chunk.length;
+      }
+    } catch (err) {
+      throw this.fail(err, rel, key);
+    }
+    // Shorter than its own headers say: the stream was cut.
+    if (filled !== buf.length) throw fileChanged(rel);
+    this.counters.bytesRead += filled;
+    return { data: buf, stat };
   }
 
   /** Fills `into` with the bytes at `offset` of one version of the object. */

@@ -8,7 +8,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendDecorator } from './backend-decorator';
-import type { Backend, BackendStat, BackendWriteOptions, ReadOptions } from './types';
+import type { Backend, BackendStat, BackendWriteOptions, CurrentRead, ReadOptions } from './types';
 
 export interface ThrottleOptions {
   readonly latencyMs: number;
@@ -35,6 +35,12 @@ export class ThrottledBackend extends BackendDecorator {
     const data = await this.inner.read(path, offset, length, version, opts);
     await this.emulatedDelay(data.length);
     return data;
+  }
+
+  override async readCurrent(path: string, offset: number, length: number, opts?: ReadOptions): Promise<CurrentRead> {
+    const r = await this.inner.readCurrent(path, offset, length, opts);
+    await this.emulatedDelay(r.data.length);
+    return r;
   }
 
   override async readdir(dir: string): Promise<string[]> {

@@ -32,6 +32,12 @@ export interface ReadOptions {
   readonly background?: boolean;
 }
 
+/** A read of whatever version a file is at, with that version's stat (Backend.readCurrent). */
+export interface CurrentRead {
+  readonly data: Buffer;
+  readonly stat: BackendStat;
+}
+
 export interface BackendWriteOptions {
   /** Total bytes when known up front (an object store picks single PUT vs multipart by it). */
   readonly sizeHint?: number;
@@ -58,6 +64,15 @@ export interface Backend {
    * so a block is never assembled from two versions.
    */
   read(path: string, offset: number, length: number, version: string, opts?: ReadOptions): Promise<Buffer>;
+  /**
+   * Reads up to `length` bytes at `offset` of whatever version the file is at
+   * and returns them with that version's stat: the file's check and its read
+   * are one request (POSIX: the read's own open and fstat; S3: the GET's own
+   * headers), so a file read for the first time costs what a plain read does.
+   * Fails as stat() for a missing file or a directory, and with FILE_CHANGED
+   * if the file changed during the read (the bytes would mix two versions).
+   */
+  readCurrent(path: string, offset: number, length: number, opts?: ReadOptions): Promise<CurrentRead>;
   /** Files (not directories) under a prefix, in name order. */
   list(prefix: string, recursive: boolean): AsyncIterable<BackendStat>;
   /**

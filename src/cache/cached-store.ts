@@ -7,7 +7,7 @@
 
 import type { Backend, BackendStat, ReadOptions } from '../backend/types';
 import { normalizeRequestPath } from '../backend/path-guard';
-import { ErrorCodes, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
+import { ErrorCodes, fileChanged, hasCode, invalidArgument, isDirectory, outOfRange, tooLarge } from '../errors';
 import type { Logger } from '../log';
 import { formatBytes } from '../util/units';
 import type { DiskCache } from './disk-cache';
@@ -73,6 +73,13 @@ interface MetaEntry {
   expiresAt: number;
 }
 
+/** A first-block read of a file whose version is not known yet (prefetchCurrent): its stat comes with its bytes. */
+interface Probe {
+  /** The store's clock when the read started: the stat it learns is as good as a stat at this time. */
+  readonly started: number;
+  readonly stat: Promise<BackendStat>;
+}
+
 export interface BlockRead {
   readonly data: Buffer;
   readonly tier: 'memory' | 'ssd' | FetchSource;
@@ -90,6 +97,8 @@ export class CachedStore {
   /** Backend reads by block: a client read and a peer's request for the same block make one read. */
   private readonly directFlights = new SingleFlight<Buffer>();
   private readonly meta = new Map<string, MetaEntry>();
+  /** Probes in flight by normalised path; stat() of such a path waits on its probe. */
+  private readonly probes = new Map<string, Probe>();
   private readonly observers: readonly ReadObserver[];
   private readonly backendFetcher: BlockFetcher;
   private readonly fetcher: BlockFetcher;
@@ -146,6 +155,16 @@ export class CachedStore {
     }
     const now = this.now();
     if (m && m.expiresAt > now) return m.stat;
+    // A probe of the file in flight is the check already under way (a plan's fetch): no second backend request.
+    const probe = this.probes.get(rel);
+    if (probe !== undefined && now - probe.started < this.opts.metadataTtlMs) {
+      try {
+        return await probe.stat;
+      } catch (err) {
+        // No file is an answer; anything else (a directory, a change during the read) is asked again below.
+        if (hasCode(err, ErrorCodes.NOT_FOUND)) throw err;
+      }
+    }
     let stat: BackendStat;
     try {
       stat = await this.backend.stat(rel);
@@ -193,9 +212,10 @@ export class CachedStore {
     if (expiresAt > m.expiresAt) m.expiresAt = expiresAt;
   }
 
-  /** Forgets what is known of a path's version (a watcher saw it change). */
+  /** Forgets what is known of a path's version (a watcher saw it change), and what a probe under way would learn. */
   invalidate(path: string): void {
     this.meta.delete(path);
+    this.probes.delete(path);
   }
 
   /**
@@ -334,6 +354,81 @@ export class CachedStore {
     const joined = this.flights.has(key);
     const r = await this.flights.do(key, () => this.loadBlock(id, key, stat, 'prefetch'));
     return joined || r.tier === 'memory' || r.tier === 'ssd' ? 0 : r.data.length;
+  }
+
+  /**
+   * Background fetch of the first block of a file whose version is not known
+   * (a planned file beyond the plan's head): one backend read that is also
+   * the file's check (Backend.readCurrent), so the file costs the backend what
+   * a plain read of it costs, and no stat. The stat it learns is kept as
+   * stat() keeps one, its metadata-ttl counted from when the read started; a
+   * stat() of the file meanwhile waits on it. Resolves to the stat and the
+   * bytes fetched from outside the node (0 when nothing was: already cached,
+   * joined). `onBlock` is told block 0's key before any reader can hit it
+   * (prefetch accounting). Asks stat() first instead when a check is cheaper than the read
+   * (the version is known and fresh, or a tier holds blocks of the path, as
+   * the SSD after a restart) or needed (an owner peer serves blocks by version).
+   */
+  async prefetchCurrent(path: string, onBlock?: (key: string) => void): Promise<{ stat: BackendStat; fetched: number }> {
+    const rel = normalizeRequestPath(path);
+    const m = this.meta.get(rel);
+    if ((m !== undefined && m.expiresAt > this.now()) || this.opts.fetcher !== undefined || this.disk.keysOfPath(rel).length > 0 || this.mem.keysOfPath(rel).length > 0) {
+      const stat = await this.stat(rel);
+      return { stat, fetched: stat.isDir || stat.size === 0 ? 0 : await this.prefetchBlock(stat, 0) };
+    }
+    const running = this.probes.get(rel);
+    if (running !== undefined) return { stat: await running.stat, fetched: 0 };
+    let fetched = 0;
+    const started = this.now();
+    const probe: Probe = {
+      started,
+      stat: this.backend.readCurrent(rel, 0, this.blockSize, BACKGROUND).then((r) => {
+        const stat = this.learned(rel, r.stat, probe);
+        if (r.data.length > 0) fetched = this.keepFirstBlock(stat, r.data, onBlock);
+        return stat;
+      }),
+    };
+    this.probes.set(rel, probe);
+    const done = (): void => {
+      if (this.probes.get(rel) === probe) this.probes.delete(rel);
+    };
+    probe.stat.then(done, done);
+    return { stat: await probe.stat, fetched };
+  }
+
+  /**
+   * Keeps what a probe learned as the path's metadata, unless the path was
+   * invalidated meanwhile or checked since the probe started at another
+   * version: then the bytes may be of an older version and FILE_CHANGED says
+   * so (the caller probes once more).
+   */
+  private learned(rel: string, stat: BackendStat, probe: Probe): BackendStat {
+    if (this.probes.get(rel) !== probe) throw fileChanged(rel);
+    const expiresAt = probe.started + this.opts.metadataTtlMs;
+    const m = this.meta.get(rel);
+    if (m !== undefined) {
+      if (m.stat.version === stat.version) {
+        if (expiresAt > m.expiresAt) m.expiresAt = expiresAt;
+        return m.stat;
+      }
+      if (m.expiresAt > expiresAt) throw fileChanged(rel);
+      this.dropVersion(rel, m.stat.version);
+    } else if (this.meta.size >= MAX_METADATA_ENTRIES) {
+      const oldest = this.meta.keys().next().value;
+      if (oldest !== undefined) this.meta.delete(oldest);
+    }
+    this.meta.set(rel, { stat, expiresAt });
+    return stat;
+  }
+
+  /** Caches block 0 a probe read, as a prefetched block; returns its bytes (it came from the backend whatever the tiers held). */
+  private keepFirstBlock(stat: BackendStat, data: Buffer, onBlock: ((key: string) => void) | undefined): number {
+    const id: BlockId = { path: stat.path, version: stat.version, index: 0 };
+    const key = blockKey(id);
+    onBlock?.(key);
+    if (!this.mem.has(key)) this.mem.put(key, data, 'prefetch', { force: true });
+    if (!this.disk.has(key)) void this.disk.put(id, data, 'prefetch');
+    return data.length;
   }
 
   /** True when a block is in memory or on the SSD (no counting, no I/O). */

@@ -102,8 +102,13 @@ static void run_read(job_t *j) {
     goto out;
   }
   if (S_ISREG(j->before.st_mode)) {
-    while (j->done < j->len) {
-      ssize_t r = pread(fd, j->data + j->done, j->len - j->done, (off_t)(j->offset + (int64_t)j->done));
+    // Not past the size fstat gave: bytes there belong to another version (the
+    // fstat after fails the read), and on a FUSE mount the pread that finds end
+    // of file is one more request to its server.
+    int64_t left = (int64_t)j->before.st_size - j->offset;
+    size_t len = left <= 0 ? 0 : ((uint64_t)left < j->len ? (size_t)left : j->len);
+    while (j->done < len) {
+      ssize_t r = pread(fd, j->data + j->done, len - j->done, (off_t)(j->offset + (int64_t)j->done));
       if (r < 0) {
         if (errno == EINTR) continue;
         fail(j, "read", j->path);

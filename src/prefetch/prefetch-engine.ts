@@ -1,7 +1,9 @@
 // The prefetch engine: watches reads, decides what comes next (sequential
 // readahead, next file of an ordered directory walk, submitted epoch plans,
 // explicit hints), and fetches it through the store under a bound on bytes in
-// flight. Foreground reads never wait for it: enqueueing is O(1) and drops
+// flight. A planned file beyond the plan's head is not stat'ed ahead: its
+// first block's fetch is its check (a probe, CachedStore.prefetchCurrent),
+// learning its size and version, and the rest of it is queued at that version. Foreground reads never wait for it: enqueueing is O(1) and drops
 // when the queue is full, prefetch reads are background backend reads (a
 // POSIX backend runs large ones on the worker threads, small ones on the I/O
 // thread pool: backend/offloaded-backend.ts),
@@ -9,6 +11,8 @@
 // (single-flight). Access-pattern analysis runs on the same worker pool.
 
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { normalizeRequestPath } from '../backend/path-guard';
 import type { BackendStat } from '../backend/types';
 import type { CachedStore, ReadEvent } from '../cache/cached-store';
 import { blockKey } from '../cache/types';
@@ -19,7 +23,7 @@ import { forEachConcurrently } from '../util/concurrency';
 import { getErrorMessage } from '../util/errors-message';
 import { AccessHistory } from './access-history';
 import { FairShare, cutMessage } from './fair-share';
-import { PlanTracker } from './plan-tracker';
+import { PlanTracker, UNKNOWN_SIZE, type PlanAdvance } from './plan-tracker';
 import { PrefetchQueue } from './prefetch-queue';
 import { StreamTracker, WalkTracker, dirListing, type DirListing } from './stream-tracker';
 import { SingleFlight } from '../cache/single-flight';
@@ -40,10 +44,14 @@ const MAX_LISTING_ENTRIES = 200_000;
 const MAX_OUTSTANDING = 200_000;
 /** Parallel stats of the head of a plan (the client waits for these). */
 const PLAN_STAT_CONCURRENCY = 32;
-/** Parallel stats of the rest of a plan, in the background beside the reads it serves. */
-const PLAN_BACKGROUND_STAT_CONCURRENCY = 8;
-/** Paths of a plan stat'ed per background step (appended to the plan when done): bounds what a step holds. */
-const PLAN_STAT_CHUNK = 2048;
+/**
+ * Paths of a plan beyond its head taken into it per step (normalised and
+ * indexed, about 2 us each), reads served between steps: a plan of millions
+ * of paths never holds the event loop for long.
+ */
+const PLAN_APPEND_CHUNK = 2048;
+/** The queue key of a probe: never a block key. */
+const probeKey = (path: string): string => `\u0000probe\u0000${path}`;
 /** Rows of history the analysis reads at most. */
 const ANALYSIS_ROWS = 500_000;
 
@@ -72,11 +80,15 @@ export class PrefetchEngine {
   private active = 0;
   private readonly maxActive: number;
   private readonly maxInflight: number;
-  /** The latest plan submitted per job: a background stat of an older one stops. */
+  /** The latest plan submitted per job: one whose head is still being stat'ed when a newer one arrives is dropped. */
   private readonly planGeneration = new Map<string, number>();
   private planGenerations = 0;
-  /** Paths of submitted plans not yet stat'ed by statRest (over all jobs). */
-  private planUnchecked = 0;
+  /** Probes queued or in flight: path -> the job whose plan issued it (plan_files_unchecked is its size). */
+  private readonly probing = new Map<string, string>();
+  /** Paths of submitted plans not yet taken into them (appendRest), over all jobs. */
+  private planUnappended = 0;
+  /** Jobs whose current plan has logged a file missing (once per plan). */
+  private readonly saidMissing = new Set<string>();
   private stopped = false;
 
   /** `workers`: the pool the backend's offloaded reads run on too; its owner destroys it. */
@@ -91,7 +103,8 @@ export class PrefetchEngine {
     this.streams = new StreamTracker(config.blockSize, Math.min(config.maxReadahead, Math.max(config.blockSize, Math.floor(cacheBytes / 4))));
     // Bytes in flight end up in the memory tier; more than half of it would churn it.
     this.maxInflight = Math.min(config.prefetchMaxInflight, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
-    this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)));
+    // A file whose size is not known yet counts as one block: the most its first fetch brings in.
+    this.plans = new PlanTracker(config.planLookahead, Math.max(config.blockSize, Math.floor(config.memoryCacheSize / 2)), config.blockSize);
     // Small prefetch reads run on the I/O thread pool (offloaded-backend.ts), which serves
     // many at once: up to half of backend-max-inflight, leaving the rest to foreground reads.
     this.maxActive = Math.max(config.prefetchWorkers * 2, Math.floor(config.backendMaxInflight / 2));
@@ -110,6 +123,7 @@ export class PrefetchEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.removeWhere(() => true);
+    this.probing.clear();
     this.history.close();
   }
 
@@ -141,7 +155,7 @@ export class PrefetchEngine {
         this.unprotect(ev.path);
         const adv = this.plans.onRead(planJob, ev.path);
         if (adv) for (const p of adv.done) this.unprotect(p);
-        if (adv && adv.fetch.length > 0) this.enqueuePlanFiles(adv.fetch);
+        if (adv) this.planned(planJob, adv);
         return;
       }
       const ra = this.streams.onRead(`${ev.job}\u0000${ev.path}`, ev.offset, ev.length, ev.stat.size);
@@ -210,23 +224,49 @@ export class PrefetchEngine {
   }
 
   /**
-   * Queues the blocks of planned files at the versions the plan's check found,
-   * without asking the backend again: an epoch outlasts metadata-ttl, and the
-   * block read checks the version anyway (FILE_CHANGED: the file is queued
-   * once more, at its new version, by run()). A file whose version the store
-   * no longer holds is stat'ed (enqueuePaths).
+   * Acts on what the plan tracker says: files to fetch, and files whose rest
+   * now fits in the window. A file of a known version (the plan's head, or a
+   * file seen before, even past metadata-ttl: the block read checks the
+   * version, and FILE_CHANGED queues the file once more in fetch()) is queued
+   * at it without asking the backend; any other file is probed.
    */
-  private enqueuePlanFiles(paths: readonly string[]): void {
-    let unknown: string[] | undefined;
-    for (const p of paths) {
-      const stat = this.store.lastKnownStat(p);
-      if (stat === undefined || stat.isDir) {
-        (unknown ??= []).push(p);
-        continue;
+  private planned(job: string, first: PlanAdvance): void {
+    const bs = this.config.blockSize;
+    const work = [first];
+    for (let i = 0; i < work.length; i++) {
+      const adv = work[i]!;
+      if (adv.rest) {
+        for (const p of adv.rest) {
+          const stat = this.store.lastKnownStat(p);
+          if (stat === undefined || stat.isDir) this.queueProbe(job, p);
+          else this.enqueueBlocks(stat, bs, stat.size, DEFAULT_PRIORITY.plan, 'plan', undefined, this.protect(stat));
+        }
       }
-      this.enqueueBlocks(stat, 0, stat.size, DEFAULT_PRIORITY.plan, 'plan', undefined, this.protect(stat));
+      for (const p of adv.fetch) {
+        const stat = this.store.lastKnownStat(p);
+        if (stat === undefined || stat.isDir) {
+          this.queueProbe(job, p);
+          continue;
+        }
+        const keys = this.protect(stat);
+        const more = this.plans.learned(job, p, stat.size);
+        this.enqueueBlocks(stat, 0, more?.whole === false ? bs : stat.size, DEFAULT_PRIORITY.plan, 'plan', undefined, keys);
+        if (more) work.push(more);
+      }
     }
-    if (unknown) void this.enqueuePaths(unknown, DEFAULT_PRIORITY.plan, 'plan', true);
+  }
+
+  /** Queues the first block of a planned file not checked yet: its fetch is the check (probe()). */
+  private queueProbe(job: string, path: string): void {
+    const key = probeKey(path);
+    if (this.probing.has(path) || this.queue.has(key)) return;
+    const task: PrefetchTask = { key, path, stat: undefined, index: 0, bytes: this.config.blockSize, priority: DEFAULT_PRIORITY.plan, reason: 'plan' };
+    if (!this.queue.push(task)) {
+      this.counters.droppedTasks++;
+      return;
+    }
+    this.probing.set(path, job);
+    this.pump();
   }
 
   enqueueRange(
@@ -264,7 +304,7 @@ export class PrefetchEngine {
         cut = last - index;
         break;
       }
-      if (this.queue.push({ key, stat, index, bytes, priority, reason, job })) queued++;
+      if (this.queue.push({ key, path: stat.path, stat, index, bytes, priority, reason, job })) queued++;
       else {
         if (job !== undefined) this.fair.release(key);
         dropped++;
@@ -360,11 +400,18 @@ export class PrefetchEngine {
     }
   }
 
-  private async fetch(t: PrefetchTask): Promise<void> {
-    // Tracked before the fetch: a reader may join it and count as a hit before it resolves here.
-    const tracked = !this.outstanding.has(t.key);
-    this.outstanding.set(t.key, true);
+  /** Remembers a prefetched block until it is read or evicted (hit and waste accounting); false when it already was. */
+  private track(key: string): boolean {
+    const tracked = !this.outstanding.has(key);
+    this.outstanding.set(key, true);
     if (this.outstanding.size > MAX_OUTSTANDING) this.outstanding.delete(this.outstanding.keys().next().value!);
+    return tracked;
+  }
+
+  private async fetch(t: PrefetchTask): Promise<void> {
+    if (t.stat === undefined) return this.probe(t.path);
+    // Tracked before the fetch: a reader may join it and count as a hit before it resolves here.
+    const tracked = this.track(t.key);
     try {
       const fetched = await this.store.prefetchBlock(t.stat, t.index, t.key);
       if (fetched > 0) {
@@ -380,22 +427,93 @@ export class PrefetchEngine {
       if (tracked) this.outstanding.delete(t.key);
       this.counters.failedTasks++;
       if (hasCode(err, ErrorCodes.FILE_CHANGED)) {
-        const path = t.stat.path;
+        const path = t.path;
+        const version = t.stat.version;
         this.store.invalidate(path);
         this.queue.removeWhere((q) => {
-          const gone = q.stat.path === path && q.stat.version === t.stat.version;
+          const gone = q.path === path && q.stat?.version === version;
           if (gone) this.fair.release(q.key);
           return gone;
         });
-        // A planned file not read yet changed since the plan's check: fetched once more, at its new version.
-        if (t.reason === 'plan' && this.protectedFiles.has(path) && !this.requeued.has(path)) {
+        // A planned file not read yet changed since its check: probed once more, so fetched at its new version.
+        const job = this.plans.size > 0 ? this.plans.jobFor('', path) : undefined;
+        if (t.reason === 'plan' && job !== undefined && this.protectedFiles.has(path) && !this.requeued.has(path)) {
           this.requeued.add(path);
-          void this.enqueuePaths([path], DEFAULT_PRIORITY.plan, 'plan', true);
+          this.queueProbe(job, path);
         }
       } else if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
-        this.log.warn('prefetch failed (counted, not retried)', { path: t.stat.path, block: t.index, err: getErrorMessage(err) });
+        this.log.warn('prefetch failed (counted, not retried)', { path: t.path, block: t.index, err: getErrorMessage(err) });
       }
     }
+  }
+
+  /**
+   * Fetches the first block of a planned file not checked yet, at whatever
+   * version it is at; what that learns (size, version) is the file's check.
+   * The rest of the file is queued at that version when the window has room
+   * for it, and the file is protected until read. A missing file (or a
+   * directory) is left out, counted, and logged once per plan; a file that
+   * changed during the read is probed once more. Never rejects.
+   */
+  private async probe(path: string): Promise<void> {
+    const issuedBy = this.probing.get(path);
+    let stat: BackendStat;
+    try {
+      const r = await this.store.prefetchCurrent(path, (key) => this.track(key));
+      stat = r.stat;
+      if (r.fetched > 0) {
+        this.counters.prefetchedBlocks++;
+        this.counters.prefetchedBytes += r.fetched;
+      } else {
+        this.counters.skippedTasks++;
+      }
+    } catch (err) {
+      this.probing.delete(path);
+      this.probeFailed(issuedBy, path, err);
+      return;
+    }
+    this.probing.delete(path);
+    const job = issuedBy === undefined || this.plans.size === 0 ? undefined : this.plans.jobFor(issuedBy, path);
+    if (job === undefined || this.stopped) return;
+    if (stat.isDir) return this.planFileMissing(job, path, 'a directory');
+    const more = this.plans.learned(job, path, stat.size);
+    // Read meanwhile, or its plan replaced: nothing more of it is wanted.
+    if (more === undefined) return;
+    const keys = this.protect(stat);
+    if (more.whole) this.enqueueBlocks(stat, this.config.blockSize, stat.size, DEFAULT_PRIORITY.plan, 'plan', undefined, keys);
+    this.planned(job, more);
+  }
+
+  private probeFailed(issuedBy: string | undefined, path: string, err: unknown): void {
+    const job = issuedBy === undefined || this.plans.size === 0 ? undefined : this.plans.jobFor(issuedBy, path);
+    if (job === undefined || this.stopped) return;
+    if (hasCode(err, ErrorCodes.NOT_FOUND) || hasCode(err, ErrorCodes.IS_DIRECTORY)) {
+      return this.planFileMissing(job, path, hasCode(err, ErrorCodes.NOT_FOUND) ? 'no such file' : 'a directory');
+    }
+    if (hasCode(err, ErrorCodes.FILE_CHANGED) && !this.requeued.has(path)) {
+      // It changed during its read: probed once more, at whatever version it is at then.
+      this.requeued.add(path);
+      this.queueProbe(job, path);
+      return;
+    }
+    this.counters.failedTasks++;
+    if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
+      this.log.warn('prefetch of a planned file failed (counted, not retried; the client reads it from the backend)', { path, err: getErrorMessage(err) });
+    }
+    // Nothing of it is held: the window's room goes to the next files.
+    const more = this.plans.learned(job, path, 0);
+    if (more) this.planned(job, more);
+  }
+
+  /** A planned file its fetch found missing: left out of the window, counted, logged once per plan. */
+  private planFileMissing(job: string, path: string, what: string): void {
+    this.counters.planFilesMissing++;
+    if (!this.saidMissing.has(job)) {
+      this.saidMissing.add(job);
+      this.log.info('planned file left out of the plan (logged once per plan; counted in plan_files_missing)', { job, path, found: what });
+    }
+    const more = this.plans.learned(job, path, 0);
+    if (more) this.planned(job, more);
   }
 
   // --- analysis ---
@@ -411,11 +529,15 @@ export class PrefetchEngine {
 
   /**
    * Answers once the head of the plan (plan-lookahead files) is stat'ed and
-   * queued: a sampler does not wait for a million stats. The rest is stat'ed
-   * in the background, PLAN_STAT_CHUNK paths at a time, and appended to the
-   * plan as it goes; missing files and directories are left out of it.
-   * `files_accepted` counts the head's files found plus the rest (not yet
-   * checked, `files_pending`); `bytes_planned` is the head's bytes.
+   * queued: the answer says how much of the plan's start exists
+   * (files_accepted, bytes_planned) while the client waits for no more than
+   * a look-ahead's worth of stats. The rest is not stat'ed at all: each file
+   * is checked by its own first fetch when the look-ahead window reaches it
+   * (probe()), so it costs the backend what reading it directly costs.
+   * `files_accepted` counts the head's files found plus the rest
+   * (`files_pending`: not checked yet; a missing one is left out when its
+   * fetch finds it missing); `bytes_planned` is the head's bytes. A long
+   * plan is taken in PLAN_APPEND_CHUNK paths at a time (appendRest).
    */
   async submitPlan(
     job: string,
@@ -431,15 +553,23 @@ export class PrefetchEngine {
     this.planGeneration.set(job, generation);
     for (const p of [...this.protectedFiles.keys()]) this.unprotect(p);
     const headLength = Math.min(paths.length, this.config.planLookahead);
-    const head = (await this.statAll(paths.slice(0, headLength), PLAN_STAT_CONCURRENCY, false)).stats;
+    const head = await this.statAll(paths.slice(0, headLength), PLAN_STAT_CONCURRENCY);
     const pending = paths.length - headLength;
     // A plan for the job submitted while this head was stat'ed replaces this one.
     if (this.isCurrent(job, generation)) {
-      const adv = this.plans.submit(job, epoch, head.map((s) => s.path), head.map((s) => s.size));
-      this.enqueuePlanFiles(adv.fetch);
-      if (pending > 0) {
-        this.statRest(job, epoch, generation, paths, headLength).catch((err: unknown) =>
-          this.log.warn('plan: checking its files in the background failed', { job, epoch, err: getErrorMessage(err) }),
+      this.saidMissing.delete(job);
+      const first = Math.min(paths.length, headLength + PLAN_APPEND_CHUNK);
+      const rest = normalizedPaths(paths, headLength, first);
+      const planPaths = head.map((s) => s.path);
+      const sizes = head.map((s) => s.size);
+      for (const p of rest.paths) {
+        planPaths.push(p);
+        sizes.push(UNKNOWN_SIZE);
+      }
+      this.planned(job, this.plans.submit(job, epoch, planPaths, sizes));
+      if (first < paths.length || rest.invalid > 0) {
+        this.appendRest(job, epoch, generation, paths, first, rest).catch((err: unknown) =>
+          this.log.warn('plan: taking in its paths in the background failed', { job, epoch, err: getErrorMessage(err) }),
         );
       }
     }
@@ -448,61 +578,58 @@ export class PrefetchEngine {
     return { files_accepted: head.length + pending, bytes_planned: bytes, files_pending: pending };
   }
 
+  /**
+   * Appends paths[from..] to the job's plan PLAN_APPEND_CHUNK at a time,
+   * until done or a newer plan; paths that are not valid request paths are
+   * left out and logged once for the plan (the head's would have failed SubmitPlan).
+   */
+  private async appendRest(
+    job: string,
+    epoch: number,
+    generation: number,
+    paths: readonly string[],
+    from: number,
+    firstChunk: NormalizedPaths,
+  ): Promise<void> {
+    let invalid = firstChunk.invalid;
+    let firstInvalid = firstChunk.firstInvalid;
+    let left = paths.length - from;
+    this.planUnappended += left;
+    try {
+      for (let start = from; start < paths.length; start += PLAN_APPEND_CHUNK) {
+        await nextTurn();
+        if (!this.isCurrent(job, generation)) return;
+        const end = Math.min(paths.length, start + PLAN_APPEND_CHUNK);
+        const chunk = normalizedPaths(paths, start, end);
+        left -= end - start;
+        this.planUnappended -= end - start;
+        invalid += chunk.invalid;
+        if (firstInvalid === '') firstInvalid = chunk.firstInvalid;
+        const sizes = new Array<number>(chunk.paths.length).fill(UNKNOWN_SIZE);
+        this.planned(job, this.plans.append(job, epoch, chunk.paths, sizes));
+      }
+      if (invalid > 0) this.log.warn('plan paths left out: not valid request paths', { job, epoch, paths: invalid, first: firstInvalid });
+    } finally {
+      this.planUnappended -= left;
+    }
+  }
+
   private isCurrent(job: string, generation: number): boolean {
     return !this.stopped && this.planGeneration.get(job) === generation;
   }
 
-  /** Stats paths[from..] chunk by chunk and appends what exists to the plan, until a newer plan or stop. */
-  private async statRest(job: string, epoch: number, generation: number, paths: readonly string[], from: number): Promise<void> {
-    let failed = 0;
-    let firstFailure = '';
-    let left = paths.length - from;
-    this.planUnchecked += left;
-    try {
-      for (let start = from; start < paths.length; start += PLAN_STAT_CHUNK) {
-        if (!this.isCurrent(job, generation)) return;
-        const chunk = paths.slice(start, start + PLAN_STAT_CHUNK);
-        const r = await this.statAll(chunk, PLAN_BACKGROUND_STAT_CONCURRENCY, true);
-        left -= chunk.length;
-        this.planUnchecked -= chunk.length;
-        failed += r.failed;
-        if (firstFailure === '') firstFailure = r.firstFailure;
-        if (!this.isCurrent(job, generation)) return;
-        if (r.stats.length === 0) continue;
-        const more = this.plans.append(job, epoch, r.stats.map((s) => s.path), r.stats.map((s) => s.size));
-        if (more.fetch.length > 0) this.enqueuePlanFiles(more.fetch);
-      }
-      if (failed > 0) this.log.warn('plan files left out: their stat failed', { job, epoch, files: failed, first: firstFailure });
-    } finally {
-      this.planUnchecked -= left;
-    }
-  }
-
-  /**
-   * Stats in parallel (each is a round trip on a remote filesystem); missing
-   * files and directories are left out. Other failures are thrown, or with
-   * `tolerant` left out and counted (the background part of a plan has nobody to tell).
-   */
-  private async statAll(
-    paths: readonly string[],
-    concurrency: number,
-    tolerant: boolean,
-  ): Promise<{ stats: BackendStat[]; failed: number; firstFailure: string }> {
+  /** Stats in parallel (each is a round trip on a remote filesystem); missing files and directories are left out, other failures thrown. */
+  private async statAll(paths: readonly string[], concurrency: number): Promise<BackendStat[]> {
     const stats: Array<BackendStat | undefined> = new Array(paths.length);
-    let failed = 0;
-    let firstFailure = '';
     await forEachConcurrently(paths.length, concurrency, async (i) => {
       try {
         const s = await this.store.stat(paths[i]!);
         stats[i] = s.isDir ? undefined : s;
       } catch (err) {
-        if (hasCode(err, ErrorCodes.NOT_FOUND)) return;
-        if (!tolerant) throw err;
-        failed++;
-        if (firstFailure === '') firstFailure = `${paths[i]}: ${getErrorMessage(err)}`;
+        if (!hasCode(err, ErrorCodes.NOT_FOUND)) throw err;
       }
     });
-    return { stats: stats.filter((s): s is BackendStat => s !== undefined), failed, firstFailure };
+    return stats.filter((s): s is BackendStat => s !== undefined);
   }
 
   snapshot(): PrefetchStats {
@@ -516,7 +643,30 @@ export class PrefetchEngine {
       dropped_tasks: c.droppedTasks,
       inflight_bytes: this.inflightBytes,
       cut_blocks: c.cutBlocks,
-      plan_files_unchecked: this.planUnchecked,
+      plan_files_unchecked: this.probing.size + this.planUnappended,
+      plan_files_missing: c.planFilesMissing,
     };
   }
+}
+
+interface NormalizedPaths {
+  readonly paths: string[];
+  readonly invalid: number;
+  readonly firstInvalid: string;
+}
+
+/** paths[from..to) as normalised request paths; invalid ones (absolute, escaping the root, NUL) counted and left out. */
+function normalizedPaths(paths: readonly string[], from: number, to: number): NormalizedPaths {
+  const out: string[] = [];
+  let invalid = 0;
+  let firstInvalid = '';
+  for (let i = from; i < to; i++) {
+    try {
+      out.push(normalizeRequestPath(paths[i]!));
+    } catch (err) {
+      invalid++;
+      if (firstInvalid === '') firstInvalid = getErrorMessage(err);
+    }
+  }
+  return { paths: out, invalid, firstInvalid };
 }

@@ -20,7 +20,14 @@ export const DEFAULT_PRIORITY: Record<PrefetchReason, number> = {
 
 export interface PrefetchTask {
   readonly key: string;
-  readonly stat: BackendStat;
+  /** The file's normalised path. */
+  readonly path: string;
+  /**
+   * The version to fetch; undefined for a planned file not checked yet (a
+   * probe): its first block is fetched at whatever version the file is at,
+   * and that fetch is the check (CachedStore.prefetchCurrent).
+   */
+  readonly stat: BackendStat | undefined;
   readonly index: number;
   readonly bytes: number;
   readonly priority: number;
@@ -47,6 +54,8 @@ export interface PrefetchCounters {
   failedTasks: number;
   /** Tasks skipped because the block was already cached or being read. */
   skippedTasks: number;
+  /** Planned files beyond the plan's head that their fetch found missing (or a directory): left out of the plan. */
+  planFilesMissing: number;
 }
 
 export const newPrefetchCounters = (): PrefetchCounters => ({
@@ -59,6 +68,7 @@ export const newPrefetchCounters = (): PrefetchCounters => ({
   cutRequests: 0,
   failedTasks: 0,
   skippedTasks: 0,
+  planFilesMissing: 0,
 });
 
 /** One access-history row. */

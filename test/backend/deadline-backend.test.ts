@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeadlineBackend } from '../../src/backend/deadline-backend';
-import type { Backend, BackendStat } from '../../src/backend/types';
+import type { Backend, BackendStat, CurrentRead } from '../../src/backend/types';
 import { ErrorCodes, TiercacheError, notFound } from '../../src/errors';
 import { createLogger } from '../../src/log';
 
@@ -38,6 +38,10 @@ class HangingBackend implements Backend {
   read(): Promise<Buffer> {
     this.readsStarted++;
     return Promise.resolve(Buffer.alloc(0));
+  }
+  readCurrent(path: string): Promise<CurrentRead> {
+    this.readsStarted++;
+    return Promise.resolve({ data: Buffer.alloc(0), stat: { path, size: 0, mtimeMs: 0, isDir: false, version: 'v1' } });
   }
   readdir(): Promise<string[]> {
     return Promise.resolve([]);

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamTracker, WalkTracker, dirListing } from '../../src/prefetch/stream-tracker';
-import { PlanTracker } from '../../src/prefetch/plan-tracker';
+import { PlanTracker, UNKNOWN_SIZE } from '../../src/prefetch/plan-tracker';
 import { PrefetchQueue } from '../../src/prefetch/prefetch-queue';
 import { analyzeAccesses } from '../../src/prefetch/analysis';
 import type { BackendStat } from '../../src/backend/types';
@@ -65,10 +65,31 @@ describe('PlanTracker', () => {
     const p = new PlanTracker(10, 250);
     assert.deepEqual(p.submit('j', 0, ['a', 'b', 'c', 'd'], [100, 100, 100, 100]).fetch, ['a', 'b']);
   });
+  it('counts a file of unknown size as one block until its fetch learns the size', () => {
+    // Window of 10 files and 300 bytes, blocks of 100: three unsized files fill it.
+    const p = new PlanTracker(10, 300, 100);
+    const U = UNKNOWN_SIZE;
+    assert.deepEqual(p.submit('j', 0, ['a', 'b', 'c', 'd', 'e'], [U, U, U, U, U]).fetch, ['a', 'b', 'c']);
+    assert.deepEqual(p.learned('j', 'a', 10), { fetch: [], done: [], whole: true }, '210 bytes held: no room for another block');
+    assert.deepEqual(p.learned('j', 'b', 0), { fetch: ['d'], done: [], whole: true }, 'a missing file frees its block of room');
+    assert.equal(p.learned('j', 'x', 10), undefined, 'a file not in the plan');
+  });
+  it('fetches the rest of a big file only when the window has room for it, and the next file read always', () => {
+    const p = new PlanTracker(10, 300, 100);
+    const U = UNKNOWN_SIZE;
+    assert.deepEqual(p.submit('j', 0, ['a', 'b', 'c', 'd'], [U, U, U, U]).fetch, ['a', 'b', 'c']);
+    assert.deepEqual(p.learned('j', 'b', 250), { fetch: [], done: [], whole: false }, 'b waits: a and c hold the window');
+    assert.deepEqual(p.learned('j', 'c', 50), { fetch: [], done: [], whole: true }, 'the files after b wait for it');
+    assert.deepEqual(p.onRead('j', 'a'), { fetch: [], done: ['a'], rest: ['b'] }, 'b is next: its rest is fetched');
+    assert.deepEqual(p.onRead('j', 'b'), { fetch: ['d'], done: ['b'] });
+    assert.deepEqual(p.learned('j', 'd', 400), { fetch: [], done: [], whole: false });
+    assert.deepEqual(p.onRead('j', 'c'), { fetch: [], done: ['c'], rest: ['d'] }, 'bigger than the whole window, fetched when next');
+    assert.equal(p.learned('j', 'a', 5), undefined, 'a file already read is not fetched');
+  });
 });
 
 describe('PrefetchQueue', () => {
-  const task = (i: number, priority: number) => ({ key: `k${i}`, stat, index: i, bytes: B, priority, reason: 'explicit' as const });
+  const task = (i: number, priority: number) => ({ key: `k${i}`, path: stat.path, stat, index: i, bytes: B, priority, reason: 'explicit' as const });
   it('serves higher priority first, FIFO within a priority, and dedupes', () => {
     const q = new PrefetchQueue(10);
     q.push(task(1, 0));

@@ -12,6 +12,7 @@ export interface PrefetchStats {
   'inflight_bytes'?: (number | string | Long);
   'cut_blocks'?: (number | string | Long);
   'plan_files_unchecked'?: (number | string | Long);
+  'plan_files_missing'?: (number | string | Long);
 }
 
 export interface PrefetchStats__Output {
@@ -24,4 +25,5 @@ export interface PrefetchStats__Output {
   'inflight_bytes': (number);
   'cut_blocks': (number);
   'plan_files_unchecked': (number);
+  'plan_files_missing': (number);
 }
