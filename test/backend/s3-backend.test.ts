@@ -114,6 +114,23 @@ describe('S3 backend against s3rver', () => {
     assert.ok((await backend.read('v.bin', 0, 4096, v2.version)).equals(Buffer.alloc(4096, 2)));
   });
 
+  it('readCurrent: one GET without If-Match, its headers the version stat() gives', async () => {
+    const data = randomBytes(300_000);
+    await put('ds/cur/one.bin', data);
+    const before = server.count(isGet);
+    const head = await backend.readCurrent('cur/one.bin', 0, 256 * 1024);
+    const gets = server.seen.filter(isGet).slice(before);
+    assert.equal(gets.length, 1, 'one request: no HEAD before it');
+    assert.equal(gets[0]!.ifMatch, undefined);
+    assert.ok(head.data.equals(data.subarray(0, 256 * 1024)));
+    assert.deepEqual(head.stat, await backend.stat('cur/one.bin'), 'the size is the object\'s, not the range\'s');
+    const whole = await backend.readCurrent('cur/one.bin', 0, MiB);
+    assert.ok(whole.data.equals(data), 'a block longer than the object: all of it');
+    // Not asked of s3rver: an empty object (its ranged GET answers 206 with Content-Length 1 and no byte, and hangs).
+    assert.equal(getErrorCode(await failure(backend.readCurrent('cur/missing.bin', 0, MiB))), 'TC_NOT_FOUND');
+    assert.equal(getErrorCode(await failure(backend.readCurrent('cur', 0, MiB))), 'TC_IS_DIRECTORY');
+  });
+
   it('lists and readdirs through ListObjectsV2 pages (continuation tokens)', async () => {
     for (const k of ['l/a', 'l/b', 'l/c', 'l/d/x', 'l/d/y', 'l/e', 'l/f/g/h']) await put(`ds/${k}`, Buffer.from(k));
     for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) await put(`ds/flat/${k}`, Buffer.from(k));
