@@ -5,7 +5,8 @@
 // backend (the I/O thread pool): handing it to a worker and moving it back
 // costs more than the read itself (measured: bench/realfs.ts, the cold epoch
 // with prefetch-offload-min-size 0 vs the default). Everything else, and
-// every foreground read, is the inner backend's. Paths are validated here
+// every foreground read, is the inner backend's, and so is every readCurrent
+// (a file's first block, read before its size is known: the I/O thread pool). Paths are validated here
 // (the inner localPath) before a worker sees them; a worker's failure comes
 // back as an errno or FILE_CHANGED and becomes the inner backend's own named
 // error and counter, so a read is counted, timed (observed-backend.ts),

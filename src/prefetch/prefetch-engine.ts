@@ -558,6 +558,12 @@ export class PrefetchEngine {
     // A plan for the job submitted while this head was stat'ed replaces this one.
     if (this.isCurrent(job, generation)) {
       this.saidMissing.delete(job);
+      // The replaced plan's files not fetched yet are not wanted any more (its blocks queued at known versions run, as before).
+      this.queue.removeWhere((q) => {
+        const gone = q.stat === undefined && this.probing.get(q.path) === job;
+        if (gone) this.probing.delete(q.path);
+        return gone;
+      });
       const first = Math.min(paths.length, headLength + PLAN_APPEND_CHUNK);
       const rest = normalizedPaths(paths, headLength, first);
       const planPaths = head.map((s) => s.path);
