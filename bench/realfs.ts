@@ -17,7 +17,7 @@
 //    write (one write of the serialized bytes, then fsync) to MooseFS.
 // Readers keep one request in flight, as one DataLoader worker does. Each
 // cold epoch runs on a fresh daemon (a fresh cache) that has first served an
-// epoch of 400 other files the same way (a plan, then the reads), as a
+// epoch of 2,000 other files the same way (a plan, then the reads), as a
 // long-running DaemonSet daemon has served earlier jobs; the
 // small-file daemons keep their state dir (SSD tier) on a journaled ext4
 // standing for the node's SSD (node-ssd.ts says why). CPU per file of the
@@ -149,7 +149,7 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
   // the data is cold. Without the plan its prefetch path was still being compiled during the measured epoch.
   mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
   const earlier: string[] = [];
-  for (let i = 0; i < envNum('BENCH_REALFS_EARLIER_FILES', 400); i++) {
+  for (let i = 0; i < envNum('BENCH_REALFS_EARLIER_FILES', 2000); i++) {
     const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
     writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, files + i + 1));
     earlier.push(p);
