@@ -15,7 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json binding.gyp ./
 COPY hack/build-fuse-addon.js hack/
 COPY src/fuse/native src/fuse/native
-COPY src/native/tiercache-io.c src/native/
+COPY src/native/*.c src/native/*.h src/native/
 RUN npm ci
 COPY . .
 RUN npm run build \

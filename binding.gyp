@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tiercache_io",
-      "sources": ["src/native/tiercache-io.c"],
+      "sources": ["src/native/tiercache-io.c", "src/native/crc32c.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ],

@@ -10,7 +10,7 @@
 //
 // Environment:
 //   N=2000                   files
-//   EARLIER=400              other files the daemon serves first, with a plan, through the mount
+//   EARLIER=2000             other files the daemon serves first, with a plan, through the mount
 //   FLAGS="k=v k=v"          extra daemon flags (e.g. "prefetch-offload-min-size=0")
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     // earlier jobs' epochs before this one, so its code is compiled and its pools started; only the data is cold.
     mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
     const earlier: string[] = [];
-    for (let i = 0; i < Number(process.env.EARLIER ?? 400); i++) {
+    for (let i = 0; i < Number(process.env.EARLIER ?? 2000); i++) {
       const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
       writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, files + i + 1));
       earlier.push(p);

@@ -16,8 +16,9 @@
 //  - a 1 GiB checkpoint save through tiercache vs a torch.save-style direct
 //    write (one write of the serialized bytes, then fsync) to MooseFS.
 // Readers keep one request in flight, as one DataLoader worker does. Each
-// cold epoch runs on a fresh daemon (a fresh cache) that has first served
-// 400 other files the same way, as a long-running DaemonSet daemon has; the
+// cold epoch runs on a fresh daemon (a fresh cache) that has first served an
+// epoch of 2,000 other files the same way (a plan, then the reads), as a
+// long-running DaemonSet daemon has served earlier jobs; the
 // small-file daemons keep their state dir (SSD tier) on a journaled ext4
 // standing for the node's SSD (node-ssd.ts says why). CPU per file of the
 // reader, the daemon and MooseFS's processes is measured around each cold
@@ -143,11 +144,12 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
     writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, i + 1));
     paths.push(p);
   }
-  // Other files each cold-epoch daemon serves first, the same way: a DaemonSet's daemon has been up and serving
-  // (its code compiled, its pools started) long before a job's first epoch; only the data is cold.
+  // An epoch of other files each cold-epoch daemon serves first, the same way (a plan, then the reads): a DaemonSet's
+  // daemon has served earlier jobs (its code compiled, its pools started) long before this job's first epoch; only
+  // the data is cold. Without the plan its prefetch path was still being compiled during the measured epoch.
   mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
   const earlier: string[] = [];
-  for (let i = 0; i < envNum('BENCH_REALFS_EARLIER_FILES', 400); i++) {
+  for (let i = 0; i < envNum('BENCH_REALFS_EARLIER_FILES', 2000); i++) {
     const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
     writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, files + i + 1));
     earlier.push(p);
@@ -183,6 +185,7 @@ async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, fi
       const mc = new TiercacheClient({ socket: m.socket, job: 'bench-realfs', readSession: reader === 'ReadSession' });
       try {
         log(`realfs: cold epoch with a plan, ${reader}${Object.keys(flags).length > 0 ? ` (${JSON.stringify(flags)})` : ''}`);
+        await mc.submitPlan('bench-realfs-earlier', 1, earlier);
         await readAll(reader, mc, earlier);
         const counted = await prefetchCounts(mc);
         let planMs = 0;

@@ -1,17 +1,29 @@
 // SSD tier: one file per block under <dir>/blocks/xx/, index in memory and in
-// SQLite (index-store.ts). Blocks are written tmp -> CRC-32 -> rename, and the
-// CRC is checked on every read: a corrupt block is dropped, counted and
-// re-fetched by the caller, never served. A disk that keeps failing goes
+// SQLite (index-store.ts). The CRC is checked on every read: a corrupt, short
+// or grown block is dropped, counted and re-fetched by the caller, never
+// served. A disk that keeps failing goes
 // normal -> unstable -> down (skipped for a cool-down) instead of failing reads.
 // Its bytes are one tenant of the SSD's space owner (ssd-budget.ts): a block
 // is admitted within the share the checkpoint tenants leave, and the owner
 // calls evictLru(), this tier's one eviction loop, when checkpoint bytes or
 // the free-space floor need the room.
+//
+// Block files are written in place, under a name used once (a counter, not
+// derived from the key), without a temporary name and a rename. What makes
+// a half-written file harmless is the index, not the rename:
+//   1. a block's row is only queued for SQLite after its file was written
+//      and closed, and reaches the database at the next flush;
+//   2. at start only files with a row are kept (the rest are deleted), and a
+//      row whose file is not the size it says is dropped;
+//   3. every read checks the size and the checksum.
+// A daemon killed mid-write leaves a file without a row (1), deleted at the
+// next start (2); a power loss that leaves a row with a short or stale file
+// (nothing here is fsynced, with or without a rename) is caught by 2 and 3.
+// Names used once also mean the unlink of an evicted block, which runs in
+// the background, can never remove a newer file of the same block.
 
 import { promises as fsp, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { ErrorCodes, hasCode } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
@@ -20,6 +32,7 @@ import { IndexStore, type IndexRow } from './index-store';
 import { KeysByPath } from './keys-by-path';
 import { describeFailure, quarantine, startupText, type SsdStartup } from './ssd-quarantine';
 import { AdmissionPolicy } from './policy';
+import { Checksums, checksumOf, isChecksum, type Checksum } from './ssd-checksum';
 import { SsdTenants, type SsdBudget, type SsdTenant } from './ssd-budget';
 import { blockKey, newTierCounters, type BlockId, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
 
@@ -37,6 +50,7 @@ interface DiskEntry {
   readonly id: BlockId;
   readonly size: number;
   readonly crc: number;
+  readonly crcKind: Checksum;
   origin: BlockOrigin;
   wasRead: boolean;
 }
@@ -75,9 +89,8 @@ export class DiskCache {
   private downUntil = 0;
   /** Block subdirectories known to exist (created or found at start-up): no mkdir per block. */
   private readonly subdirs = new Set<string>();
-  /** Unique temp names without a random draw per block (tmp/ is emptied at start-up). */
-  private tmpSeq = 0;
-  private readonly tmpPrefix = `${randomBytes(4).toString('hex')}-`;
+  /** The next block file's number: above every recovered one, so a name is used once. */
+  private nextFile = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
@@ -142,6 +155,7 @@ export class DiskCache {
     this.entries.clear();
     for (const k of [...this.policy.lruKeys()]) this.forget(k);
     mkdirSync(this.blocksDir, { recursive: true });
+    // Blocks are no longer written through tmp/: emptied of an older daemon's temporary files.
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
     const store = new IndexStore(indexFile);
@@ -188,7 +202,7 @@ export class DiskCache {
       else this.counters.corruptBlocks++;
       return undefined;
     }
-    if (data === undefined || crc32(data) !== e.crc) {
+    if (data === undefined) {
       this.counters.corruptBlocks++;
       this.counters.misses++;
       this.log.warn('corrupt SSD block dropped; it will be re-fetched', {
@@ -236,27 +250,37 @@ export class DiskCache {
       else this.ioError('statfs', err);
       return false;
     }
-    const file = createHash('sha1').update(key).digest('hex');
-    const crc = crc32(data);
-    const tmp = join(this.tmpDir, `${file}.${this.tmpPrefix}${(this.tmpSeq++).toString(36)}`);
+    const file = fileName(this.nextFile++);
+    const path = this.filePath(file);
     // Reserved now (policy and owner) so concurrent puts see it.
     this.policy.insert(key, data.length);
     const sub = file.slice(0, 2);
+    let crc: number;
+    let crcKind: Checksum;
     try {
       if (!this.subdirs.has(sub)) {
         await fsp.mkdir(join(this.blocksDir, sub), { recursive: true });
         this.subdirs.add(sub);
       }
-      if (this.io) await this.io.writeNew(tmp, this.filePath(file), data);
-      else {
-        await fsp.writeFile(tmp, data, { flag: 'wx' });
-        await fsp.rename(tmp, this.filePath(file));
+      if (this.io) {
+        // One job: CRC-32C on the pool thread, create, write, close (the file is removed on failure).
+        crc = await this.io.writeBlock(path, data);
+        crcKind = Checksums.CRC32C;
+      } else {
+        crcKind = Checksums.CRC32;
+        crc = checksumOf(crcKind, data);
+        try {
+          await fsp.writeFile(path, data, { flag: 'wx' });
+        } catch (err) {
+          // Not ours to remove when it was there already.
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await fsp.unlink(path).catch(() => {});
+          throw err;
+        }
       }
     } catch (err) {
       this.forget(key);
       // The subdirectory may have been removed under us: make it again next time.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.subdirs.delete(sub);
-      await fsp.unlink(tmp).catch(() => {});
       this.ioError('write', err);
       return false;
     }
@@ -266,25 +290,25 @@ export class DiskCache {
       return false;
     }
     this.consecutiveErrors = 0;
-    const e: DiskEntry = { file, id, size: data.length, crc, origin, wasRead: origin === 'read' };
+    const e: DiskEntry = { file, id, size: data.length, crc, crcKind, origin, wasRead: origin === 'read' };
     this.entries.set(key, e);
     this.byPath.add(key);
     this.store!.upsert(this.rowOf(e));
     return true;
   }
 
-  /** A block file's bytes, or undefined when the file is not the size the index says (corrupt). */
+  /** A block file's bytes, or undefined when the file is not the size the index says or fails its checksum (corrupt). */
   private async readBlockFile(e: DiskEntry): Promise<Buffer | undefined> {
-    let data: Buffer;
     if (this.io) {
-      // One job: reads the index's size, and fstat tells a longer file.
-      data = Buffer.allocUnsafeSlow(e.size);
-      const r = await this.io.read(this.filePath(e.file), 0, data, false);
+      // One job: reads the index's size, fstat tells a longer file, and CRC-32C is computed on the pool thread.
+      const data = Buffer.allocUnsafeSlow(e.size);
+      const native = e.crcKind === Checksums.CRC32C;
+      const r = await this.io.read(this.filePath(e.file), 0, data, false, native);
       if (r.stat.size !== e.size || r.bytesRead !== e.size) return undefined;
-    } else {
-      data = await fsp.readFile(this.filePath(e.file));
+      return (native ? r.crc32c : checksumOf(e.crcKind, data)) === e.crc ? data : undefined;
     }
-    return data.length === e.size ? data : undefined;
+    const data = await fsp.readFile(this.filePath(e.file));
+    return data.length === e.size && checksumOf(e.crcKind, data) === e.crc ? data : undefined;
   }
 
   delete(key: string): boolean {
@@ -398,6 +422,7 @@ export class DiskCache {
       idx: e.id.index,
       size: e.size,
       crc: e.crc,
+      crcKind: e.crcKind,
       lastAccess: this.now(),
     };
   }
@@ -413,13 +438,14 @@ export class DiskCache {
       } catch {
         /* missing */
       }
-      if (size !== r.size || this.policy.usedBytes + r.size > this.capacityBytes) {
+      if (size !== r.size || !isChecksum(r.crcKind) || this.policy.usedBytes + r.size > this.capacityBytes) {
         store.delete(r.file);
         continue;
       }
       const id: BlockId = { path: r.path, version: r.version, index: r.idx };
       const key = blockKey(id);
-      this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, origin: 'read', wasRead: true });
+      this.nextFile = Math.max(this.nextFile, fileNumber(r.file) + 1);
+      this.entries.set(key, { file: r.file, id, size: r.size, crc: r.crc, crcKind: r.crcKind, origin: 'read', wasRead: true });
       this.byPath.add(key);
       this.policy.insert(key, r.size);
       this.space.adopt(r.size);
@@ -440,4 +466,21 @@ export class DiskCache {
     store.flush();
     this.log.info('SSD index recovered', { blocks: this.entries.size, bytes: this.policy.usedBytes });
   }
+}
+
+/**
+ * Block file `n`: its subdirectory (the number's low byte, so blocks spread
+ * over 256 directories), a dash, the number. Older daemons named files by
+ * the SHA-1 of the key (40 hex digits, no dash); their rows are kept as they are.
+ */
+function fileName(n: number): string {
+  return `${(n & 0xff).toString(16).padStart(2, '0')}-${n.toString(36)}`;
+}
+
+/** The number of a file named by fileName(), or -1 (an older daemon's SHA-1 name). */
+function fileNumber(file: string): number {
+  const dash = file.indexOf('-');
+  if (dash !== 2) return -1;
+  const n = parseInt(file.slice(3), 36);
+  return Number.isSafeInteger(n) ? n : -1;
 }

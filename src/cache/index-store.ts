@@ -1,8 +1,12 @@
 // Persists the SSD tier's index in SQLite so a restarted daemon starts warm.
 // The live index is in memory; this store only receives batched upserts and
 // deletes, written in one transaction per flush, never on a cache hit.
+// Schema changes are additive columns with a default that is right for the
+// rows already there (crc_kind: an older daemon's rows are zlib CRC-32), so
+// a restarted daemon starts warm from an index written by an older one.
 
 import Database from 'better-sqlite3';
+import { Checksums, type Checksum } from './ssd-checksum';
 
 export interface IndexRow {
   readonly file: string;
@@ -11,6 +15,8 @@ export interface IndexRow {
   readonly idx: number;
   readonly size: number;
   readonly crc: number;
+  /** Which checksum `crc` is (ssd-checksum.ts); a name this daemon does not know is a row to drop. */
+  readonly crcKind: Checksum;
   readonly lastAccess: number;
 }
 
@@ -32,11 +38,17 @@ export class IndexStore {
       idx INTEGER NOT NULL,
       size INTEGER NOT NULL,
       crc INTEGER NOT NULL,
-      last_access INTEGER NOT NULL
+      last_access INTEGER NOT NULL,
+      crc_kind TEXT NOT NULL DEFAULT '${Checksums.CRC32}'
     )`);
+    const columns = this.db.prepare('PRAGMA table_info(blocks)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'crc_kind')) {
+      // An index from before crc_kind: all its rows are zlib CRC-32.
+      this.db.exec(`ALTER TABLE blocks ADD COLUMN crc_kind TEXT NOT NULL DEFAULT '${Checksums.CRC32}'`);
+    }
     this.upsertStmt = this.db.prepare(
-      `INSERT INTO blocks (file, path, version, idx, size, crc, last_access)
-       VALUES (@file, @path, @version, @idx, @size, @crc, @lastAccess)
+      `INSERT INTO blocks (file, path, version, idx, size, crc, crc_kind, last_access)
+       VALUES (@file, @path, @version, @idx, @size, @crc, @crcKind, @lastAccess)
        ON CONFLICT(file) DO UPDATE SET last_access = excluded.last_access`,
     );
     this.deleteStmt = this.db.prepare('DELETE FROM blocks WHERE file = ?');
@@ -46,7 +58,7 @@ export class IndexStore {
   loadAll(): IndexRow[] {
     return this.db
       .prepare(
-        'SELECT file, path, version, idx, size, crc, last_access AS lastAccess FROM blocks ORDER BY last_access ASC',
+        'SELECT file, path, version, idx, size, crc, crc_kind AS crcKind, last_access AS lastAccess FROM blocks ORDER BY last_access ASC',
       )
       .all() as IndexRow[];
   }

@@ -32,11 +32,13 @@ export interface NativeReadResult {
   readonly bytesRead: number;
   /** fstat after reading (the same as `stat` when nothing was read). */
   readonly after: NativeStat;
+  /** CRC-32C of the bytes read, when asked for (wantCrc). */
+  readonly crc32c?: number;
 }
 
 /**
  * Failures reject with Node-shaped errors: code ('ENOENT'), errno (-2),
- * syscall ('open', 'readlink', 'fstat', 'read', 'write', 'close', 'rename'), path.
+ * syscall ('open', 'readlink', 'fstat', 'read', 'write', 'close'), path.
  */
 export interface NativeIo {
   /** open(O_PATH) (nothing is opened on the filesystem itself), readlink of the descriptor, fstat, close. */
@@ -44,11 +46,19 @@ export interface NativeIo {
   /**
    * open(O_RDONLY | O_NONBLOCK), readlink when `wantReal`, fstat, pread into
    * `buf` from `offset` until full or end of file (regular files only),
-   * fstat, close.
+   * fstat, close; with `wantCrc`, the CRC-32C of the bytes read (on the pool thread).
    */
-  read(path: string, offset: number, buf: Buffer, wantReal: boolean): Promise<NativeReadResult>;
-  /** open(tmp, O_CREAT | O_EXCL), write all of `data`, close, rename to `final`; tmp is removed on failure. */
-  writeNew(tmp: string, final: string, data: Buffer): Promise<void>;
+  read(path: string, offset: number, buf: Buffer, wantReal: boolean, wantCrc?: boolean): Promise<NativeReadResult>;
+  /**
+   * CRC-32C of `data`, open(path, O_CREAT | O_EXCL) (an existing file is
+   * never touched), write all, close; resolves to the CRC. The file is
+   * removed when the write or close fails.
+   */
+  writeBlock(path: string, data: Buffer): Promise<number>;
+  /** CRC-32C on the calling thread; `portable` skips the SSE4.2 instruction (tests compare both). */
+  crc32c(data: Buffer, portable?: boolean): number;
+  /** True when the CPU has SSE4.2 and CRC-32C uses its crc32 instruction. */
+  crc32cHardware(): boolean;
 }
 
 const ADDON = join(__dirname, '../../../build/Release/tiercache_io.node');

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { PosixBackend } from '../../src/backend/posix-backend';
 import { DiskCache } from '../../src/cache/disk-cache';
 import { SsdBudget } from '../../src/cache/ssd-budget';
+import { crc32c } from '../../src/cache/ssd-checksum';
 import { blockKey } from '../../src/cache/types';
 import { ErrorCodes, hasCode } from '../../src/errors';
 import { silentLogger } from '../../src/log';
@@ -80,18 +81,48 @@ describe('native I/O addon', { skip: io ? false : 'the addon is not built (no C 
     assert.throws(() => a.stat(`${join(dir, 'f')}\0tail`), { name: 'TypeError', message: /NUL/ });
   });
 
-  it('writes a new file under a temporary name and renames it into place; the temporary name must be new', async () => {
-    await a.writeNew(join(dir, 'w.tmp'), join(dir, 'w'), Buffer.from('block bytes'));
-    assert.equal(readFileSync(join(dir, 'w'), 'utf8'), 'block bytes');
-    assert.equal(existsSync(join(dir, 'w.tmp')), false);
-    writeFileSync(join(dir, 'taken.tmp'), 'someone else');
-    await assert.rejects(a.writeNew(join(dir, 'taken.tmp'), join(dir, 'x'), Buffer.from('y')), { code: 'EEXIST', syscall: 'open' });
-    assert.equal(readFileSync(join(dir, 'taken.tmp'), 'utf8'), 'someone else', 'an existing file is never overwritten');
+  it('writes a block to a new file and returns its CRC-32C; the name must be new', async () => {
+    const data = pseudoRandomBytes(100 * 1024 + 3, 4);
+    assert.equal(await a.writeBlock(join(dir, 'w'), data), crc32c(data));
+    assert.ok(readFileSync(join(dir, 'w')).equals(data));
+    writeFileSync(join(dir, 'taken'), 'someone else');
+    await assert.rejects(a.writeBlock(join(dir, 'taken'), Buffer.from('y')), { code: 'EEXIST', syscall: 'open' });
+    assert.equal(readFileSync(join(dir, 'taken'), 'utf8'), 'someone else', 'an existing file is never overwritten');
+    await assert.rejects(a.writeBlock(join(dir, 'no-such-dir', 'r'), Buffer.from('z')), { code: 'ENOENT', syscall: 'open' });
   });
 
-  it('removes its temporary file when the rename fails', async () => {
-    await assert.rejects(a.writeNew(join(dir, 'r.tmp'), join(dir, 'no-such-dir', 'r'), Buffer.from('z')), { code: 'ENOENT', syscall: 'rename' });
-    assert.equal(existsSync(join(dir, 'r.tmp')), false);
+  it('removes its file when the write fails (a full disk)', { skip: process.getuid?.() === 0 ? false : 'mounting a tmpfs needs root' }, async (t) => {
+    const full = join(dir, 'full');
+    mkdirSync(full);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    t.after(() => execFileSync('umount', [full]));
+    await assert.rejects(a.writeBlock(join(full, 'big'), pseudoRandomBytes(256 * 1024, 6)), { code: 'ENOSPC', syscall: 'write' });
+    assert.deepEqual(readdirSync(full), [], 'no partial block file is left');
+  });
+
+  it('computes CRC-32C alike with the SSE4.2 instruction, portably and in TypeScript, at every alignment and around its stretch sizes', () => {
+    assert.equal(a.crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(a.crc32c(Buffer.from('123456789'), true), 0xe3069283);
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(a.crc32c(Buffer.alloc(0)), 0);
+    const big = pseudoRandomBytes(3 * 8192 * 2 + 64, 8);
+    for (let off = 0; off < 9; off++) {
+      for (const len of [1, 7, 8, 9, 255, 256, 767, 768, 769, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 769, 6 * 8192 + 55]) {
+        const b = big.subarray(off, off + len);
+        const want = crc32c(b);
+        assert.equal(a.crc32c(b), want, `hardware (${a.crc32cHardware()}), offset ${off}, length ${len}`);
+        assert.equal(a.crc32c(b, true), want, `portable, offset ${off}, length ${len}`);
+      }
+    }
+  });
+
+  it('gives the CRC-32C of what it read when asked, and only then', async () => {
+    const data = pseudoRandomBytes(70_000, 12);
+    writeFileSync(join(dir, 'c'), data);
+    const r = await a.read(join(dir, 'c'), 0, Buffer.alloc(100_000), false, true);
+    assert.equal(r.bytesRead, 70_000);
+    assert.equal(r.crc32c, crc32c(data), 'the bytes read, not the whole buffer');
+    assert.equal((await a.read(join(dir, 'c'), 0, Buffer.alloc(10), false)).crc32c, undefined);
   });
 });
 
@@ -217,6 +248,37 @@ describe('the SSD tier, natively and on the fs path', () => {
         assert.deepEqual(await cache.get(blockKey(ids[0]!)), data[0], 'the intact block is still served');
       } finally {
         cache.close();
+      }
+    });
+  }
+
+  // The native path writes CRC-32C, the fs path zlib CRC-32: each reads, and checks, what the other wrote.
+  for (const [writer, reader] of [[modes[0]!, modes[1]!], [modes[1]!, modes[0]!]]) {
+    it(`a tier written on the ${writer.name} path is served and checked on the ${reader.name} path`, { skip: writer.skip || reader.skip }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tc-nio-ssd-'));
+      dirs.push(dir);
+      const open = (m: (typeof modes)[number]) => {
+        const budget = new SsdBudget({ dir, capacityBytes: GiB, freeRatio: 0, statfs: () => ({ free: 9 * GiB, total: 10 * GiB }) });
+        return new DiskCache({ dir, budget, blockSize: 64 * 1024, logger: silentLogger, io: m.io });
+      };
+      const ids = [0, 1].map((i) => ({ path: `x${i}`, version: 'v1', index: 0 }));
+      const data = ids.map((_, i) => pseudoRandomBytes(60_000, i + 20));
+      const first = open(writer);
+      for (let i = 0; i < 2; i++) assert.equal(await first.put(ids[i]!, data[i]!, 'read'), true);
+      first.close();
+      const files = readdirSync(join(dir, 'blocks'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+      const f1 = files.find((f) => readFileSync(f).equals(data[1]!))!;
+      const flipped = readFileSync(f1);
+      flipped[30_000]! ^= 1;
+      writeFileSync(f1, flipped);
+      const second = open(reader);
+      try {
+        assert.equal(second.startup.kind, 'recovered');
+        assert.deepEqual(await second.get(blockKey(ids[0]!)), data[0]);
+        assert.equal(await second.get(blockKey(ids[1]!)), undefined, 'one flipped bit is caught');
+        assert.equal(second.snapshot().corruptBlocks, 1);
+      } finally {
+        second.close();
       }
     });
   }
