@@ -31,9 +31,11 @@ export function versionOf(st: { readonly size: number; readonly mtimeMs: number;
  * Bytes of readCurrent's scratch buffers kept for reuse. It reads a whole
  * block into one before it knows the file's size, and most files are smaller
  * than a block: their bytes are copied out and the block-sized buffer reused,
- * instead of one fresh block-sized allocation per file (GC pressure).
+ * instead of one fresh block-sized allocation per file (GC pressure). Only
+ * prefetch probes use them, so no more are ever made than the prefetch
+ * engine has reads in flight (8 by default: 32 MiB at the default 4 MiB block).
  */
-const SCRATCH_BYTES = 16 * 2 ** 20;
+const SCRATCH_BYTES = 64 * 2 ** 20;
 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
