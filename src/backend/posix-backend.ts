@@ -27,14 +27,6 @@ export function versionOf(st: { readonly size: number; readonly mtimeMs: number;
   return `${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}-${Math.trunc(st.ctimeMs)}`;
 }
 
-/**
- * Bytes of readCurrent's scratch buffers kept for reuse. It reads a whole
- * block into one before it knows the file's size, and most files are smaller
- * than a block: their bytes are copied out and the block-sized buffer reused,
- * instead of one fresh block-sized allocation per file (GC pressure).
- */
-const SCRATCH_BYTES = 16 * 2 ** 20;
-
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
 
@@ -52,8 +44,6 @@ export class PosixBackend implements Backend {
   private readonly writes: PosixWrites;
   /** Batched I/O: a stat or a read is one threadpool job instead of one per system call. */
   private readonly io: NativeIo | undefined;
-  /** readCurrentNative's scratch buffers not in use (at most SCRATCH_BYTES). */
-  private readonly scratch: Buffer[] = [];
 
   /**
    * `incomplete`: whose leftover temporary files cleanupIncomplete removes (default: every one, a backend of one writer).
@@ -252,46 +242,26 @@ export class PosixBackend implements Backend {
     }
   }
 
-  /** readCurrent() as one native job (readNative's open, fstat, pread, fstat, close), its first fstat the version. */
+  /**
+   * readCurrent() as one native job (readNative's open, fstat, pread, fstat,
+   * close), its first fstat the version; the job sizes the buffer by that
+   * fstat, so a file shorter than `length` is held in a buffer of its size.
+   */
   private async readCurrentNative(io: NativeIo, rel: string, path: string, offset: number, length: number): Promise<CurrentRead> {
-    const buf = this.takeScratch(length);
-    let kept = false;
+    let r;
     try {
-      let r;
-      try {
-        r = await io.read(this.absolute(rel), offset, buf, true);
-      } catch (err) {
-        throw this.mapError(err, rel === '' ? '/' : rel);
-      }
-      if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
-      if (isDirectoryMode(r.stat)) throw isDirectory(rel === '' ? '/' : rel);
-      if (!isRegular(r.stat)) throw notRegular(rel);
-      const version = versionOf(r.stat);
-      this.counters.reads++;
-      this.counters.bytesRead += r.bytesRead;
-      if (versionOf(r.after) !== version) throw fileChanged(rel);
-      let data: Buffer;
-      if (r.bytesRead === length) {
-        data = buf;
-        kept = true;
-      } else {
-        data = Buffer.allocUnsafeSlow(r.bytesRead);
-        buf.copy(data, 0, 0, r.bytesRead);
-      }
-      return { data, stat: this.fileStatOf(rel, r.stat.size, r.stat.mtimeMs, version) };
-    } finally {
-      // Only once the native job has settled: until then its thread may still write into the buffer.
-      if (!kept) this.giveScratch(buf);
+      r = await io.readSized(this.absolute(rel), offset, length, true);
+    } catch (err) {
+      throw this.mapError(err, rel === '' ? '/' : rel);
     }
-  }
-
-  private takeScratch(length: number): Buffer {
-    const b = this.scratch.pop();
-    return b !== undefined && b.length === length ? b : Buffer.allocUnsafeSlow(length);
-  }
-
-  private giveScratch(b: Buffer): void {
-    if ((this.scratch.length + 1) * b.length <= SCRATCH_BYTES) this.scratch.push(b);
+    if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
+    if (isDirectoryMode(r.stat)) throw isDirectory(rel === '' ? '/' : rel);
+    if (!isRegular(r.stat)) throw notRegular(rel);
+    const version = versionOf(r.stat);
+    this.counters.reads++;
+    this.counters.bytesRead += r.bytesRead;
+    if (versionOf(r.after) !== version) throw fileChanged(rel);
+    return { data: r.data, stat: this.fileStatOf(rel, r.stat.size, r.stat.mtimeMs, version) };
   }
 
   private fileStatOf(rel: string, size: number, mtimeMs: number, version: string): BackendStat {

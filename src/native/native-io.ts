@@ -50,6 +50,12 @@ export interface NativeIo {
    */
   read(path: string, offset: number, buf: Buffer, wantReal: boolean, wantCrc?: boolean): Promise<NativeReadResult>;
   /**
+   * read() into a Buffer the job allocates after its fstat, of the file's
+   * size from `offset` (at most `max` bytes): for a file read before its size
+   * is known (a plan's probe), with nothing to copy out of a block-sized one.
+   */
+  readSized(path: string, offset: number, max: number, wantReal: boolean): Promise<NativeReadResult & { readonly data: Buffer }>;
+  /**
    * CRC-32C of `data`, open(path, O_CREAT | O_EXCL) (an existing file is
    * never touched), write all, close; resolves to the CRC. The file is
    * removed when the write or close fails.

@@ -18,6 +18,12 @@
 //                                  fstat, pread until buf is full or EOF (only
 //                                  of a regular file), fstat, close; [CRC-32C
 //                                  of the bytes read].
+//   readSized(path, offset, max, real)
+//                                  read() into a buffer this job allocates
+//                                  after its fstat, of the file's size (at
+//                                  most max): for a file read before its size
+//                                  is known, so the pages are first touched on
+//                                  the pool thread and nothing is copied.
 //   writeBlock(path, buf)          CRC-32C of buf, open(O_CREAT|O_EXCL), write
 //                                  all, close; the file removed on failure.
 //   crc32c(buf, portable)          synchronous, for tests and small buffers.
@@ -47,6 +53,7 @@
 #define JOB_STAT 1
 #define JOB_READ 2
 #define JOB_WRITE 3
+#define JOB_READ_SIZED 4
 
 typedef struct job {
   int kind;
@@ -136,6 +143,39 @@ out:
   close(fd);
 }
 
+static void run_read_sized(job_t *j) {
+  int fd = open(j->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return fail(j, "open", j->path);
+  if (j->want_real && read_real(j, fd) != 0) goto out;
+  if (fstat(fd, &j->before) != 0) {
+    fail(j, "fstat", j->path);
+    goto out;
+  }
+  j->after = j->before;
+  if (!S_ISREG(j->before.st_mode)) goto out;
+  int64_t left = (int64_t)j->before.st_size - j->offset;
+  size_t len = left <= 0 ? 0 : ((uint64_t)left < j->len ? (size_t)left : j->len);
+  j->len = len;
+  if (len > 0 && (j->data = malloc(len)) == NULL) {
+    errno = ENOMEM;
+    fail(j, "read", j->path);
+    goto out;
+  }
+  while (j->done < len) {
+    ssize_t r = pread(fd, j->data + j->done, len - j->done, (off_t)(j->offset + (int64_t)j->done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      fail(j, "read", j->path);
+      goto out;
+    }
+    if (r == 0) break;
+    j->done += (size_t)r;
+  }
+  if (fstat(fd, &j->after) != 0) fail(j, "fstat", j->path);
+out:
+  close(fd);
+}
+
 static void run_write(job_t *j) {
   j->crc = tc_crc32c(j->data, j->len, 0);
   int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -162,6 +202,7 @@ static void execute(napi_env env, void *data) {
   job_t *j = data;
   if (j->kind == JOB_STAT) run_stat(j);
   else if (j->kind == JOB_READ) run_read(j);
+  else if (j->kind == JOB_READ_SIZED) run_read_sized(j);
   else run_write(j);
 }
 
@@ -205,6 +246,12 @@ static napi_status error_object(napi_env env, job_t *j, napi_value *out) {
   return s;
 }
 
+static void free_data(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
 static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
   if (j->kind == JOB_WRITE) return napi_create_uint32(env, j->crc, out);
   napi_value v;
@@ -215,7 +262,17 @@ static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
   }
   if (s == napi_ok) s = stat_object(env, &j->before, &v);
   if (s == napi_ok) s = napi_set_named_property(env, *out, "stat", v);
-  if (j->kind == JOB_READ) {
+  if (j->kind == JOB_READ_SIZED && s == napi_ok) {
+    // The bytes move into a Buffer that frees them when collected; a short read keeps its whole allocation.
+    if (j->data == NULL) {
+      s = napi_create_buffer(env, 0, NULL, &v);
+    } else {
+      s = napi_create_external_buffer(env, j->done, j->data, free_data, NULL, &v);
+      if (s == napi_ok) j->data = NULL;
+    }
+    if (s == napi_ok) s = napi_set_named_property(env, *out, "data", v);
+  }
+  if (j->kind == JOB_READ || j->kind == JOB_READ_SIZED) {
     if (s == napi_ok) s = set_num(env, *out, "bytesRead", (double)j->done);
     if (s == napi_ok) s = stat_object(env, &j->after, &v);
     if (s == napi_ok) s = napi_set_named_property(env, *out, "after", v);
@@ -229,6 +286,8 @@ static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
 
 static void free_job(napi_env env, job_t *j) {
   if (j->buf_ref != NULL) napi_delete_reference(env, j->buf_ref);
+  // readSized's own allocation, unless a Buffer took it over.
+  if (j->kind == JOB_READ_SIZED) free(j->data);
   if (j->work != NULL) napi_delete_async_work(env, j->work);
   free(j->path);
   free(j);
@@ -364,6 +423,32 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
   return queue(env, j);
 }
 
+// readSized(path, offset, max, wantReal): Promise<{ real?, stat, data, bytesRead, after }>
+static napi_value js_read_sized(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  job_t *j = new_job(env, JOB_READ_SIZED);
+  if (j == NULL) return NULL;
+  double offset = 0, max = 0;
+  bool want_real = false;
+  if ((j->path = path_arg(env, argv[0], "readSized(path, ...): path must be a string")) == NULL) {
+    free_job(env, j);
+    return NULL;
+  }
+  if (napi_get_value_double(env, argv[1], &offset) != napi_ok || offset < 0 || offset > 9007199254740991.0 ||
+      napi_get_value_double(env, argv[2], &max) != napi_ok || max < 0 || max > 4294967296.0 ||
+      napi_get_value_bool(env, argv[3], &want_real) != napi_ok) {
+    free_job(env, j);
+    napi_throw_type_error(env, NULL, "readSized(path, offset, max, wantReal): offset and max must be safe non-negative integers (max at most 4 GiB), wantReal a boolean");
+    return NULL;
+  }
+  j->offset = (int64_t)offset;
+  j->len = (size_t)max;
+  j->want_real = want_real;
+  return queue(env, j);
+}
+
 // writeBlock(path, buf): Promise<number>, the CRC-32C of buf
 static napi_value js_write_block(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -409,6 +494,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"stat", NULL, js_stat, NULL, NULL, NULL, napi_default, NULL},
       {"read", NULL, js_read, NULL, NULL, NULL, napi_default, NULL},
+      {"readSized", NULL, js_read_sized, NULL, NULL, NULL, napi_default, NULL},
       {"writeBlock", NULL, js_write_block, NULL, NULL, NULL, napi_default, NULL},
       {"crc32c", NULL, js_crc32c, NULL, NULL, NULL, napi_default, NULL},
       {"crc32cHardware", NULL, js_crc32c_hardware, NULL, NULL, NULL, napi_default, NULL},

@@ -35,6 +35,7 @@ describe('PosixBackend.readCurrent', () => {
     mkdirSync(join(root, 'dir'), { recursive: true });
     writeFileSync(join(root, 'small.bin'), small);
     writeFileSync(join(root, 'big.bin'), big);
+    writeFileSync(join(root, 'empty.bin'), '');
     writeFileSync(join(top, 'outside.bin'), 'secret');
     symlinkSync(join(top, 'outside.bin'), join(root, 'escape.bin'));
     execFileSync('mkfifo', [join(root, 'fifo')]);
@@ -62,6 +63,13 @@ describe('PosixBackend.readCurrent', () => {
       assert.equal(head.stat.size, big.length, 'the whole file\'s size');
       // The version it found reads the rest with read()'s check.
       assert.ok((await backend.read('big.bin', BLOCK, 1000, head.stat.version)).equals(big.subarray(BLOCK)));
+      const tail = await backend.readCurrent('big.bin', BLOCK, BLOCK);
+      assert.ok(tail.data.equals(big.subarray(BLOCK)), 'at an offset: to the end of the file');
+      assert.equal(tail.stat.version, head.stat.version);
+      assert.equal((await backend.readCurrent('big.bin', big.length + 5, BLOCK)).data.length, 0, 'past the end: nothing');
+      const empty = await backend.readCurrent('empty.bin', 0, BLOCK);
+      assert.equal(empty.data.length, 0);
+      assert.equal(empty.stat.size, 0);
       assert.equal(backend.counters.stats - stats0, 1, 'only the explicit stat() above');
     });
 
