@@ -26,6 +26,29 @@ interface Stats {
   prefetch: { queue_depth: number; inflight_bytes: number; plan_files_unchecked: number; plan_files_missing: number };
 }
 
+/** What each block below asks its daemon: stats, whether the plan's work is done, backend requests, an epoch read. */
+function probes(d: TestDaemon, client: () => TiercacheClient) {
+  const stats = async () => (await client().stats('all')) as unknown as Stats;
+  const idle = async () => {
+    const s = (await stats()).prefetch;
+    return s.queue_depth === 0 && s.inflight_bytes === 0 && s.plan_files_unchecked === 0;
+  };
+  const backendRequests = async (op: 'stat' | 'read') =>
+    sampleValue(await scrapeMetrics(metricsUrl(d.stderr)), 'tiercache_backend_requests_total', { op }) ?? NaN;
+  /** Reads paths in order, each after the prefetch it started is done; returns how many were memory hits. */
+  const readEpoch = async (paths: readonly string[], bytes: (p: string) => Buffer): Promise<number> => {
+    let hits = 0;
+    for (const p of paths) {
+      const h0 = (await stats()).memory.hits;
+      assert.ok((await client().read(p)).equals(bytes(p)), `bytes of ${p}`);
+      if ((await stats()).memory.hits > h0) hits++;
+      await eventually(idle, 10_000, 'plan prefetch');
+    }
+    return hits;
+  };
+  return { stats, idle, backendRequests, readEpoch };
+}
+
 describe('a plan read past metadata-ttl', () => {
   const d = new TestDaemon({
     flags: {
@@ -37,13 +60,7 @@ describe('a plan read past metadata-ttl', () => {
     },
   });
   let c: TiercacheClient;
-  const stats = async () => (await c.stats('all')) as unknown as Stats;
-  const idle = async () => {
-    const s = (await stats()).prefetch;
-    return s.queue_depth === 0 && s.inflight_bytes === 0 && s.plan_files_unchecked === 0;
-  };
-  const backendRequests = async (op: 'stat' | 'read') =>
-    sampleValue(await scrapeMetrics(metricsUrl(d.stderr)), 'tiercache_backend_requests_total', { op }) ?? NaN;
+  const { idle, backendRequests, readEpoch } = probes(d, () => c);
   const content = (dir: string, i: number) => pseudoRandomBytes(50_000, (dir === 'a' ? 300 : 400) + i);
   const order = (dir: string) => Array.from({ length: FILES }, (_, i) => `${dir}/f${(i * 3) % FILES}.bin`);
 
@@ -60,17 +77,6 @@ describe('a plan read past metadata-ttl', () => {
     await d.cleanup();
   });
 
-  /** Reads the plan's files in order, each after the prefetch it started is done; returns how many were memory hits. */
-  async function readEpoch(paths: readonly string[], expected: (p: string) => Buffer): Promise<number> {
-    let hits = 0;
-    for (const p of paths) {
-      const h0 = (await stats()).memory.hits;
-      assert.ok((await c.read(p)).equals(expected(p)), `bytes of ${p}`);
-      if ((await stats()).memory.hits > h0) hits++;
-      await eventually(idle, 10_000, 'plan prefetch');
-    }
-    return hits;
-  }
 
   it('costs a planned file beyond the head one backend read and no stat', async () => {
     const paths = order('a');
@@ -112,13 +118,7 @@ describe('a plan within metadata-ttl', () => {
     },
   });
   let c: TiercacheClient;
-  const stats = async () => (await c.stats('all')) as unknown as Stats;
-  const idle = async () => {
-    const s = (await stats()).prefetch;
-    return s.queue_depth === 0 && s.inflight_bytes === 0 && s.plan_files_unchecked === 0;
-  };
-  const backendRequests = async (op: 'stat' | 'read') =>
-    sampleValue(await scrapeMetrics(metricsUrl(d.stderr)), 'tiercache_backend_requests_total', { op }) ?? NaN;
+  const { stats, idle, backendRequests, readEpoch } = probes(d, () => c);
   const content = (dir: string, i: number) => pseudoRandomBytes(i === 7 ? 600_000 : 50_000, dir.charCodeAt(0) * 100 + i);
   const order = (dir: string) => Array.from({ length: FILES }, (_, i) => `${dir}/f${(i * 3) % FILES}.bin`);
   const expected = (p: string) => content(p[0]!, Number(/f(\d+)/.exec(p)![1]));
@@ -136,17 +136,6 @@ describe('a plan within metadata-ttl', () => {
     await d.cleanup();
   });
 
-  /** Reads paths in order, each after the prefetch it started is done; returns how many were memory hits. */
-  async function readEpoch(paths: readonly string[], bytes: (p: string) => Buffer): Promise<number> {
-    let hits = 0;
-    for (const p of paths) {
-      const h0 = (await stats()).memory.hits;
-      assert.ok((await c.read(p)).equals(bytes(p)), `bytes of ${p}`);
-      if ((await stats()).memory.hits > h0) hits++;
-      await eventually(idle, 10_000, 'plan prefetch');
-    }
-    return hits;
-  }
 
   it('leaves a missing planned file out: counted, the epoch unaffected, no stat for it', async () => {
     const paths = order('c');
@@ -204,13 +193,7 @@ describe('a plan over a slow backend', () => {
     flags: { 'block-size': '256KiB', 'metadata-ttl': '60s', 'plan-lookahead': String(LOOKAHEAD), watch: 'false', 'metrics-listen': '127.0.0.1:0' },
   });
   let c: TiercacheClient;
-  const stats = async () => (await c.stats('all')) as unknown as Stats;
-  const idle = async () => {
-    const s = (await stats()).prefetch;
-    return s.queue_depth === 0 && s.inflight_bytes === 0 && s.plan_files_unchecked === 0;
-  };
-  const backendRequests = async (op: 'stat' | 'read') =>
-    sampleValue(await scrapeMetrics(metricsUrl(d.stderr)), 'tiercache_backend_requests_total', { op }) ?? NaN;
+  const { stats, idle, backendRequests } = probes(d, () => c);
   const paths = ['g/a.bin', 'g/b.bin', 'g/c.bin', 'g/d.bin'];
   const expected = (p: string) => pseudoRandomBytes(40_000 + p.charCodeAt(2), p.charCodeAt(2));
 
