@@ -110,40 +110,12 @@ static void run_stat(job_t *j) {
   close(fd);
 }
 
-static void run_read(job_t *j) {
-  int fd = open(j->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return fail(j, "open", j->path);
-  if (j->want_real && read_real(j, fd) != 0) goto out;
-  if (fstat(fd, &j->before) != 0) {
-    fail(j, "fstat", j->path);
-    goto out;
-  }
-  if (S_ISREG(j->before.st_mode)) {
-    // Not past the size fstat gave: bytes there belong to another version (the
-    // fstat after fails the read), and on a FUSE mount the pread that finds end
-    // of file is one more request to its server.
-    int64_t left = (int64_t)j->before.st_size - j->offset;
-    size_t len = left <= 0 ? 0 : ((uint64_t)left < j->len ? (size_t)left : j->len);
-    while (j->done < len) {
-      ssize_t r = pread(fd, j->data + j->done, len - j->done, (off_t)(j->offset + (int64_t)j->done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        fail(j, "read", j->path);
-        goto out;
-      }
-      if (r == 0) break;
-      j->done += (size_t)r;
-    }
-    if (fstat(fd, &j->after) != 0) fail(j, "fstat", j->path);
-    if (j->want_crc) j->crc = tc_crc32c(j->data, j->done, 0);
-  } else {
-    j->after = j->before;
-  }
-out:
-  close(fd);
-}
-
-static void run_read_sized(job_t *j) {
+/**
+ * read and readSized: open, fstat, pread up to the size fstat gave, fstat
+ * again. readSized (`allocate`) reads into a buffer of that size it allocates;
+ * read into the caller's.
+ */
+static void run_read(job_t *j, int allocate) {
   int fd = open(j->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return fail(j, "open", j->path);
   if (j->want_real && read_real(j, fd) != 0) goto out;
@@ -153,13 +125,18 @@ static void run_read_sized(job_t *j) {
   }
   j->after = j->before;
   if (!S_ISREG(j->before.st_mode)) goto out;
+  // Not past the size fstat gave: bytes there belong to another version (the
+  // fstat after fails the read), and on a FUSE mount the pread that finds end
+  // of file is one more request to its server.
   int64_t left = (int64_t)j->before.st_size - j->offset;
   size_t len = left <= 0 ? 0 : ((uint64_t)left < j->len ? (size_t)left : j->len);
-  j->len = len;
-  if (len > 0 && (j->data = malloc(len)) == NULL) {
-    errno = ENOMEM;
-    fail(j, "read", j->path);
-    goto out;
+  if (allocate) {
+    j->len = len;
+    if (len > 0 && (j->data = malloc(len)) == NULL) {
+      errno = ENOMEM;
+      fail(j, "read", j->path);
+      goto out;
+    }
   }
   while (j->done < len) {
     ssize_t r = pread(fd, j->data + j->done, len - j->done, (off_t)(j->offset + (int64_t)j->done));
@@ -172,6 +149,7 @@ static void run_read_sized(job_t *j) {
     j->done += (size_t)r;
   }
   if (fstat(fd, &j->after) != 0) fail(j, "fstat", j->path);
+  if (j->want_crc) j->crc = tc_crc32c(j->data, j->done, 0);
 out:
   close(fd);
 }
@@ -201,8 +179,8 @@ static void execute(napi_env env, void *data) {
   (void)env;
   job_t *j = data;
   if (j->kind == JOB_STAT) run_stat(j);
-  else if (j->kind == JOB_READ) run_read(j);
-  else if (j->kind == JOB_READ_SIZED) run_read_sized(j);
+  else if (j->kind == JOB_READ) run_read(j, 0);
+  else if (j->kind == JOB_READ_SIZED) run_read(j, 1);
   else run_write(j);
 }
 
