@@ -28,6 +28,17 @@ export function versionOf(st: { readonly size: number; readonly mtimeMs: number;
 }
 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
+/** Reads into all of `buf` from `offset`, or up to end of file; the bytes read. */
+async function readFully(fh: fsp.FileHandle, buf: Buffer, offset: number): Promise<number> {
+  let filled = 0;
+  while (filled < buf.length) {
+    const { bytesRead } = await fh.read(buf, filled, buf.length - filled, offset + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
 const notRegular = (path: string) => invalidPath(path, 'not a regular file or directory (a FIFO, socket or device); tiercache does not serve it');
 
 export class PosixBackend implements Backend {
@@ -167,12 +178,7 @@ export class PosixBackend implements Backend {
       if (!before.isFile()) throw notRegular(path);
       if (versionOf(before) !== version) throw fileChanged(path);
       const buf = Buffer.allocUnsafeSlow(length);
-      let filled = 0;
-      while (filled < length) {
-        const { bytesRead } = await fh.read(buf, filled, length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      const filled = await readFully(fh, buf, offset);
       const st = await fh.stat();
       this.counters.reads++;
       this.counters.bytesRead += filled;
@@ -224,12 +230,7 @@ export class PosixBackend implements Backend {
       const version = versionOf(before);
       // Sized by the fstat: bytes past it would belong to another version anyway.
       const buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, before.size - offset)));
-      let filled = 0;
-      while (filled < buf.length) {
-        const { bytesRead } = await fh.read(buf, filled, buf.length - filled, offset + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      const filled = await readFully(fh, buf, offset);
       const after = await fh.stat();
       this.counters.reads++;
       this.counters.bytesRead += filled;
