@@ -3,8 +3,10 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon } from '../test/helpers/daemon';
+import { TestDaemon, pseudoRandomBytes } from '../test/helpers/daemon';
+import type { TiercacheClient } from '../src/client/client';
 
 export { TestDaemon };
 
@@ -17,6 +19,35 @@ export function percentile(sorted: number[], p: number): number {
 export function envNum(k: string, d: number): number {
   const v = Number(process.env[k]);
   return Number.isFinite(v) && v > 0 ? v : d;
+}
+
+/**
+ * Writes `count` training samples of `size` bytes under root/dir, named <prefix>NNNNNN.JPEG as in an
+ * ImageNet-style set, the i-th filled with pseudoRandomBytes(size, seed + i); their paths relative to root.
+ */
+export function writeSamples(root: string, dir: string, prefix: string, count: number, size: number, seed: number): string[] {
+  mkdirSync(join(root, dir), { recursive: true });
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = `${dir}/${prefix}${String(i).padStart(6, '0')}.JPEG`;
+    writeFileSync(join(root, p), pseudoRandomBytes(size, seed + i));
+    paths.push(p);
+  }
+  return paths;
+}
+
+/** Reads `order` over one ReadFiles stream; pushes each file's latency (the time since the previous file) to `lat`; the bytes read. */
+export async function readFilesTimed(c: TiercacheClient, order: readonly string[], lat: number[]): Promise<number> {
+  let bytes = 0;
+  let last = now();
+  for await (const r of c.readFiles(order)) {
+    if (r.error) throw r.error;
+    bytes += r.data.length;
+    const t = now();
+    lat.push(t - last);
+    last = t;
+  }
+  return bytes;
 }
 
 /** The same pseudo-random order for the same seed (an LCG Fisher-Yates): epochs in a reproducible random order. */

@@ -14,12 +14,10 @@
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 // Profile the client with `node --cpu-prof dist/bench/read-cpu.js`. Run it under the heavy lock.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
-import { join } from 'node:path';
-import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { TiercacheClient } from '../src/client/client';
-import { TestDaemon, envNum, now, percentile, shuffled } from './harness';
+import { TestDaemon, envNum, now, percentile, readFilesTimed, shuffled, writeSamples } from './harness';
 
 const CLOCK_TICKS = 100;
 
@@ -47,31 +45,14 @@ const unaryRead: Reader = async (c, order, lat) => {
   return bytes;
 };
 
-const streamed: Reader = async (c, order, lat) => {
-  let bytes = 0;
-  let last = now();
-  for await (const r of c.readFiles(order)) {
-    if (r.error) throw r.error;
-    bytes += r.data.length;
-    const t = now();
-    lat.push(t - last);
-    last = t;
-  }
-  return bytes;
-};
+const streamed: Reader = readFilesTimed;
 
 async function main(): Promise<void> {
   const files = envNum('N', 2000);
   const epochs = envNum('EPOCHS', 3);
   const readers = (process.env.READERS ?? 'Read Session ReadFiles').split(' ').filter(Boolean);
   const d = new ProfiledDaemon({ flags: { 'block-size': '1MiB', 'memory-cache-size': '1GiB', 'metadata-ttl': '10m', watch: 'false' } });
-  mkdirSync(join(d.backendDir, 'train'), { recursive: true });
-  const paths: string[] = [];
-  for (let i = 0; i < files; i++) {
-    const p = `train/n${String(i).padStart(6, '0')}.JPEG`;
-    writeFileSync(join(d.backendDir, p), pseudoRandomBytes(100 * 1024, i + 1));
-    paths.push(p);
-  }
+  const paths = writeSamples(d.backendDir, 'train', 'n', files, 100 * 1024, 1);
   await d.start();
   const c = d.client('read-cpu');
   const sc = new TiercacheClient({ socket: d.socket, job: 'read-cpu', readSession: true });

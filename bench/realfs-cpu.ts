@@ -19,13 +19,12 @@
 // Run it under the heavy lock on a shared machine.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
-import { TestDaemon, now, shuffled } from './harness';
+import { TestDaemon, now, shuffled, writeSamples } from './harness';
 import { nodeSsd } from './node-ssd';
 import { cpuMsPerItem, sampleCpu, totalMs, type CpuSample } from './cpu-ticks';
 
@@ -77,22 +76,10 @@ async function main(): Promise<void> {
   // SSD_DIR=tmp keeps the state dir in the temp dir (see node-ssd.ts for why not by default).
   const ssd = process.env.SSD_DIR === 'tmp' ? undefined : nodeSsd(4);
   try {
-    mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
-    const paths: string[] = [];
-    for (let i = 0; i < files; i++) {
-      const p = `train/n${String(i).padStart(6, '0')}.JPEG`;
-      writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, i + 1));
-      paths.push(p);
-    }
+    const paths = writeSamples(mfs.mnt, 'train', 'n', files, 100 * 1024, 1);
     // Files the daemon serves first the same way (a plan, then the mount): a DaemonSet's daemon has served
     // earlier jobs' epochs before this one, so its code is compiled and its pools started; only the data is cold.
-    mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
-    const earlier: string[] = [];
-    for (let i = 0; i < Number(process.env.EARLIER ?? 2000); i++) {
-      const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
-      writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(100 * 1024, files + i + 1));
-      earlier.push(p);
-    }
+    const earlier = writeSamples(mfs.mnt, 'earlier', 'e', Number(process.env.EARLIER ?? 2000), 100 * 1024, files + 1);
     const order = shuffled(paths, 1234);
     const names = new Map<number, string>([[process.pid, 'reader']]);
     let before = sampleCpu(names, /^mfs/);

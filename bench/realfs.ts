@@ -30,12 +30,11 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, r
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { pseudoRandomBytes } from '../test/helpers/daemon';
 import { MooseFs } from '../test/helpers/moosefs';
 
 import { TiercacheClient } from '../src/client/client';
 import { availableParallelism } from 'node:os';
-import { TestDaemon, envNum, log, now, percentile, shuffled } from './harness';
+import { TestDaemon, envNum, log, now, percentile, readFilesTimed, shuffled, writeSamples } from './harness';
 import { cpuMsPerItem, cpuText, sampleCpu, totalMs, type CpuTicks } from './cpu-ticks';
 import { nodeSsd, type NodeSsd } from './node-ssd';
 import type { BenchResult } from './types';
@@ -120,16 +119,8 @@ function epochResults(what: string, t: EpochFigures, b: EpochFigures, baselineNa
 /** The epoch over one ReadFiles stream: a file's latency is the time from the previous file to it. */
 async function epochStreamed(c: TiercacheClient, order: readonly string[]): Promise<EpochFigures> {
   const lat: number[] = [];
-  let bytes = 0;
   const t0 = now();
-  let last = t0;
-  for await (const r of c.readFiles(order)) {
-    if (r.error) throw r.error;
-    bytes += r.data.length;
-    const t = now();
-    lat.push(t - last);
-    last = t;
-  }
+  const bytes = await readFilesTimed(c, order, lat);
   if (lat.length !== order.length || bytes === 0) throw new Error(`ReadFiles gave ${lat.length} of ${order.length} files`);
   return figures(lat, (now() - t0) / 1000);
 }
@@ -137,23 +128,11 @@ async function epochStreamed(c: TiercacheClient, order: readonly string[]): Prom
 type ColdReader = 'mount' | 'Read' | 'ReadSession' | 'ReadFiles';
 
 async function smallFileEpochs(mfs: MooseFs, cachedMnt: string, ssd: NodeSsd, files: number, fileSize: number): Promise<BenchResult[]> {
-  mkdirSync(join(mfs.mnt, 'train'), { recursive: true });
-  const paths: string[] = [];
-  for (let i = 0; i < files; i++) {
-    const p = `train/n${String(i).padStart(6, '0')}.JPEG`;
-    writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, i + 1));
-    paths.push(p);
-  }
+  const paths = writeSamples(mfs.mnt, 'train', 'n', files, fileSize, 1);
   // An epoch of other files each cold-epoch daemon serves first, the same way (a plan, then the reads): a DaemonSet's
   // daemon has served earlier jobs (its code compiled, its pools started) long before this job's first epoch; only
   // the data is cold. Without the plan its prefetch path was still being compiled during the measured epoch.
-  mkdirSync(join(mfs.mnt, 'earlier'), { recursive: true });
-  const earlier: string[] = [];
-  for (let i = 0; i < envNum('BENCH_REALFS_EARLIER_FILES', 2000); i++) {
-    const p = `earlier/e${String(i).padStart(6, '0')}.JPEG`;
-    writeFileSync(join(mfs.mnt, p), pseudoRandomBytes(fileSize, files + i + 1));
-    earlier.push(p);
-  }
+  const earlier = writeSamples(mfs.mnt, 'earlier', 'e', envNum('BENCH_REALFS_EARLIER_FILES', 2000), fileSize, files + 1);
   const cold = shuffled(paths, 1234);
   const warm = shuffled(paths, 5678);
   log(`realfs: ${files} x ${fileSize / KiB} KiB written; cold epoch, MooseFS direct (mfscachemode=DIRECT)`);
