@@ -314,6 +314,14 @@ static char *path_arg(napi_env env, napi_value v, const char *what) {
 }
 
 /** A boolean argument that may be left out (undefined is false). */
+/** Number.MAX_SAFE_INTEGER: the largest offset a JavaScript number carries exactly. */
+#define MAX_SAFE_INTEGER 9007199254740991.0
+
+/** A number argument not below 0 nor above max; false when it is not one. */
+static bool number_arg(napi_env env, napi_value v, double max, double *out) {
+  return napi_get_value_double(env, v, out) == napi_ok && !(*out < 0 || *out > max);
+}
+
 static napi_status optional_bool(napi_env env, napi_value v, bool *out) {
   napi_valuetype t;
   napi_status s = napi_typeof(env, v, &t);
@@ -388,7 +396,7 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
     free_job(env, j);
     return NULL;
   }
-  if (napi_get_value_double(env, argv[1], &offset) != napi_ok || offset < 0 || offset > 9007199254740991.0 ||
+  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) ||
       napi_get_value_bool(env, argv[3], &want_real) != napi_ok ||
       (argc >= 5 && optional_bool(env, argv[4], &want_crc) != napi_ok)) {
     free_job(env, j);
@@ -414,8 +422,7 @@ static napi_value js_read_sized(napi_env env, napi_callback_info info) {
     free_job(env, j);
     return NULL;
   }
-  if (napi_get_value_double(env, argv[1], &offset) != napi_ok || offset < 0 || offset > 9007199254740991.0 ||
-      napi_get_value_double(env, argv[2], &max) != napi_ok || max < 0 || max > 4294967296.0 ||
+  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) || !number_arg(env, argv[2], 4294967296.0, &max) ||
       napi_get_value_bool(env, argv[3], &want_real) != napi_ok) {
     free_job(env, j);
     napi_throw_type_error(env, NULL, "readSized(path, offset, max, wantReal): offset and max must be safe non-negative integers (max at most 4 GiB), wantReal a boolean");

@@ -81,6 +81,15 @@ describe('native I/O addon', { skip: io ? false : 'the addon is not built (no C 
     assert.throws(() => a.stat(`${join(dir, 'f')}\0tail`), { name: 'TypeError', message: /NUL/ });
   });
 
+  it('refuses an offset or a size it cannot honour exactly, before any I/O', () => {
+    const f = join(dir, 'f');
+    const offset = /offset must be a safe non-negative integer/;
+    assert.throws(() => a.read(f, -1, Buffer.alloc(4), false), { name: 'TypeError', message: offset });
+    assert.throws(() => a.read(f, 2 ** 53, Buffer.alloc(4), false), { name: 'TypeError', message: offset });
+    assert.throws(() => a.readSized(f, -1, 4, false), { name: 'TypeError', message: /offset and max must be/ });
+    assert.throws(() => a.readSized(f, 0, 2 ** 32 + 1, false), { name: 'TypeError', message: /max at most 4 GiB/ });
+  });
+
   it('writes a block to a new file and returns its CRC-32C; the name must be new', async () => {
     const data = pseudoRandomBytes(100 * 1024 + 3, 4);
     assert.equal(await a.writeBlock(join(dir, 'w'), data), crc32c(data));
