@@ -175,12 +175,17 @@ export class CachedStore {
       throw err;
     }
     if (m && m.stat.version !== stat.version) this.dropVersion(rel, m.stat.version);
-    if (!m && this.meta.size >= MAX_METADATA_ENTRIES) {
+    this.remember(rel, stat, now + this.opts.metadataTtlMs);
+    return stat;
+  }
+
+  /** Records a normalised path's metadata; a path not known yet past MAX_METADATA_ENTRIES makes room by dropping the oldest. */
+  private remember(rel: string, stat: BackendStat, expiresAt: number): void {
+    if (!this.meta.has(rel) && this.meta.size >= MAX_METADATA_ENTRIES) {
       const oldest = this.meta.keys().next().value;
       if (oldest !== undefined) this.meta.delete(oldest);
     }
-    this.meta.set(rel, { stat, expiresAt: now + this.opts.metadataTtlMs });
-    return stat;
+    this.meta.set(rel, { stat, expiresAt });
   }
 
   /**
@@ -413,11 +418,8 @@ export class CachedStore {
       }
       if (m.expiresAt > expiresAt) throw fileChanged(rel);
       this.dropVersion(rel, m.stat.version);
-    } else if (this.meta.size >= MAX_METADATA_ENTRIES) {
-      const oldest = this.meta.keys().next().value;
-      if (oldest !== undefined) this.meta.delete(oldest);
     }
-    this.meta.set(rel, { stat, expiresAt });
+    this.remember(rel, stat, expiresAt);
     return stat;
   }
 
