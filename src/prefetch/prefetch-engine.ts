@@ -3,7 +3,8 @@
 // explicit hints), and fetches it through the store under a bound on bytes in
 // flight. A planned file beyond the plan's head is not stat'ed ahead: its
 // first block's fetch is its check (a probe, CachedStore.prefetchCurrent),
-// learning its size and version, and the rest of it is queued at that version. Foreground reads never wait for it: enqueueing is O(1) and drops
+// learning its size and version, and the rest of it is queued at that
+// version. Foreground reads never wait for it: enqueueing is O(1) and drops
 // when the queue is full, prefetch reads are background backend reads (a
 // POSIX backend runs large ones on the worker threads, small ones on the I/O
 // thread pool: backend/offloaded-backend.ts),
@@ -473,8 +474,8 @@ export class PrefetchEngine {
       return;
     }
     this.probing.delete(path);
-    const job = issuedBy === undefined || this.plans.size === 0 ? undefined : this.plans.jobFor(issuedBy, path);
-    if (job === undefined || this.stopped) return;
+    const job = this.probedFor(issuedBy, path);
+    if (job === undefined) return;
     if (stat.isDir) return this.planFileMissing(job, path, 'a directory');
     const more = this.plans.learned(job, path, stat.size);
     // Read meanwhile, or its plan replaced: nothing more of it is wanted.
@@ -484,9 +485,15 @@ export class PrefetchEngine {
     this.planned(job, more);
   }
 
+  /** The job whose current plan still wants a probed file, if any (none once stopped). */
+  private probedFor(issuedBy: string | undefined, path: string): string | undefined {
+    if (issuedBy === undefined || this.plans.size === 0 || this.stopped) return undefined;
+    return this.plans.jobFor(issuedBy, path);
+  }
+
   private probeFailed(issuedBy: string | undefined, path: string, err: unknown): void {
-    const job = issuedBy === undefined || this.plans.size === 0 ? undefined : this.plans.jobFor(issuedBy, path);
-    if (job === undefined || this.stopped) return;
+    const job = this.probedFor(issuedBy, path);
+    if (job === undefined) return;
     if (hasCode(err, ErrorCodes.NOT_FOUND) || hasCode(err, ErrorCodes.IS_DIRECTORY)) {
       return this.planFileMissing(job, path, hasCode(err, ErrorCodes.NOT_FOUND) ? 'no such file' : 'a directory');
     }
@@ -500,7 +507,11 @@ export class PrefetchEngine {
     if (this.counters.failedTasks === 1 || this.counters.failedTasks % 1000 === 0) {
       this.log.warn('prefetch of a planned file failed (counted, not retried; the client reads it from the backend)', { path, err: getErrorMessage(err) });
     }
-    // Nothing of it is held: the window's room goes to the next files.
+    this.holdsNothing(job, path);
+  }
+
+  /** A planned file of which nothing is held (its fetch failed or found it missing): the window's room goes to the next files. */
+  private holdsNothing(job: string, path: string): void {
     const more = this.plans.learned(job, path, 0);
     if (more) this.planned(job, more);
   }
@@ -512,8 +523,7 @@ export class PrefetchEngine {
       this.saidMissing.add(job);
       this.log.info('planned file left out of the plan (logged once per plan; counted in plan_files_missing)', { job, path, found: what });
     }
-    const more = this.plans.learned(job, path, 0);
-    if (more) this.planned(job, more);
+    this.holdsNothing(job, path);
   }
 
   // --- analysis ---
