@@ -28,6 +28,9 @@ export function versionOf(st: { readonly size: number; readonly mtimeMs: number;
 }
 
 /** FIFOs, sockets and devices are never opened: opening a FIFO blocks until a writer comes. */
+/** A normalised path as errors name it: the root is '/'. */
+const shown = (rel: string): string => (rel === '' ? '/' : rel);
+
 /** Reads into all of `buf` from `offset`, or up to end of file; the bytes read. */
 async function readFully(fh: fsp.FileHandle, buf: Buffer, offset: number): Promise<number> {
   let filled = 0;
@@ -100,7 +103,7 @@ export class PosixBackend implements Backend {
     try {
       real = await fsp.realpath(joined);
     } catch (err) {
-      throw this.mapError(err, rel === '' ? '/' : rel);
+      throw this.mapError(err, shown(rel));
     }
     if (!isInsideRoot(this.root, real)) throw pathEscapesRoot(path);
     return real;
@@ -115,7 +118,7 @@ export class PosixBackend implements Backend {
     try {
       fh = await openNonBlocking(rel === '' ? this.root : join(this.root, rel), { follow: true });
     } catch (err) {
-      throw this.mapError(err, rel === '' ? '/' : rel);
+      throw this.mapError(err, shown(rel));
     }
     try {
       if (!isInsideRoot(this.root, await realPathOf(fh))) throw pathEscapesRoot(path);
@@ -159,7 +162,7 @@ export class PosixBackend implements Backend {
     try {
       r = await io.stat(this.absolute(rel));
     } catch (err) {
-      throw this.mapError(err, rel === '' ? '/' : rel);
+      throw this.mapError(err, shown(rel));
     }
     if (!isInsideRoot(this.root, r.real)) throw this.mapError(pathEscapesRoot(path), rel);
     this.counters.stats++;
@@ -199,7 +202,7 @@ export class PosixBackend implements Backend {
       r = await io.read(this.absolute(rel), offset, buf, true);
     } catch (err) {
       // Named as the fs path names them: a failed open by its normalised path, the rest by the one asked for.
-      throw this.mapError(err, (err as { syscall?: string }).syscall === 'open' ? (rel === '' ? '/' : rel) : path);
+      throw this.mapError(err, (err as { syscall?: string }).syscall === 'open' ? shown(rel) : path);
     }
     if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
     const check = (st: NativeStat): void => {
@@ -225,7 +228,7 @@ export class PosixBackend implements Backend {
     const fh = await this.openInside(rel, path);
     try {
       const before = await fh.stat();
-      if (before.isDirectory()) throw isDirectory(rel === '' ? '/' : rel);
+      if (before.isDirectory()) throw isDirectory(shown(rel));
       if (!before.isFile()) throw notRegular(rel);
       const version = versionOf(before);
       // Sized by the fstat: bytes past it would belong to another version anyway.
@@ -253,10 +256,10 @@ export class PosixBackend implements Backend {
     try {
       r = await io.readSized(this.absolute(rel), offset, length, true);
     } catch (err) {
-      throw this.mapError(err, rel === '' ? '/' : rel);
+      throw this.mapError(err, shown(rel));
     }
     if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
-    if (isDirectoryMode(r.stat)) throw isDirectory(rel === '' ? '/' : rel);
+    if (isDirectoryMode(r.stat)) throw isDirectory(shown(rel));
     if (!isRegular(r.stat)) throw notRegular(rel);
     const version = versionOf(r.stat);
     this.counters.reads++;
@@ -280,10 +283,10 @@ export class PosixBackend implements Backend {
   private async entriesOf(rel: string, path: string): Promise<import('node:fs').Dirent[]> {
     const fh = await this.openInside(rel, path);
     try {
-      if (!(await fh.stat()).isDirectory()) throw notFound(rel === '' ? '/' : rel);
+      if (!(await fh.stat()).isDirectory()) throw notFound(shown(rel));
       return await readdirOf(fh);
     } catch (err) {
-      throw this.mapError(err, rel === '' ? '/' : rel);
+      throw this.mapError(err, shown(rel));
     } finally {
       await fh.close().catch(() => {});
     }
