@@ -51,6 +51,23 @@ export function s3VersionOf(size: number, lastModifiedMs: number, etag: string):
   return `${size}-${Math.trunc(lastModifiedMs)}-${etag}`;
 }
 
+/** An object's stat from what S3 says of it (HEAD, GET or a listing): its size, Last-Modified and ETag are its version. */
+function objectStat(rel: string, size: number | undefined, lastModified: Date | undefined, etag: string | undefined): BackendStat {
+  const mtime = lastModified?.getTime() ?? 0;
+  return { path: rel, size: size ?? 0, mtimeMs: mtime, isDir: false, version: s3VersionOf(size ?? 0, mtime, etag ?? '') };
+}
+
+/** Copies a GET's body into all of `into`; FILE_CHANGED when it brings more or less (another version, or a cut stream). */
+async function fillFromBody(body: AsyncIterable<Uint8Array> | undefined, into: Buffer, rel: string): Promise<void> {
+  let filled = 0;
+  for await (const chunk of body ?? []) {
+    if (filled + chunk.length > into.length) throw fileChanged(rel);
+    into.set(chunk, filled);
+    filled += chunk.length;
+  }
+  if (filled !== into.length) throw fileChanged(rel);
+}
+
 /** The ETag (with its quotes, as If-Match wants it) of a version made by s3VersionOf. */
 function etagOfVersion(version: string): string {
   const a = version.indexOf('-');
@@ -104,9 +121,7 @@ export class S3Backend implements Backend {
     const key = keyOf(this.loc, rel);
     try {
       const h = await withRetries(() => this.client.send(new HeadObjectCommand({ Bucket: this.loc.bucket, Key: key })), this.counters);
-      const size = h.ContentLength ?? 0;
-      const mtime = h.LastModified?.getTime() ?? 0;
-      return { path: rel, size, mtimeMs: mtime, isDir: false, version: s3VersionOf(size, mtime, h.ETag ?? '') };
+      return objectStat(rel, h.ContentLength, h.LastModified, h.ETag);
     } catch (err) {
       if (httpStatusOf(err) !== 404) throw this.fail(err, rel, key);
     }
@@ -164,25 +179,15 @@ export class S3Backend implements Backend {
       return { data: Buffer.alloc(0), stat };
     }
     const total = /\/(\d+)$/.exec(res.ContentRange ?? '');
-    const size = total ? Number(total[1]) : (res.ContentLength ?? 0);
-    const mtime = res.LastModified?.getTime() ?? 0;
-    const stat: BackendStat = { path: rel, size, mtimeMs: mtime, isDir: false, version: s3VersionOf(size, mtime, res.ETag ?? '') };
-    const want = Math.max(0, Math.min(length, size - offset));
-    const buf = Buffer.allocUnsafeSlow(want);
-    let filled = 0;
-    const body = res.Body as AsyncIterable<Uint8Array> | undefined;
+    const stat = objectStat(rel, total ? Number(total[1]) : res.ContentLength, res.LastModified, res.ETag);
+    const buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(length, stat.size - offset)));
     try {
-      for await (const chunk of body ?? []) {
-        if (filled + chunk.length > buf.length) throw fileChanged(rel);
-        buf.set(chunk, filled);
-        filled += chunk.length;
-      }
+      // Longer or shorter than its own headers say: another version, or the stream was cut.
+      await fillFromBody(res.Body as AsyncIterable<Uint8Array> | undefined, buf, rel);
     } catch (err) {
       throw this.fail(err, rel, key);
     }
-    // Shorter than its own headers say: the stream was cut.
-    if (filled !== buf.length) throw fileChanged(rel);
-    this.counters.bytesRead += filled;
+    this.counters.bytesRead += buf.length;
     return { data: buf, stat };
   }
 
@@ -197,14 +202,8 @@ export class S3Backend implements Backend {
         (body as { destroy?: () => void } | undefined)?.destroy?.();
         throw fileChanged(rel);
       }
-      let filled = 0;
-      for await (const chunk of body ?? []) {
-        if (filled + chunk.length > into.length) throw fileChanged(rel);
-        into.set(chunk, filled);
-        filled += chunk.length;
-      }
       // Shorter than asked: the object shrank under the same ETag (cannot happen on S3) or the stream was cut.
-      if (filled !== into.length) throw fileChanged(rel);
+      await fillFromBody(body, into, rel);
     }, key);
   }
 
@@ -230,9 +229,7 @@ export class S3Backend implements Backend {
     for await (const page of this.pages(dirKeyOf(this.loc, rel), recursive ? undefined : '/')) {
       for (const o of page.Contents ?? []) {
         if (o.Key!.endsWith('/')) continue; // a "directory marker" some tools create
-        const size = o.Size ?? 0;
-        const mtime = o.LastModified?.getTime() ?? 0;
-        yield { path: relOf(this.loc, o.Key!), size, mtimeMs: mtime, isDir: false, version: s3VersionOf(size, mtime, o.ETag ?? '') };
+        yield objectStat(relOf(this.loc, o.Key!), o.Size, o.LastModified, o.ETag);
       }
     }
   }
