@@ -142,7 +142,8 @@ export class PlanTracker {
     return waiting.has(i) ? Math.min(size, this.firstFetchBytes) : size;
   }
 
-  private issue(plan: Plan, done: string[], rest: string[] = []): PlanAdvance {
+  private issue(plan: Plan, done: string[]): PlanAdvance {
+    const rest: string[] = [];
     const waiting: ReadonlySet<number> = plan.waiting.length === 0 ? NONE_WAITING : new Set(plan.waiting);
     let bytes = 0;
     for (let i = plan.pos + 1; i < plan.issued; i++) bytes += this.windowBytes(plan, i, waiting);
