@@ -221,6 +221,20 @@ describe('the POSIX backend, natively and on the fs path, agree', () => {
         });
         assert.ok(served > 0 && refused > 0, `both sides of the race were hit (${served} served, ${refused} refused)`);
       });
+
+      it('never reads the outside file by readCurrent (the first read of a planned file) while they swap', { skip: existsSync(SWAPPER_PYTHON) ? false : 'no /usr/bin/python3' }, async () => {
+        const backend = b();
+        const sw = `swc-${m.name}`;
+        mkdirSync(join(root, sw), { recursive: true });
+        writeFileSync(join(root, sw, 'secret'), 'inside');
+        symlinkSync(join(dir, 'outside'), join(root, `outc-${m.name}`));
+        const { served, refused } = await whileSwapping(2, [join(root, sw), join(root, `outc-${m.name}`)], async () => {
+          const got = await backend.readCurrent(`${sw}/secret`, 0, 16);
+          assert.equal(got.data.toString(), 'inside', 'readCurrent returned the file outside the root');
+          assert.equal(got.stat.size, 'inside'.length);
+        });
+        assert.ok(served > 0 && refused > 0, `both sides of the race were hit (${served} served, ${refused} refused)`);
+      });
     });
   }
 });
