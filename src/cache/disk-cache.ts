@@ -21,13 +21,22 @@
 // (nothing here is fsynced, with or without a rename) is caught by 2 and 3.
 // Names used once also mean the unlink of an evicted block, which runs in
 // the background, can never remove a newer file of the same block.
+//
+// Writing a block is background work: its bytes are already in the memory
+// tier and served from there. With the addon, writes go to a thread of their
+// own at a lowered priority (ssd-writer.c), not the threadpool that backend
+// reads need. What is queued is bounded in bytes (a queued write holds its
+// Buffer even after the memory tier let it go): past the bound a block is
+// not admitted and counted (writesSkipped), never waited for. close()
+// lets the queue drain for a while, then abandons the rest: a write that
+// finishes after that gets no row and its file is removed, as after a crash.
 
 import { promises as fsp, mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, hasCode } from '../errors';
 import type { Logger } from '../log';
 import { getErrorMessage } from '../util/errors-message';
-import { nativeIo, type NativeIo } from '../native/native-io';
+import { nativeIo, type NativeIo, type NativeSsdWriter, type SsdWriterPriority } from '../native/native-io';
 import { IndexStore, type IndexRow } from './index-store';
 import { KeysByPath } from './keys-by-path';
 import { describeFailure, quarantine, startupText, type SsdStartup } from './ssd-quarantine';
@@ -42,6 +51,10 @@ const DOWN_AFTER_ERRORS = 10;
 /** How long a down disk is skipped before it is tried again. */
 const DOWN_COOLDOWN_MS = 30_000;
 const FLUSH_INTERVAL_MS = 500;
+/** Bytes of block writes queued at once, by default; past it blocks are skipped (counted). */
+export const DEFAULT_WRITE_BACKLOG_BYTES = 64 * 1024 * 1024;
+/** How long close() waits for queued writes before it abandons them, by default. */
+const CLOSE_DRAIN_MS = 5_000;
 
 export type DiskState = 'normal' | 'unstable' | 'down' | 'disabled';
 
@@ -63,8 +76,14 @@ export interface DiskCacheOptions {
   readonly logger: Logger;
   readonly events?: TierEvents;
   readonly now?: () => number;
-  /** Batched I/O (default: the addon when built; null: the fs path): a block's read or write is one threadpool job. */
+  /** Batched I/O (default: the addon when built; null: the fs path): a block's read is one threadpool job, a write one job of the writer thread. */
   readonly io?: NativeIo | null;
+  /** Bound on the bytes of queued block writes (default DEFAULT_WRITE_BACKLOG_BYTES). */
+  readonly writeBacklogBytes?: number;
+  /** Scheduling priority of the addon's writer thread (default 'nice'). */
+  readonly writePriority?: SsdWriterPriority;
+  /** How long close() lets queued writes finish (default CLOSE_DRAIN_MS). */
+  readonly closeDrainMs?: number;
 }
 
 export class DiskCache {
@@ -93,6 +112,14 @@ export class DiskCache {
   private nextFile = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  /** The addon's writer thread (undefined on the fs path or without the tier). */
+  private readonly writer: NativeSsdWriter | undefined;
+  private readonly writeBacklogBytes: number;
+  /** Bytes of block writes queued or being written: at most writeBacklogBytes. */
+  private backlogBytes = 0;
+  /** The puts whose write has not finished, for close() to wait on. */
+  private readonly writing = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(opts: DiskCacheOptions) {
     this.opts = opts;
@@ -101,6 +128,7 @@ export class DiskCache {
     this.now = opts.now ?? Date.now;
     this.io = opts.io === null ? undefined : (opts.io ?? nativeIo());
     this.capacityBytes = opts.budget.capacityBytes;
+    this.writeBacklogBytes = opts.writeBacklogBytes ?? DEFAULT_WRITE_BACKLOG_BYTES;
     this.space = opts.budget.tenant(SsdTenants.CACHE_BLOCKS, {
       priority: false,
       what: 'a cache block',
@@ -111,12 +139,14 @@ export class DiskCache {
     this.tmpDir = join(opts.dir, 'tmp');
     if (this.capacityBytes === 0) {
       this.store = undefined;
+      this.writer = undefined;
       this.startup = { kind: 'disabled', why: 'ssd-cache-size is 0' };
       return;
     }
     const opened = this.open();
     this.store = opened.store;
     this.startup = opened.startup;
+    this.writer = this.store && this.io ? this.startWriter(this.io, opts.writePriority ?? 'nice') : undefined;
     if (!this.store) return;
     this.flushTimer = setInterval(() => this.flushIndex(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
@@ -168,8 +198,20 @@ export class DiskCache {
     }
   }
 
+  /** The writer thread; without one (it could not start) writes are threadpool jobs as before. */
+  private startWriter(io: NativeIo, priority: SsdWriterPriority): NativeSsdWriter | undefined {
+    try {
+      const w = io.newSsdWriter(priority);
+      if (w.priority !== priority) this.log.warn('SSD writer thread runs at normal priority', { asked: priority, got: w.priority });
+      return w;
+    } catch (err) {
+      this.log.warn('SSD writer thread did not start; block writes use the I/O thread pool', { err: getErrorMessage(err) });
+      return undefined;
+    }
+  }
+
   get enabled(): boolean {
-    return this.store !== undefined;
+    return this.store !== undefined && !this.closed;
   }
 
   get state(): DiskState {
@@ -224,13 +266,31 @@ export class DiskCache {
     return data;
   }
 
-  /** Stores a block if admitted; never throws (failures are counted and logged). */
-  async put(id: BlockId, data: Buffer, origin: BlockOrigin = 'read'): Promise<boolean> {
-    if (!this.enabled || this.state === 'down') return false;
+  /**
+   * Stores a block if admitted; never throws (failures are counted and
+   * logged). Resolves once the block is written and indexed (true) or not
+   * (false): callers on the read path do not wait for it.
+   */
+  put(id: BlockId, data: Buffer, origin: BlockOrigin = 'read'): Promise<boolean> {
+    if (!this.enabled || this.state === 'down') return Promise.resolve(false);
     const key = blockKey(id);
-    if (this.entries.has(key)) return true;
+    if (this.entries.has(key)) return Promise.resolve(true);
     // The same block is being written by another put: its bytes are reserved once, by that one.
-    if (this.policy.has(key)) return false;
+    if (this.policy.has(key)) return Promise.resolve(false);
+    if (this.backlogBytes + data.length > this.writeBacklogBytes) {
+      this.counters.writesSkipped++;
+      return Promise.resolve(false);
+    }
+    this.backlogBytes += data.length;
+    const p = this.admitAndWrite(id, key, data, origin).finally(() => {
+      this.backlogBytes -= data.length;
+      this.writing.delete(p);
+    });
+    this.writing.add(p);
+    return p;
+  }
+
+  private async admitAndWrite(id: BlockId, key: string, data: Buffer, origin: BlockOrigin): Promise<boolean> {
     // The blocks' share: the SSD's size less what checkpoints hold (their persisted copies gave way first).
     const share = this.space.share(data.length);
     this.policy.capacityBytes = share;
@@ -262,7 +322,11 @@ export class DiskCache {
         await fsp.mkdir(join(this.blocksDir, sub), { recursive: true });
         this.subdirs.add(sub);
       }
-      if (this.io) {
+      if (this.writer) {
+        // On the writer thread: CRC-32C, create, write, close (the file is removed on failure).
+        crc = await this.writer.write(path, data);
+        crcKind = Checksums.CRC32C;
+      } else if (this.io) {
         // One job: CRC-32C on the pool thread, create, write, close (the file is removed on failure).
         crc = await this.io.writeBlock(path, data);
         crcKind = Checksums.CRC32C;
@@ -279,13 +343,15 @@ export class DiskCache {
       }
     } catch (err) {
       this.forget(key);
+      // Abandoned by close(): not a disk error.
+      if (this.closed) return false;
       // The subdirectory may have been removed under us: make it again next time.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.subdirs.delete(sub);
       this.ioError('write', err);
       return false;
     }
-    // An evict() of this path may have run while we were writing.
-    if (!this.policy.has(key)) {
+    // An evict() of this path may have run while we were writing; or close() gave up on this write: no row, no file.
+    if (this.closed || !this.policy.has(key)) {
       await fsp.unlink(this.filePath(file)).catch(() => {});
       return false;
     }
@@ -337,6 +403,7 @@ export class DiskCache {
       capacityBytes: this.capacityBytes,
       usedBytes: this.policy.usedBytes,
       blocks: this.entries.size,
+      writeBacklogBytes: this.backlogBytes,
       state: this.state,
       startup: startupText(this.startup),
       tenants: this.opts.budget.tenants(),
@@ -351,7 +418,31 @@ export class DiskCache {
     }
   }
 
-  close(): void {
+  /**
+   * Lets queued block writes finish (for at most closeDrainMs), then
+   * abandons the rest (no row for them) and closes the index. Synchronous
+   * when nothing is being written.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.writing.size === 0) {
+      this.closeNow();
+      return Promise.resolve();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.opts.closeDrainMs ?? CLOSE_DRAIN_MS);
+    });
+    return Promise.race([Promise.allSettled([...this.writing]), giveUp]).then(() => {
+      clearTimeout(timer);
+      if (this.writing.size > 0) this.log.warn('SSD writes abandoned at shutdown; their blocks are not kept', { writes: this.writing.size, bytes: this.backlogBytes });
+      this.closeNow();
+    });
+  }
+
+  private closeNow(): void {
+    this.closed = true;
+    this.writer?.close();
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.store?.close();
   }

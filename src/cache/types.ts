@@ -18,6 +18,8 @@ export interface TierCounters {
   admissionsRejected: number;
   corruptBlocks: number;
   writeErrors: number;
+  /** SSD only: blocks not admitted because the queue of writes was full (disk-cache.ts). */
+  writesSkipped: number;
 }
 
 export const newTierCounters = (): TierCounters => ({
@@ -27,6 +29,7 @@ export const newTierCounters = (): TierCounters => ({
   admissionsRejected: 0,
   corruptBlocks: 0,
   writeErrors: 0,
+  writesSkipped: 0,
 });
 
 export interface TierSnapshot extends TierCounters {
@@ -34,6 +37,8 @@ export interface TierSnapshot extends TierCounters {
   readonly capacityBytes: number;
   readonly usedBytes: number;
   readonly blocks: number;
+  /** SSD only: bytes of block writes queued or being written. */
+  readonly writeBacklogBytes?: number;
   readonly state: string;
   /** SSD only: how the tier started (recovered, or rebuilt / disabled and why). */
   readonly startup?: string;

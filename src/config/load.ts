@@ -13,6 +13,7 @@ import { OPTIONS, OPTION_BY_KEY, type OptionSpec } from './options';
 import { writerTag } from '../backend/incomplete-writes';
 import { parseS3Url } from '../backend/s3-location';
 import { TCP_SERVICES, type Config, type LogLevel, type S3BackendConfig, type TcpService } from './types';
+import type { SsdWriterPriority } from '../native/native-io';
 
 export type RawValue = string | number | boolean;
 
@@ -275,6 +276,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ssdCacheDir: resolve(cwd, str('ssd-cache-dir') ?? join(stateDir, 'ssd')),
     ssdCacheSize: num('ssd-cache-size'),
     ssdFreeRatio: num('ssd-free-ratio'),
+    ssdWriteBacklog: num('ssd-write-backlog'),
+    ssdWritePriority: str('ssd-write-priority') as SsdWriterPriority,
     metadataTtlMs: num('metadata-ttl'),
     watch: v['watch'] as boolean,
     backendTimeoutMs: num('backend-timeout'),

@@ -32,6 +32,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'memory-cache-ttl', kind: 'duration', default: '0', help: 'drop memory blocks older than this (0 = no TTL)' },
   { key: 'ssd-cache-dir', kind: 'string', help: 'SSD tier directory (default <state-dir>/ssd)' },
   { key: 'ssd-cache-size', kind: 'size', default: '10GiB', min: 0, help: 'SSD tier budget in bytes (0 disables the tier)' },
+  { key: 'ssd-write-backlog', kind: 'size', default: '64MiB', min: 0, help: 'bytes of SSD block writes queued at once; past it new blocks are not written to the SSD (counted in writes_skipped) rather than delaying reads or holding more memory' },
+  { key: 'ssd-write-priority', kind: 'enum', default: 'nice', values: ['idle', 'nice', 'normal'], help: 'scheduling priority of the SSD writer thread: idle (SCHED_IDLE), nice (nice 19) or normal; lowering needs no privilege' },
   { key: 'ssd-free-ratio', kind: 'ratio', default: 0.1, min: 0, max: 0.9, help: 'never let free space on the SSD filesystem fall under this share' },
   { key: 'metadata-ttl', kind: 'duration', default: '2s', help: 'how long a file version (size, mtime) is trusted before re-checking the backend' },
   { key: 'watch', kind: 'bool', default: true, help: 'watch backend directories in use (chokidar) so local changes invalidate at once' },

@@ -2,6 +2,7 @@
 // slice they need); only the CLI layer reads flags, files and the environment.
 
 import type { IncompletePolicy } from '../backend/incomplete-writes';
+import type { SsdWriterPriority } from '../native/native-io';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -36,6 +37,9 @@ export interface Config {
   readonly ssdCacheDir: string;
   readonly ssdCacheSize: number;
   readonly ssdFreeRatio: number;
+  /** Bytes of SSD block writes queued at once (disk-cache.ts). */
+  readonly ssdWriteBacklog: number;
+  readonly ssdWritePriority: SsdWriterPriority;
   readonly metadataTtlMs: number;
   readonly watch: boolean;
   readonly backendTimeoutMs: number;

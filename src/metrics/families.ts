@@ -107,6 +107,13 @@ export const FAMILIES: readonly Spec[] = [
   },
   { name: 'tiercache_cache_write_errors_total', help: 'I/O errors writing or reading the tier (SSD).', type: 'counter', samples: perTier('write_errors') },
   {
+    name: 'tiercache_cache_writes_skipped_total',
+    help: 'Blocks not written to the tier because its queue of writes was full (SSD, ssd-write-backlog); still served from memory.',
+    type: 'counter',
+    samples: perTier('writes_skipped'),
+  },
+  { name: 'tiercache_cache_write_backlog_bytes', help: 'Bytes of block writes queued or being written (SSD).', type: 'gauge', samples: perTier('write_backlog_bytes') },
+  {
     name: 'tiercache_cache_state',
     help: 'Health state of the tier: 1 for the current state (normal, unstable, down, disabled).',
     type: 'gauge',

@@ -61,10 +61,30 @@ export interface NativeIo {
    * removed when the write or close fails.
    */
   writeBlock(path: string, data: Buffer): Promise<number>;
+  /**
+   * The SSD tier's block writer (ssd-writer.c): a thread of its own, off the
+   * threadpool, that lowers its own scheduling priority once at start.
+   */
+  newSsdWriter(priority: SsdWriterPriority): NativeSsdWriter;
   /** CRC-32C on the calling thread; `portable` skips the SSE4.2 instruction (tests compare both). */
   crc32c(data: Buffer, portable?: boolean): number;
   /** True when the CPU has SSE4.2 and CRC-32C uses its crc32 instruction. */
   crc32cHardware(): boolean;
+}
+
+/** SCHED_IDLE, nice 19, or left as it is. */
+export type SsdWriterPriority = 'idle' | 'nice' | 'normal';
+export const SSD_WRITER_PRIORITIES: readonly SsdWriterPriority[] = ['idle', 'nice', 'normal'];
+
+export interface NativeSsdWriter {
+  /** writeBlock() on the writer's thread, in the order queued. */
+  write(path: string, data: Buffer): Promise<number>;
+  /** The write being done finishes, queued ones reject with ECANCELED, the thread ends; write() then throws. */
+  close(): void;
+  /** What the thread applied: the priority asked for, or "normal (... refused: ...)". */
+  readonly priority: string;
+  /** The thread's id (/proc/self/task/<tid>). */
+  readonly tid: number;
 }
 
 const ADDON = join(__dirname, '../../../build/Release/tiercache_io.node');

@@ -27,6 +27,8 @@
 //   writeBlock(path, buf)          CRC-32C of buf, open(O_CREAT|O_EXCL), write
 //                                  all, close; the file removed on failure.
 //   crc32c(buf, portable)          synchronous, for tests and small buffers.
+//   newSsdWriter(priority)         the SSD tier's own low-priority writer
+//                                  thread (ssd-writer.c), off this pool.
 //
 // The SSD tier's checksum is computed here, on the pool thread, with the
 // SSE4.2 crc32 instruction where the CPU has it (crc32c.c): zlib's crc32
@@ -49,6 +51,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "ssd-writer.h"
 
 #define JOB_STAT 1
 #define JOB_READ 2
@@ -483,6 +486,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"writeBlock", NULL, js_write_block, NULL, NULL, NULL, napi_default, NULL},
       {"crc32c", NULL, js_crc32c, NULL, NULL, NULL, napi_default, NULL},
       {"crc32cHardware", NULL, js_crc32c_hardware, NULL, NULL, NULL, napi_default, NULL},
+      {"newSsdWriter", NULL, tc_new_ssd_writer, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -118,6 +118,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     blockSize: config.blockSize,
     logger: log,
     events,
+    writeBacklogBytes: config.ssdWriteBacklog,
+    writePriority: config.ssdWritePriority,
   });
   // The watcher needs the local directory itself: POSIX backends only.
   const watcher =

@@ -85,6 +85,8 @@ export function tierJson(t: TierSnapshot): TierStats {
     admissions_rejected: t.admissionsRejected,
     corrupt_blocks: t.corruptBlocks,
     write_errors: t.writeErrors,
+    writes_skipped: t.writesSkipped,
+    write_backlog_bytes: t.writeBacklogBytes ?? 0,
     state: t.state,
     startup: t.startup ?? '',
     tenants: (t.tenants ?? []).map((x) => ({ name: x.name, used_bytes: x.usedBytes })),

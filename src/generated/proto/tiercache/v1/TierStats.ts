@@ -18,6 +18,8 @@ export interface TierStats {
   'state'?: (string);
   'startup'?: (string);
   'tenants'?: (_tiercache_v1_SsdTenantStats)[];
+  'writes_skipped'?: (number | string | Long);
+  'write_backlog_bytes'?: (number | string | Long);
 }
 
 export interface TierStats__Output {
@@ -35,4 +37,6 @@ export interface TierStats__Output {
   'state': (string);
   'startup': (string);
   'tenants': (_tiercache_v1_SsdTenantStats__Output)[];
+  'writes_skipped': (number);
+  'write_backlog_bytes': (number);
 }
