@@ -84,6 +84,8 @@ export interface NativeIo {
   crc32c(data: Buffer, portable?: boolean): number;
   /** True when the CPU has SSE4.2 and CRC-32C uses its crc32 instruction. */
   crc32cHardware(): boolean;
+  /** napi_adjust_external_memory: changes V8's external memory count (its GC trigger) by `change` bytes; returns the count after. */
+  adjustExternalMemory(change: number): number;
 }
 
 const ADDON = join(__dirname, '../../../build/Release/tiercache_io.node');
