@@ -1,6 +1,10 @@
 // Memory tier: blocks as Buffers under a byte budget, optional TTL.
 // Lookups are a Map get; admission and victims come from AdmissionPolicy.
+// With adjustExternalMemory (the native addon's), the bytes of the blocks
+// held are hidden from V8's external-memory GC trigger while they are held
+// (hidden-external-memory.ts): a tier filling up is not garbage.
 
+import { HiddenExternalMemory, type AdjustExternalMemory } from './hidden-external-memory';
 import { KeysByPath } from './keys-by-path';
 import { AdmissionPolicy } from './policy';
 import { newTierCounters, type BlockOrigin, type TierEvents, type TierSnapshot } from './types';
@@ -19,6 +23,8 @@ export interface MemCacheOptions {
   readonly now?: () => number;
   readonly events?: TierEvents;
   readonly policy?: AdmissionPolicy;
+  /** V8's external memory counter (napi_adjust_external_memory); without it nothing is hidden. */
+  readonly adjustExternalMemory?: AdjustExternalMemory;
 }
 
 export class MemCache {
@@ -30,6 +36,8 @@ export class MemCache {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly events: TierEvents;
+  /** Bytes of held blocks hidden from V8's GC trigger; kept in step with `entries`. */
+  private readonly hidden: HiddenExternalMemory | undefined;
 
   constructor(opts: MemCacheOptions) {
     this.policy =
@@ -37,6 +45,12 @@ export class MemCache {
     this.ttlMs = opts.ttlMs;
     this.now = opts.now ?? Date.now;
     this.events = opts.events ?? {};
+    this.hidden = opts.adjustExternalMemory ? new HiddenExternalMemory(opts.adjustExternalMemory) : undefined;
+  }
+
+  /** Bytes of the blocks held that V8's external-memory trigger does not see (0 without the addon). */
+  get hiddenBytes(): number {
+    return this.hidden?.hiddenBytes ?? 0;
   }
 
   /** Looks a block up, counting a hit or a miss. */
@@ -106,6 +120,7 @@ export class MemCache {
     this.entries.set(key, { data, storedAt: this.now(), origin, wasRead: origin === 'read' });
     this.byPath.add(key);
     this.policy.insert(key, data.length);
+    this.hidden?.hold(data);
     return true;
   }
 
@@ -115,6 +130,12 @@ export class MemCache {
     if (!e) return false;
     this.drop(key, e, false);
     return true;
+  }
+
+  /** Drops every block (shutdown); not counted as evictions. */
+  clear(): void {
+    for (const [k, e] of this.entries) this.drop(k, e, false);
+    this.hidden?.releaseAll();
   }
 
   protect(key: string, on: boolean): void {
@@ -154,6 +175,7 @@ export class MemCache {
     this.entries.delete(key);
     this.byPath.remove(key);
     this.policy.remove(key);
+    this.hidden?.release(e.data);
     if (eviction) {
       this.counters.evictions++;
       this.events.onEvict?.('memory', key, e.origin, e.wasRead);

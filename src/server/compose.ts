@@ -40,6 +40,7 @@ import { ConfigError } from '../errors';
 import { CachedView } from '../fuse/cached-view';
 import { FuseMount } from '../fuse/fuse-mount';
 import type { Logger } from '../log';
+import { nativeIo } from '../native/native-io';
 import { MetricsHistograms } from '../metrics/histograms';
 import { MetricsServer } from '../metrics/metrics-server';
 import { TiercacheMetrics } from '../metrics/tiercache-metrics';
@@ -109,6 +110,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     blockSize: config.blockSize,
     ttlMs: config.memoryCacheTtlMs,
     events,
+    // Held blocks are hidden from V8's external-memory GC trigger (only with the native addon).
+    adjustExternalMemory: nativeIo()?.adjustExternalMemory,
   });
   // One owner of the SSD's space: cache blocks, checkpoint copies and staged checkpoint files are its tenants.
   const ssd = new SsdBudget({ dir: config.ssdCacheDir, capacityBytes: config.ssdCacheSize, freeRatio: config.ssdFreeRatio });
@@ -218,6 +221,8 @@ export function composeDaemon(config: Config, log: Logger, extras: DaemonExtras 
     // A bucket that is missing or refuses the credentials stops start-up here, with its reason.
     { name: 'backend', start: async () => backend.open?.(), stop: async () => backend.close?.() },
     { name: 'ssd', stop: async () => disk.close() },
+    // Stopped after everything that reads: the memory tier's blocks are given back to V8's count.
+    { name: 'memory', stop: async () => mem.clear() },
     // Stopped after the prefetch engine (parts stop in reverse): nothing reads through the workers any more.
     { name: 'prefetch-workers', stop: () => workers.stop() },
     ...(watcher ? [{ name: 'watcher', stop: () => watcher.close() }] : []),
