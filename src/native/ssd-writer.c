@@ -22,14 +22,23 @@
 //   writer.priority, writer.tid  what the thread applied ("idle", or
 //                                "normal (EPERM ...)" when refused), its tid.
 //
-// Priority inversion: a starved thread inside a system call can hold what
-// other writers of the filesystem wait for. Here the window is small: ext4's
-// delayed allocation takes no journal handle for the copy itself (blocks are
-// allocated at writeback, by the kernel's flusher at its own priority); the
-// create and the close's inode update take short ones, and a preempted task
-// holding one is still scheduled (SCHED_IDLE and nice 19 are CFS weights, 3
-// and 15 against 1024, never zero). The caller bounds what it queues in bytes
-// (disk-cache.ts), not this file.
+// Which priority (the daemon's default is nice 19, --ssd-write-priority):
+// a starved thread inside a system call can hold what other writers of the
+// filesystem wait for (priority inversion). ext4's delayed allocation takes
+// no journal handle for the copy itself (blocks are allocated at writeback,
+// by the kernel's flusher at its own priority), but the create and the inode
+// update after the copy do take short ones, and the create holds the block
+// directory's lock: while the thread holding them waits for a CPU, a jbd2
+// commit (the SQLite index's and checkpoints' fsyncs) and an eviction's
+// unlink in that directory wait with it. Both priorities are scheduler
+// weights, never zero (SCHED_IDLE 3, nice 19 15, against 1024 for nice 0), so
+// the wait is bounded either way; SCHED_IDLE is also preempted by every
+// wakeup of a normal thread, which makes those windows the longest. Measured
+// on the cold small-file epoch (bench/realfs-cpu.ts): the same CPU per block
+// either way (about 0.12 ms per 100 KB block on this thread), files/s within
+// the run-to-run noise, but under SCHED_IDLE the queue once filled and 81
+// blocks were not written to the SSD, which never happened at nice 19. Hence
+// nice 19. The caller bounds what it queues in bytes (disk-cache.ts).
 //
 // Completions go back to the JS thread through a thread-safe function, which
 // keeps the event loop alive only while writes are pending.
