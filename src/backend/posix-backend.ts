@@ -4,8 +4,12 @@
 // symlink out of the root between a check and a use, so stat and read open
 // the file first (non-blocking) and check what the descriptor points at
 // (/proc/self/fd/N inside the root, a regular file or directory) before
-// using it, and then use only the descriptor. Directories are listed the
-// same way: opened, checked, then read through the descriptor.
+// using it, and then use only the descriptor. The native jobs open with
+// openat2 beneath the root first, which needs no readlink: a descriptor it
+// gives is inside by construction, and wherever it refuses (an absolute
+// symlink into the root, say) the readlink decides as before, so the same
+// names are served and refused either way. Directories are listed the same
+// way: opened, checked, then read through the descriptor.
 
 import { promises as fsp, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +17,7 @@ import { ErrorCodes, backendUnavailable, fileChanged, hasCode, invalidPath, notF
 import { getErrorCode } from '../util/errors-message';
 import { isInsideRoot, normalizeRequestPath } from './path-guard';
 import { openNonBlocking, readdirOf, realPathOf } from '../util/safe-open';
-import { isDirectoryMode, isRegular, nativeIo, type NativeIo, type NativeStat } from '../native/native-io';
+import { isDirectoryMode, isRegular, nativeIo, type NativeIo, type NativePlace, type NativeStat } from '../native/native-io';
 import type { IncompletePolicy } from './incomplete-writes';
 import { PosixWrites } from './posix-writes';
 import type { Backend, BackendCounters, BackendStat, BackendWriteOptions, CurrentRead } from './types';
@@ -129,6 +133,15 @@ export class PosixBackend implements Backend {
     }
   }
 
+  /**
+   * Whether a native job's descriptor lies inside the root: opened beneath
+   * it (openat2), or where /proc/self/fd/N points when openat2 refused (the
+   * same check as openInside's).
+   */
+  private placedInside(r: NativePlace): boolean {
+    return r.inside === true || (r.real !== undefined && isInsideRoot(this.root, r.real));
+  }
+
   /** The absolute name of a normalised request path. */
   private absolute(rel: string): string {
     return rel === '' ? this.root : join(this.root, rel);
@@ -160,11 +173,11 @@ export class PosixBackend implements Backend {
   private async statNative(io: NativeIo, rel: string, path: string): Promise<BackendStat> {
     let r;
     try {
-      r = await io.stat(this.absolute(rel));
+      r = await io.stat(this.absolute(rel), this.root);
     } catch (err) {
       throw this.mapError(err, shown(rel));
     }
-    if (!isInsideRoot(this.root, r.real)) throw this.mapError(pathEscapesRoot(path), rel);
+    if (!this.placedInside(r)) throw this.mapError(pathEscapesRoot(path), rel);
     this.counters.stats++;
     const dir = isDirectoryMode(r.stat);
     if (!dir && !isRegular(r.stat)) throw notRegular(rel);
@@ -194,17 +207,17 @@ export class PosixBackend implements Backend {
     }
   }
 
-  /** read() as one native job: open, where it points, fstat, pread, fstat, close; the checks are the same. */
+  /** read() as one native job: open beneath the root (or open and where it points), fstat, pread, fstat, close; the checks are the same. */
   private async readNative(io: NativeIo, rel: string, path: string, offset: number, length: number, version: string): Promise<Buffer> {
     const buf = Buffer.allocUnsafeSlow(length);
     let r;
     try {
-      r = await io.read(this.absolute(rel), offset, buf, true);
+      r = await io.read(this.absolute(rel), offset, buf, this.root);
     } catch (err) {
       // Named as the fs path names them: a failed open by its normalised path, the rest by the one asked for.
       throw this.mapError(err, (err as { syscall?: string }).syscall === 'open' ? shown(rel) : path);
     }
-    if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
+    if (!this.placedInside(r)) throw this.mapError(pathEscapesRoot(path), rel);
     const check = (st: NativeStat): void => {
       if (isDirectoryMode(st)) throw isDirectory(path);
       if (!isRegular(st)) throw notRegular(path);
@@ -254,11 +267,11 @@ export class PosixBackend implements Backend {
   private async readCurrentNative(io: NativeIo, rel: string, path: string, offset: number, length: number): Promise<CurrentRead> {
     let r;
     try {
-      r = await io.readSized(this.absolute(rel), offset, length, true);
+      r = await io.readSized(this.absolute(rel), offset, length, this.root);
     } catch (err) {
       throw this.mapError(err, shown(rel));
     }
-    if (!isInsideRoot(this.root, r.real!)) throw this.mapError(pathEscapesRoot(path), rel);
+    if (!this.placedInside(r)) throw this.mapError(pathEscapesRoot(path), rel);
     if (isDirectoryMode(r.stat)) throw isDirectory(shown(rel));
     if (!isRegular(r.stat)) throw notRegular(rel);
     const version = versionOf(r.stat);

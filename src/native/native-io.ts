@@ -18,15 +18,30 @@ export interface NativeStat {
   readonly dev: number;
 }
 
-export interface NativeStatResult {
-  /** Where the descriptor pointed (/proc/self/fd/N): absolute, symlink-free. */
-  readonly real: string;
+/**
+ * Where an opened file lies, as a job reports it: `inside` when it was opened
+ * beneath the root it was given (openat2 RESOLVE_BENEATH: inside by
+ * construction), else `real`, where the descriptor points (/proc/self/fd/N:
+ * absolute, symlink-free), for the caller to check.
+ */
+export interface NativePlace {
+  readonly inside?: true;
+  readonly real?: string;
+}
+
+export interface NativeStatResult extends NativePlace {
   readonly stat: NativeStat;
 }
 
-export interface NativeReadResult {
-  /** Only when asked for (wantReal). */
-  readonly real?: string;
+/**
+ * read's and readSized's guard: false (nothing: the SSD's own files), true
+ * (report `real`), or the root directory the file must lie in (openat2
+ * beneath it; where openat2 refuses, `real` as with true).
+ */
+export type NativeGuard = boolean | string;
+
+export interface NativeReadResult extends NativePlace {
+  /** `real` only when asked for (guard true, or a root openat2 refused). */
   /** fstat before reading; nothing is read unless it is a regular file. */
   readonly stat: NativeStat;
   readonly bytesRead: number;
@@ -41,20 +56,24 @@ export interface NativeReadResult {
  * syscall ('open', 'readlink', 'fstat', 'read', 'write', 'close'), path.
  */
 export interface NativeIo {
-  /** open(O_PATH) (nothing is opened on the filesystem itself), readlink of the descriptor, fstat, close. */
-  stat(path: string): Promise<NativeStatResult>;
   /**
-   * open(O_RDONLY | O_NONBLOCK), readlink when `wantReal`, fstat, pread into
+   * open(O_PATH) (nothing is opened on the filesystem itself), readlink of
+   * the descriptor, fstat, close; with `root` (a prefix of `path`), openat2
+   * beneath it first, and no readlink when that succeeds.
+   */
+  stat(path: string, root?: string): Promise<NativeStatResult>;
+  /**
+   * open(O_RDONLY | O_NONBLOCK) as `guard` says (see NativeGuard), fstat, pread into
    * `buf` from `offset` until full or end of file (regular files only),
    * fstat, close; with `wantCrc`, the CRC-32C of the bytes read (on the pool thread).
    */
-  read(path: string, offset: number, buf: Buffer, wantReal: boolean, wantCrc?: boolean): Promise<NativeReadResult>;
+  read(path: string, offset: number, buf: Buffer, guard: NativeGuard, wantCrc?: boolean): Promise<NativeReadResult>;
   /**
    * read() into a Buffer the job allocates after its fstat, of the file's
    * size from `offset` (at most `max` bytes): for a file read before its size
    * is known (a plan's probe), with nothing to copy out of a block-sized one.
    */
-  readSized(path: string, offset: number, max: number, wantReal: boolean): Promise<NativeReadResult & { readonly data: Buffer }>;
+  readSized(path: string, offset: number, max: number, guard: NativeGuard): Promise<NativeReadResult & { readonly data: Buffer }>;
   /**
    * CRC-32C of `data`, open(path, O_CREAT | O_EXCL) (an existing file is
    * never touched), write all, close; resolves to the CRC. The file is

@@ -9,16 +9,16 @@
 // there, one back. What the sequences check (inside the root, regular file,
 // version unchanged) stays in TypeScript; this file only reports what it saw.
 //
-//   stat(path)                     open(O_PATH), readlink, fstat, close.
+//   stat(path, root?)              open(O_PATH), readlink, fstat, close.
 //                                  O_PATH opens nothing on the filesystem: a
 //                                  FUSE mount sees no OPEN/FLUSH/RELEASE, a
 //                                  FIFO or device is never opened for real.
-//   read(path, offset, buf, real, crc)
+//   read(path, offset, buf, guard, crc)
 //                                  open(O_RDONLY|O_NONBLOCK), [readlink],
 //                                  fstat, pread until buf is full or EOF (only
 //                                  of a regular file), fstat, close; [CRC-32C
 //                                  of the bytes read].
-//   readSized(path, offset, max, real)
+//   readSized(path, offset, max, guard)
 //                                  read() into a buffer this job allocates
 //                                  after its fstat, of the file's size (at
 //                                  most max): for a file read before its size
@@ -27,6 +27,14 @@
 //   writeBlock(path, buf)          CRC-32C of buf, open(O_CREAT|O_EXCL), write
 //                                  all, close; the file removed on failure.
 //   crc32c(buf, portable)          synchronous, for tests and small buffers.
+//
+// Where the file must lie inside a root (`guard` a root directory, stat's
+// `root`), the open is first openat2 beneath that root (open_beneath): when
+// it succeeds the descriptor is inside by construction and the readlink of
+// /proc/self/fd/N (a procfs walk and a d_path per file) is skipped; when
+// openat2 refuses (an absolute symlink, one that climbs out and back, a
+// rename racing the walk, no openat2 at all) the job opens by path and
+// reports where the descriptor points, as before, and the caller checks it.
 //
 // The SSD tier's checksum is computed here, on the pool thread, with the
 // SSE4.2 crc32 instruction where the CPU has it (crc32c.c): zlib's crc32
@@ -45,7 +53,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -60,12 +70,14 @@ typedef struct job {
   napi_async_work work;
   napi_deferred deferred;
   char *path;
+  char *root;         // stat / read / readSized: the directory path must lie inside, or NULL
   napi_ref buf_ref;   // read / writeBlock: the caller's buffer
   char *data;
   size_t len;
   int64_t offset;
   int want_real;
   int want_crc;
+  int inside;         // opened beneath root by openat2: no readlink was needed
   // Results, written on the pool thread, read on the JS thread.
   int err;
   const char *syscall;
@@ -103,10 +115,84 @@ static int read_real(job_t *j, int fd) {
   return 0;
 }
 
+/** Set once openat2 itself is missing (ENOSYS: kernel before 5.6) or filtered (EPERM: a seccomp profile). */
+static int no_openat2;
+
+#define BENEATH_REFUSED (-2)
+
+/**
+ * openat2 of j->path beneath j->root (a directory the caller resolved with
+ * realpath): the root opened O_PATH with no symlink anywhere in its name, so
+ * the descriptor is the directory the root names; then the rest of the path
+ * resolved from it with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, which never
+ * leaves that directory (a ".." above it, an absolute symlink or a procfs
+ * link refuse). A descriptor from here lies inside the root; the readlink
+ * check would say so too. Returns the descriptor; -1 with errno for an
+ * answer open() gives for the same name (ENOENT, ENOTDIR, EACCES...);
+ * BENEATH_REFUSED where openat2 refused or could not judge, and the caller
+ * takes the open + readlink path, which decides exactly as before.
+ */
+static int open_beneath(const job_t *j, int flags) {
+  if (__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) return BENEATH_REFUSED;
+  size_t n = strlen(j->root);
+  const char *rel;
+  if (n == 0 || strncmp(j->path, j->root, n) != 0) return BENEATH_REFUSED;
+  if (j->path[n] == '\0') rel = ".";
+  else if (j->path[n] == '/') rel = j->path + n + 1;
+  else if (j->root[n - 1] == '/') rel = j->path + n;
+  else return BENEATH_REFUSED;
+  struct open_how at_root = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int dir = (int)syscall(SYS_openat2, AT_FDCWD, j->root, &at_root, sizeof at_root);
+  if (dir < 0) {
+    if (errno == ENOSYS || errno == EPERM) __atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+    return BENEATH_REFUSED;
+  }
+  struct open_how beneath = {.flags = (uint64_t)flags, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, dir, rel, &beneath, sizeof beneath);
+  int err = errno;
+  close(dir);
+  if (fd >= 0) return fd;
+  // EXDEV: the walk would leave the root; ELOOP: a procfs link (or too many
+  // symlinks, which the fallback reports itself); EAGAIN: a rename or mount
+  // raced a ".."; EINVAL/E2BIG/ENOSYS/EPERM: this kernel cannot do it.
+  if (err == EXDEV || err == ELOOP || err == EAGAIN || err == EINVAL || err == E2BIG || err == ENOSYS || err == EPERM) return BENEATH_REFUSED;
+  errno = err;
+  return -1;
+}
+
+/**
+ * The job's descriptor of j->path: beneath j->root when one is given (and
+ * j->inside set), else by name, with j->real where it points when asked
+ * for; -1 after fail() when it cannot be opened or placed.
+ */
+static int open_guarded(job_t *j, int flags) {
+  if (j->root != NULL) {
+    int fd = open_beneath(j, flags);
+    if (fd >= 0) {
+      j->inside = 1;
+      return fd;
+    }
+    if (fd == -1) {
+      fail(j, "open", j->path);
+      return -1;
+    }
+  }
+  int fd = open(j->path, flags);
+  if (fd < 0) {
+    fail(j, "open", j->path);
+    return -1;
+  }
+  if (j->want_real && read_real(j, fd) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 static void run_stat(job_t *j) {
-  int fd = open(j->path, O_PATH | O_CLOEXEC);
-  if (fd < 0) return fail(j, "open", j->path);
-  if (read_real(j, fd) == 0 && fstat(fd, &j->before) != 0) fail(j, "fstat", j->path);
+  int fd = open_guarded(j, O_PATH | O_CLOEXEC);
+  if (fd < 0) return;
+  if (fstat(fd, &j->before) != 0) fail(j, "fstat", j->path);
   close(fd);
 }
 
@@ -116,9 +202,8 @@ static void run_stat(job_t *j) {
  * read into the caller's.
  */
 static void run_read(job_t *j, int allocate) {
-  int fd = open(j->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return fail(j, "open", j->path);
-  if (j->want_real && read_real(j, fd) != 0) goto out;
+  int fd = open_guarded(j, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return;
   if (fstat(fd, &j->before) != 0) {
     fail(j, "fstat", j->path);
     goto out;
@@ -148,6 +233,17 @@ static void run_read(job_t *j, int allocate) {
     if (r == 0) break;
     j->done += (size_t)r;
   }
+  // A full fstat, not a statx of the version's fields only: this is what
+  // ties the bytes to the version, so it has to ask the filesystem after the
+  // read. On FUSE (fs/fuse, kernel 6.18) a read marks only the inode's atime
+  // stale (fuse_invalidate_atime), so an fstat, which wants atime, sends a
+  // GETATTR; a statx without STATX_ATIME is answered from the attribute
+  // cache (1 s on MooseFS) and so only repeats the fstat before: a rewrite
+  // by another node between the open and the read would go unseen (reading
+  // size + 1 bytes catches a size change, not a rewrite in place, nor one
+  // between two blocks of a file read block by block). On a read-only FUSE
+  // mount there is no atime to invalidate and this fstat is answered from
+  // the cache too (measured on mfsmount -o ro: no GETATTR).
   if (fstat(fd, &j->after) != 0) fail(j, "fstat", j->path);
   if (j->want_crc) j->crc = tc_crc32c(j->data, j->done, 0);
 out:
@@ -234,7 +330,10 @@ static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
   if (j->kind == JOB_WRITE) return napi_create_uint32(env, j->crc, out);
   napi_value v;
   napi_status s = napi_create_object(env, out);
-  if (s == napi_ok && (j->kind == JOB_STAT || j->want_real)) {
+  if (s == napi_ok && j->inside) {
+    s = napi_get_boolean(env, true, &v);
+    if (s == napi_ok) s = napi_set_named_property(env, *out, "inside", v);
+  } else if (s == napi_ok && j->want_real) {
     s = napi_create_string_utf8(env, j->real, NAPI_AUTO_LENGTH, &v);
     if (s == napi_ok) s = napi_set_named_property(env, *out, "real", v);
   }
@@ -268,6 +367,7 @@ static void free_job(napi_env env, job_t *j) {
   if (j->kind == JOB_READ_SIZED) free(j->data);
   if (j->work != NULL) napi_delete_async_work(env, j->work);
   free(j->path);
+  free(j->root);
   free(j);
 }
 
@@ -333,6 +433,25 @@ static napi_status optional_bool(napi_env env, napi_value v, bool *out) {
   return napi_get_value_bool(env, v, out);
 }
 
+/**
+ * read's and readSized's guard into the job: false, true (report `real`) or a
+ * root directory (open beneath it, else report `real`). 0, or -1 when it is
+ * none of these (nothing thrown), or -2 after a thrown error.
+ */
+static int guard_arg(napi_env env, napi_value v, job_t *j) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t == napi_string) {
+    if ((j->root = path_arg(env, v, "the guard must be a boolean or a root directory")) == NULL) return -2;
+    j->want_real = 1;
+    return 0;
+  }
+  bool want_real = false;
+  if (napi_get_value_bool(env, v, &want_real) != napi_ok) return -1;
+  j->want_real = want_real;
+  return 0;
+}
+
 static int buffer_arg(napi_env env, napi_value v, job_t *j) {
   bool is_buf = false;
   if (napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf) {
@@ -368,21 +487,25 @@ static job_t *new_job(napi_env env, int kind) {
   return j;
 }
 
-// stat(path): Promise<{ real, stat }>
+// stat(path, root?): Promise<{ real, stat } | { inside: true, stat }>
 static napi_value js_stat(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   job_t *j = new_job(env, JOB_STAT);
   if (j == NULL) return NULL;
-  if ((j->path = path_arg(env, argv[0], "stat(path): path must be a string")) == NULL) {
+  j->want_real = 1;
+  napi_valuetype t = napi_undefined;
+  if ((j->path = path_arg(env, argv[0], "stat(path, root): path must be a string")) == NULL ||
+      (argc >= 2 && napi_typeof(env, argv[1], &t) == napi_ok && t != napi_undefined &&
+       (j->root = path_arg(env, argv[1], "stat(path, root): root must be a string")) == NULL)) {
     free_job(env, j);
     return NULL;
   }
   return queue(env, j);
 }
 
-// read(path, offset, buf, wantReal, wantCrc?): Promise<{ real?, stat, bytesRead, after, crc32c? }>
+// read(path, offset, buf, guard, wantCrc?): Promise<{ real? | inside?, stat, bytesRead, after, crc32c? }>
 static napi_value js_read(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -390,26 +513,25 @@ static napi_value js_read(napi_env env, napi_callback_info info) {
   job_t *j = new_job(env, JOB_READ);
   if (j == NULL) return NULL;
   double offset = 0;
-  bool want_real = false, want_crc = false;
+  bool want_crc = false;
+  int guard = 0;
   if ((j->path = path_arg(env, argv[0], "read(path, ...): path must be a string")) == NULL ||
-      buffer_arg(env, argv[2], j) != 0) {
+      buffer_arg(env, argv[2], j) != 0 || (guard = guard_arg(env, argv[3], j)) == -2) {
     free_job(env, j);
     return NULL;
   }
-  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) ||
-      napi_get_value_bool(env, argv[3], &want_real) != napi_ok ||
+  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) || guard != 0 ||
       (argc >= 5 && optional_bool(env, argv[4], &want_crc) != napi_ok)) {
     free_job(env, j);
-    napi_throw_type_error(env, NULL, "read(path, offset, buf, wantReal, wantCrc): offset must be a safe non-negative integer, wantReal and wantCrc booleans");
+    napi_throw_type_error(env, NULL, "read(path, offset, buf, wantReal, wantCrc): offset must be a safe non-negative integer, wantReal a boolean or a root directory, wantCrc a boolean");
     return NULL;
   }
   j->offset = (int64_t)offset;
-  j->want_real = want_real;
   j->want_crc = want_crc;
   return queue(env, j);
 }
 
-// readSized(path, offset, max, wantReal): Promise<{ real?, stat, data, bytesRead, after }>
+// readSized(path, offset, max, guard): Promise<{ real? | inside?, stat, data, bytesRead, after }>
 static napi_value js_read_sized(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -417,20 +539,19 @@ static napi_value js_read_sized(napi_env env, napi_callback_info info) {
   job_t *j = new_job(env, JOB_READ_SIZED);
   if (j == NULL) return NULL;
   double offset = 0, max = 0;
-  bool want_real = false;
-  if ((j->path = path_arg(env, argv[0], "readSized(path, ...): path must be a string")) == NULL) {
+  int guard = 0;
+  if ((j->path = path_arg(env, argv[0], "readSized(path, ...): path must be a string")) == NULL ||
+      (guard = guard_arg(env, argv[3], j)) == -2) {
     free_job(env, j);
     return NULL;
   }
-  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) || !number_arg(env, argv[2], 4294967296.0, &max) ||
-      napi_get_value_bool(env, argv[3], &want_real) != napi_ok) {
+  if (!number_arg(env, argv[1], MAX_SAFE_INTEGER, &offset) || !number_arg(env, argv[2], 4294967296.0, &max) || guard != 0) {
     free_job(env, j);
-    napi_throw_type_error(env, NULL, "readSized(path, offset, max, wantReal): offset and max must be safe non-negative integers (max at most 4 GiB), wantReal a boolean");
+    napi_throw_type_error(env, NULL, "readSized(path, offset, max, wantReal): offset and max must be safe non-negative integers (max at most 4 GiB), wantReal a boolean or a root directory");
     return NULL;
   }
   j->offset = (int64_t)offset;
   j->len = (size_t)max;
-  j->want_real = want_real;
   return queue(env, j);
 }
 
