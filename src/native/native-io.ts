@@ -45,7 +45,7 @@ export interface NativeReadResult extends NativePlace {
   /** fstat before reading; nothing is read unless it is a regular file. */
   readonly stat: NativeStat;
   readonly bytesRead: number;
-  /** fstat after reading (the same as `stat` when nothing was read). */
+  /** fstat after reading: the very object `stat` is when it reports the same (always when nothing was read). */
   readonly after: NativeStat;
   /** CRC-32C of the bytes read, when asked for (wantCrc). */
   readonly crc32c?: number;

@@ -291,16 +291,75 @@ static napi_status set_num(napi_env env, napi_value obj, const char *name, doubl
   return napi_set_named_property(env, obj, name, n);
 }
 
-/** { mode, size, mtimeMs, ctimeMs, ino, dev } of a stat, as Node's numbers (not bigints). */
-static napi_status stat_object(napi_env env, const struct stat *st, napi_value *out) {
-  napi_status s = napi_create_object(env, out);
-  if (s == napi_ok) s = set_num(env, *out, "mode", (double)st->st_mode);
-  if (s == napi_ok) s = set_num(env, *out, "size", (double)st->st_size);
-  if (s == napi_ok) s = set_num(env, *out, "mtimeMs", ms_of(st->st_mtim));
-  if (s == napi_ok) s = set_num(env, *out, "ctimeMs", ms_of(st->st_ctim));
-  if (s == napi_ok) s = set_num(env, *out, "ino", (double)st->st_ino);
-  if (s == napi_ok) s = set_num(env, *out, "dev", (double)st->st_dev);
+// The names of a result's properties, made once per environment (the main
+// thread and each worker that loads the addon) and kept in an array it
+// references (N-API 8 references objects, not strings):
+// napi_set_named_property makes a string of the name and looks it up in
+// V8's string table on every call, some 18 times per read job.
+#define KEYS(X) X(MODE, "mode") X(SIZE, "size") X(MTIME, "mtimeMs") X(CTIME, "ctimeMs") X(INO, "ino") X(DEV, "dev") \
+  X(STAT, "stat") X(AFTER, "after") X(BYTES_READ, "bytesRead") X(REAL, "real") X(INSIDE, "inside") X(DATA, "data") X(CRC, "crc32c")
+#define KEY_ENUM(id, name) K_##id,
+#define KEY_NAME(id, name) name,
+enum { KEYS(KEY_ENUM) K_COUNT };
+static const char *const key_names[K_COUNT] = {KEYS(KEY_NAME)};
+
+typedef struct keys {
+  napi_ref names;     // an array of key_names' strings
+  napi_value array;   // while a result is built: the array itself
+} keys_t;
+
+static void free_keys(napi_env env, void *data, void *hint) {
+  (void)hint;
+  keys_t *k = data;
+  if (k->names != NULL) napi_delete_reference(env, k->names);
+  free(k);
+}
+
+static napi_status make_keys(napi_env env) {
+  keys_t *k = calloc(1, sizeof *k);
+  if (k == NULL) return napi_generic_failure;
+  napi_value names, v;
+  napi_status s = napi_create_array_with_length(env, K_COUNT, &names);
+  for (int i = 0; i < K_COUNT && s == napi_ok; i++) {
+    s = napi_create_string_utf8(env, key_names[i], NAPI_AUTO_LENGTH, &v);
+    if (s == napi_ok) s = napi_set_element(env, names, (uint32_t)i, v);
+  }
+  if (s == napi_ok) s = napi_create_reference(env, names, 1, &k->names);
+  if (s == napi_ok) s = napi_set_instance_data(env, k, free_keys, NULL);
+  if (s != napi_ok) free_keys(env, k, NULL);
   return s;
+}
+
+/** obj[key] = v, by a name made once (see KEYS); k->array is the names' array. */
+static napi_status set_key(napi_env env, const keys_t *k, napi_value obj, int key, napi_value v) {
+  napi_value name;
+  napi_status s = napi_get_element(env, k->array, (uint32_t)key, &name);
+  return s == napi_ok ? napi_set_property(env, obj, name, v) : s;
+}
+
+static napi_status set_key_num(napi_env env, const keys_t *k, napi_value obj, int key, double v) {
+  napi_value n;
+  napi_status s = napi_create_double(env, v, &n);
+  return s == napi_ok ? set_key(env, k, obj, key, n) : s;
+}
+
+/** { mode, size, mtimeMs, ctimeMs, ino, dev } of a stat, as Node's numbers (not bigints). */
+static napi_status stat_object(napi_env env, const keys_t *k, const struct stat *st, napi_value *out) {
+  napi_status s = napi_create_object(env, out);
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_MODE, (double)st->st_mode);
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_SIZE, (double)st->st_size);
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_MTIME, ms_of(st->st_mtim));
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_CTIME, ms_of(st->st_ctim));
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_INO, (double)st->st_ino);
+  if (s == napi_ok) s = set_key_num(env, k, *out, K_DEV, (double)st->st_dev);
+  return s;
+}
+
+/** Whether two stats agree in everything stat_object reports. */
+static int same_stat(const struct stat *a, const struct stat *b) {
+  return a->st_mode == b->st_mode && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+         a->st_ctim.tv_nsec == b->st_ctim.tv_nsec && a->st_ino == b->st_ino && a->st_dev == b->st_dev;
 }
 
 static napi_status error_object(napi_env env, job_t *j, napi_value *out) {
@@ -328,17 +387,21 @@ static void free_data(napi_env env, void *data, void *hint) {
 
 static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
   if (j->kind == JOB_WRITE) return napi_create_uint32(env, j->crc, out);
-  napi_value v;
-  napi_status s = napi_create_object(env, out);
+  keys_t *k = NULL;   // this environment's, used by this thread only
+  napi_value v, before;
+  napi_status s = napi_get_instance_data(env, (void **)&k);
+  if (s == napi_ok && k == NULL) s = napi_generic_failure;
+  if (s == napi_ok) s = napi_get_reference_value(env, k->names, &k->array);
+  if (s == napi_ok) s = napi_create_object(env, out);
   if (s == napi_ok && j->inside) {
     s = napi_get_boolean(env, true, &v);
-    if (s == napi_ok) s = napi_set_named_property(env, *out, "inside", v);
+    if (s == napi_ok) s = set_key(env, k, *out, K_INSIDE, v);
   } else if (s == napi_ok && j->want_real) {
     s = napi_create_string_utf8(env, j->real, NAPI_AUTO_LENGTH, &v);
-    if (s == napi_ok) s = napi_set_named_property(env, *out, "real", v);
+    if (s == napi_ok) s = set_key(env, k, *out, K_REAL, v);
   }
-  if (s == napi_ok) s = stat_object(env, &j->before, &v);
-  if (s == napi_ok) s = napi_set_named_property(env, *out, "stat", v);
+  if (s == napi_ok) s = stat_object(env, k, &j->before, &before);
+  if (s == napi_ok) s = set_key(env, k, *out, K_STAT, before);
   if (j->kind == JOB_READ_SIZED && s == napi_ok) {
     // The bytes move into a Buffer that frees them when collected; a short read keeps its whole allocation.
     if (j->data == NULL) {
@@ -347,15 +410,16 @@ static napi_status result_object(napi_env env, job_t *j, napi_value *out) {
       s = napi_create_external_buffer(env, j->done, j->data, free_data, NULL, &v);
       if (s == napi_ok) j->data = NULL;
     }
-    if (s == napi_ok) s = napi_set_named_property(env, *out, "data", v);
+    if (s == napi_ok) s = set_key(env, k, *out, K_DATA, v);
   }
   if (j->kind == JOB_READ || j->kind == JOB_READ_SIZED) {
-    if (s == napi_ok) s = set_num(env, *out, "bytesRead", (double)j->done);
-    if (s == napi_ok) s = stat_object(env, &j->after, &v);
-    if (s == napi_ok) s = napi_set_named_property(env, *out, "after", v);
+    if (s == napi_ok) s = set_key_num(env, k, *out, K_BYTES_READ, (double)j->done);
+    // Unchanged (every read that is served): `after` is the very object `stat` is.
+    if (s == napi_ok && same_stat(&j->before, &j->after)) s = set_key(env, k, *out, K_AFTER, before);
+    else if (s == napi_ok && (s = stat_object(env, k, &j->after, &v)) == napi_ok) s = set_key(env, k, *out, K_AFTER, v);
     if (s == napi_ok && j->want_crc) {
       s = napi_create_uint32(env, j->crc, &v);
-      if (s == napi_ok) s = napi_set_named_property(env, *out, "crc32c", v);
+      if (s == napi_ok) s = set_key(env, k, *out, K_CRC, v);
     }
   }
   return s;
@@ -616,6 +680,10 @@ static napi_value js_adjust_external_memory(napi_env env, napi_callback_info inf
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  if (make_keys(env) != napi_ok) {
+    napi_throw_error(env, NULL, "tiercache-io: cannot make its property names");
+    return NULL;
+  }
   napi_property_descriptor props[] = {
       {"stat", NULL, js_stat, NULL, NULL, NULL, napi_default, NULL},
       {"read", NULL, js_read, NULL, NULL, NULL, napi_default, NULL},

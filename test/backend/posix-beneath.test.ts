@@ -108,6 +108,7 @@ describe('the POSIX backend opens beneath its root', () => {
       assert.equal(r.inside, true);
       assert.equal(r.real, undefined, 'no readlink of /proc/self/fd');
       assert.ok(buf.subarray(0, r.bytesRead).equals(bytes));
+      assert.equal(r.after, r.stat, 'an unchanged file: `after` is `stat` itself');
       const s = await a.readSized(join(root, 'd/e/up-inside'), 0, 100_000, root);
       assert.equal(s.inside, true);
       assert.ok(s.data.equals(bytes));
