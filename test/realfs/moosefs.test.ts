@@ -1,7 +1,9 @@
 // The daemon in front of a real distributed filesystem: MooseFS (master,
 // chunkserver, FUSE mounts) started for this file. Byte-exact ranges and
-// streams, a file rewritten through another node's mount, checkpoints that
-// another node's daemon loads, and warm-up of a prefix.
+// streams, a file rewritten through another node's mount, the backend read
+// block by block while another node keeps rewriting the file (each block's
+// fstat before and after the read is what keeps versions from mixing),
+// checkpoints that another node's daemon loads, and warm-up of a prefix.
 //
 // Under CI=true a MooseFS that cannot start fails the suite; elsewhere it
 // is skipped with the reason.
@@ -15,6 +17,9 @@ import { TestDaemon, pseudoRandomBytes } from '../helpers/daemon';
 import { MooseFs, mustRunRealFs } from '../helpers/moosefs';
 import type { TiercacheClient } from '../../src/client/client';
 import { readCheckpoint } from '../../src/client/checkpoints';
+import { PosixBackend } from '../../src/backend/posix-backend';
+import { ErrorCodes, hasCode } from '../../src/errors';
+import { nativeIo } from '../../src/native/native-io';
 
 const MiB = 1024 * 1024;
 const METADATA_TTL_MS = 1000;
@@ -116,6 +121,61 @@ describe('tiercache over MooseFS', () => {
       const streamed: Buffer[] = [];
       for await (const chunk of cl.createReadStream(name)) streamed.push(chunk as Buffer);
       assert.ok(Buffer.concat(streamed).equals(v2), 'streams give the new version too');
+    });
+  }
+
+  for (const m of [
+    { name: 'native', io: undefined, skip: nativeIo() ? false : 'the addon is not built' },
+    { name: 'fs', io: null, skip: false },
+  ] as const) {
+    it(`${m.name} I/O: the backend never hands out a mix of versions of a file another node keeps rewriting, growing and shrinking`, { skip: m.skip }, async (t) => {
+      if (!ready(t)) return;
+      const name = `data/churn-${m.name}.bin`;
+      // Version k is sizeOf(k) bytes of the value k: a mix shows as two values, a cut as a wrong length.
+      const sizeOf = (k: number) => 300 * 1024 + (k % 2 === 0 ? k : -k) * 2003;
+      const versionBytes = (k: number) => Buffer.alloc(sizeOf(k), k);
+      writeFileSync(join(otherMnt, name), versionBytes(0));
+      const backend = new PosixBackend(mfs!.mnt, { io: m.io });
+      let k = 0;
+      let writing = true;
+      const writer = (async () => {
+        while (writing && k < 60) {
+          await sleep(15);
+          k++;
+          writeFileSync(join(otherMnt, name), versionBytes(k));
+        }
+      })();
+      let whole = 0;
+      let refused = 0;
+      const deadline = Date.now() + 2500;
+      try {
+        while (Date.now() < deadline) {
+          // Block by block at the version of one stat, as the cache fetches them.
+          const { size, version } = await backend.stat(name);
+          const parts: Buffer[] = [];
+          try {
+            for (let off = 0; off < size; off += 64 * 1024) parts.push(await backend.read(name, off, 64 * 1024, version));
+          } catch (err) {
+            assert.ok(hasCode(err, ErrorCodes.FILE_CHANGED), `refused as FILE_CHANGED, not ${String(err)}`);
+            refused++;
+            continue;
+          }
+          const got = Buffer.concat(parts);
+          if (got.length === 0) continue; // caught between the other node's truncate and its write
+          const value = got[0]!;
+          assert.ok(got.every((b) => b === value), `one version's bytes only (first ${value}, size ${got.length})`);
+          // All of what the stat said; a version caught mid-write by the other node is a prefix of it, never longer.
+          assert.equal(got.length, size, `the whole of the version stat gave (value ${value})`);
+          assert.ok(size <= sizeOf(value), `no more than version ${value} holds (${size} bytes)`);
+          whole++;
+        }
+      } finally {
+        writing = false;
+        await writer;
+      }
+      t.diagnostic(`${whole} whole versions read, ${refused} refused as changed, ${k} versions written`);
+      assert.ok(whole > 0, `whole versions were read (${whole} whole, ${refused} refused)`);
+      assert.equal(backend.counters.errors, 0);
     });
   }
 
