@@ -134,8 +134,9 @@ export class MemCache {
 
   /** Drops every block (shutdown); not counted as evictions. */
   clear(): void {
-    for (const [k, e] of this.entries) this.drop(k, e, false);
+    // Given back in one call, not one per block (each a call into V8 that may start a collection).
     this.hidden?.releaseAll();
+    for (const [k, e] of this.entries) this.drop(k, e, false);
   }
 
   protect(key: string, on: boolean): void {

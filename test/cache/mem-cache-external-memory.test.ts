@@ -61,8 +61,10 @@ describe('memory tier: held blocks hidden from V8 (fake counter)', () => {
     assert.equal(c.hidden(), 0, 'the sweep gives back what it drops');
     mem.put('h', block());
     mem.put('i', block());
+    const calls = c.calls();
     mem.clear();
     assert.equal(c.hidden(), 0, 'clear gives everything back');
+    assert.equal(c.calls(), calls + 1, 'in one call, not one per block');
     assert.equal(mem.snapshot().blocks, 0);
     assert.equal(mem.hiddenBytes, 0);
   });
