@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tiercache_io",
-      "sources": ["src/native/tiercache-io.c", "src/native/crc32c.c", "src/native/ssd-writer.c"],
+      "sources": ["src/native/tiercache-io.c", "src/native/crc32c.c", "src/native/ssd-writer.c", "src/native/block-file.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ],

@@ -40,8 +40,8 @@ export interface NativeStatResult extends NativePlace {
  */
 export type NativeGuard = boolean | string;
 
+/** `real` only when asked for (guard true, or a root openat2 refused). */
 export interface NativeReadResult extends NativePlace {
-  /** `real` only when asked for (guard true, or a root openat2 refused). */
   /** fstat before reading; nothing is read unless it is a regular file. */
   readonly stat: NativeStat;
   readonly bytesRead: number;

@@ -45,8 +45,6 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <node_api.h>
 #include <pthread.h>
 #include <sched.h>
@@ -58,7 +56,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "crc32c.h"
+#include "block-file.h"
 #include "ssd-writer.h"
 
 typedef struct wjob {
@@ -98,34 +96,6 @@ typedef struct writer {
   int owners;
 } writer_t;
 
-static void run_write(wjob_t *j) {
-  j->crc = tc_crc32c(j->data, j->len, 0);
-  int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    j->err = errno;
-    j->syscall = "open";
-    return;
-  }
-  size_t done = 0;
-  while (done < j->len) {
-    ssize_t w = write(fd, j->data + done, j->len - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      j->err = errno;
-      j->syscall = "write";
-      close(fd);
-      unlink(j->path);
-      return;
-    }
-    done += (size_t)w;
-  }
-  if (close(fd) != 0) {
-    j->err = errno;
-    j->syscall = "close";
-    unlink(j->path);
-  }
-}
-
 static void lower_priority(writer_t *w) {
   const char *name = w->want_prio == PRIO_IDLE ? "idle" : w->want_prio == PRIO_NICE ? "nice" : "normal";
   int rc = 0;
@@ -161,7 +131,7 @@ static void *thread_main(void *arg) {
       j->err = ECANCELED;
       j->syscall = "write";
     } else {
-      run_write(j);
+      j->err = tc_write_block_file(j->path, j->data, j->len, &j->crc, &j->syscall);
     }
     // On napi_closing (the environment is going away) the job is dropped with it.
     if (napi_call_threadsafe_function(w->tsfn, j, napi_tsfn_blocking) != napi_ok) free(j->path), free(j);
@@ -178,22 +148,6 @@ static napi_status set_str(napi_env env, napi_value obj, const char *name, const
   return st == napi_ok ? napi_set_named_property(env, obj, name, v) : st;
 }
 
-static napi_value error_of(napi_env env, wjob_t *j) {
-  const char *name = strerrorname_np(j->err);
-  if (name == NULL) name = "EIO";
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", name, strerror(j->err), j->syscall, j->path);
-  napi_value code, text, e, n;
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-  napi_create_error(env, code, text, &e);
-  napi_create_int32(env, -j->err, &n);
-  napi_set_named_property(env, e, "errno", n);
-  set_str(env, e, "syscall", j->syscall);
-  set_str(env, e, "path", j->path);
-  return e;
-}
-
 /** On the JS thread: settles one write's promise and lets its Buffer go. */
 static void call_js(napi_env env, napi_value fn, void *context, void *data) {
   (void)fn;
@@ -202,7 +156,7 @@ static void call_js(napi_env env, napi_value fn, void *context, void *data) {
   if (env != NULL) {
     napi_value v;
     if (j->err != 0) {
-      napi_reject_deferred(env, j->deferred, error_of(env, j));
+      if (tc_errno_error(env, j->err, j->syscall, j->path, &v) == napi_ok) napi_reject_deferred(env, j->deferred, v);
     } else {
       napi_create_uint32(env, j->crc, &v);
       napi_resolve_deferred(env, j->deferred, v);

@@ -60,6 +60,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "block-file.h"
 #include "crc32c.h"
 #include "ssd-writer.h"
 
@@ -254,24 +255,8 @@ out:
 }
 
 static void run_write(job_t *j) {
-  j->crc = tc_crc32c(j->data, j->len, 0);
-  int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return fail(j, "open", j->path);
-  while (j->done < j->len) {
-    ssize_t w = write(fd, j->data + j->done, j->len - j->done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      fail(j, "write", j->path);
-      close(fd);
-      unlink(j->path);
-      return;
-    }
-    j->done += (size_t)w;
-  }
-  if (close(fd) != 0) {
-    fail(j, "close", j->path);
-    unlink(j->path);
-  }
+  j->err = tc_write_block_file(j->path, j->data, j->len, &j->crc, &j->syscall);
+  j->err_path = j->path;
 }
 
 static void execute(napi_env env, void *data) {
@@ -285,13 +270,6 @@ static void execute(napi_env env, void *data) {
 
 static double ms_of(struct timespec t) {
   return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static napi_status set_num(napi_env env, napi_value obj, const char *name, double v) {
-  napi_value n;
-  napi_status s = napi_create_double(env, v, &n);
-  if (s != napi_ok) return s;
-  return napi_set_named_property(env, obj, name, n);
 }
 
 // The names of a result's properties, made once per environment (the main
@@ -365,23 +343,6 @@ static int same_stat(const struct stat *a, const struct stat *b) {
          a->st_ctim.tv_nsec == b->st_ctim.tv_nsec && a->st_ino == b->st_ino && a->st_dev == b->st_dev;
 }
 
-static napi_status error_object(napi_env env, job_t *j, napi_value *out) {
-  const char *name = strerrorname_np(j->err);
-  if (name == NULL) name = "EIO";
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", name, strerror(j->err), j->syscall, j->err_path);
-  napi_value code, text, v;
-  napi_status s = napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  if (s == napi_ok) s = napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
-  if (s == napi_ok) s = napi_create_error(env, code, text, out);
-  if (s == napi_ok) s = set_num(env, *out, "errno", -(double)j->err);
-  if (s == napi_ok) s = napi_create_string_utf8(env, j->syscall, NAPI_AUTO_LENGTH, &v);
-  if (s == napi_ok) s = napi_set_named_property(env, *out, "syscall", v);
-  if (s == napi_ok) s = napi_create_string_utf8(env, j->err_path, NAPI_AUTO_LENGTH, &v);
-  if (s == napi_ok) s = napi_set_named_property(env, *out, "path", v);
-  return s;
-}
-
 static void free_data(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -448,7 +409,7 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_error(env, code, text, &v);
     napi_reject_deferred(env, j->deferred, v);
   } else if (j->err != 0) {
-    if (error_object(env, j, &v) == napi_ok) napi_reject_deferred(env, j->deferred, v);
+    if (tc_errno_error(env, j->err, j->syscall, j->err_path, &v) == napi_ok) napi_reject_deferred(env, j->deferred, v);
   } else if (result_object(env, j, &v) == napi_ok) {
     napi_resolve_deferred(env, j->deferred, v);
   } else {
