@@ -1,7 +1,9 @@
 // CPU time of every process on the machine, from /proc/<pid>/stat (user and
 // system clock ticks), for benchmarks that are CPU-bound on a small machine:
 // a sample before and after a step gives each process's share of it, per
-// item. Kernel threads (kworkers and the like) are left out.
+// item. Kernel threads (kworkers and the like) are left out unless asked for:
+// then they are summed as 'kernel threads' (a loop device's writes, ext4's
+// journal, writeback: work the processes caused but do not pay for).
 
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -20,7 +22,7 @@ export type CpuSample = ReadonlyMap<string, CpuTicks>;
  * MooseFS's servers and mounts), summed by name. Anything else on the machine
  * (other people's builds and tests) is left out; `also` = /./ takes everything.
  */
-export function sampleCpu(names: ReadonlyMap<number, string> = new Map(), also: RegExp = /./): CpuSample {
+export function sampleCpu(names: ReadonlyMap<number, string> = new Map(), also: RegExp = /./, kernelThreads = false): CpuSample {
   const out = new Map<string, { user: number; sys: number }>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -31,9 +33,11 @@ export function sampleCpu(names: ReadonlyMap<number, string> = new Map(), also: 
       continue;
     }
     const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-    if (/^(kworker|ksoftirq|rcu|migration|idle_inject|cpuhp)/.test(comm)) continue;
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const name = names.get(Number(d)) ?? (also.test(comm) ? comm : undefined);
+    // PF_KTHREAD (0x00200000) in the flags field.
+    const kthread = (Number(f[6]) & 0x00200000) !== 0;
+    if (kthread && !kernelThreads) continue;
+    const name = kthread ? 'kernel threads' : (names.get(Number(d)) ?? (also.test(comm) ? comm : undefined));
     if (name === undefined) continue;
     const t = out.get(name) ?? { user: 0, sys: 0 };
     t.user += Number(f[11]);

@@ -13,6 +13,7 @@
 //   EARLIER=2000             other files the daemon serves first, with a plan, through the mount
 //   FLAGS="k=v k=v"          extra daemon flags (e.g. "prefetch-offload-min-size=0")
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
+//   DAEMON_ENV="K=V K=V"     extra environment for the daemon (e.g. "GLIBC_TUNABLES=glibc.malloc.hugetlb=1")
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
 //   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
 //   SSD_DIR=tmp              the daemon's state dir in the temp dir, not on a loop-mounted ext4 (bench/node-ssd.ts)
@@ -27,6 +28,26 @@ import { MooseFs } from '../test/helpers/moosefs';
 import { TestDaemon, now, shuffled, writeSamples } from './harness';
 import { nodeSsd } from './node-ssd';
 import { cpuMsPerItem, sampleCpu, totalMs, type CpuSample } from './cpu-ticks';
+
+/** Minor page faults so far of a process (/proc/<pid>/stat field 10): each one a page it touched for the first time. */
+function minflt(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/** The machine's page cache, KiB (/proc/meminfo Cached). */
+function cachedKiB(): number {
+  return Number(/^Cached:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+}
+
+function memText(pids: ReadonlyMap<number, string>, before: ReadonlyMap<number, number>, cached: number, files: number): string {
+  const parts = [...pids].map(([pid, name]) => `${name} ${((minflt(pid) - before.get(pid)!) / files).toFixed(1)}`);
+  return `  new pages per file: minor faults ${parts.join(', ')}; page cache ${((cachedKiB() - cached) / 4 / files).toFixed(1)}`;
+}
+
+function faults(pids: ReadonlyMap<number, string>): Map<number, number> {
+  return new Map([...pids.keys()].map((pid) => [pid, minflt(pid)]));
+}
 
 function perFile(before: CpuSample, after: CpuSample, files: number): string {
   const per = cpuMsPerItem(before, after, files);
@@ -82,13 +103,16 @@ async function main(): Promise<void> {
     const earlier = writeSamples(mfs.mnt, 'earlier', 'e', Number(process.env.EARLIER ?? 2000), 100 * 1024, files + 1);
     const order = shuffled(paths, 1234);
     const names = new Map<number, string>([[process.pid, 'reader']]);
-    let before = sampleCpu(names, /^mfs/);
+    let before = sampleCpu(names, /^mfs/, true);
     let ops = fuseOps(mfs.mnt);
+    let flt = faults(names);
+    let cached = cachedKiB();
     let t = now();
     for (const p of order) readFileSync(join(mfs.mnt, p));
     let secs = (now() - t) / 1000;
-    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names, /^mfs/), files)}`);
+    console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names, /^mfs/, true), files)}`);
     console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
+    console.log(memText(names, flt, cached, files));
 
     const flags: Record<string, string> = {
       'block-size': '1MiB',
@@ -103,7 +127,8 @@ async function main(): Promise<void> {
       const i = kv.indexOf('=');
       flags[kv.slice(0, i)] = kv.slice(i + 1);
     }
-    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags, ...(ssd ? { dir: ssd.daemonDir() } : {}) });
+    const env = Object.fromEntries((process.env.DAEMON_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const d = new ProfiledDaemon({ backendDir: mfs.mnt, flags, env, ...(ssd ? { dir: ssd.daemonDir() } : {}) });
     console.log(`daemon state dir on ${ssd?.what ?? 'the temp dir'}`);
     await d.start();
     const c = d.client('realfs-cpu');
@@ -115,19 +140,22 @@ async function main(): Promise<void> {
       }
       const tr = tracer(d.proc!.pid!);
       if (tr) await sleep(1000);
-      before = sampleCpu(names, /^mfs/);
+      before = sampleCpu(names, /^mfs/, true);
       ops = fuseOps(mfs.mnt);
+      flt = faults(names);
+      cached = cachedKiB();
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
       for (const p of order) readFileSync(join(mnt, p));
       secs = (now() - t) / 1000;
-      const after = sampleCpu(names, /^mfs/);
+      const after = sampleCpu(names, /^mfs/, true);
       if (tr) {
         tr.kill('SIGINT');
         await new Promise((r) => tr.once('exit', r));
       }
       console.log(`tiercache mount, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
       console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
+      console.log(memText(names, flt, cached, files));
       console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
     } finally {
       c.close();
