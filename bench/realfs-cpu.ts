@@ -20,7 +20,7 @@
 // Run it under the heavy lock on a shared machine.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +35,37 @@ function minflt(pid: number): number {
   return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[7]);
 }
 
+/** Context switches so far of a process's threads by thread name (voluntary + involuntary, /proc/<pid>/task/<tid>/status). */
+function switchesByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const name = /^Name:\s+(.*)$/m.exec(st)![1]!;
+      let n = 0;
+      for (const m of st.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+      out.set(process.env.BY_TID ? `${name}/${tid}` : name, (out.get(name) ?? 0) + n);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+function switches(pid: number): number {
+  let n = 0;
+  for (const v of switchesByThread(pid).values()) n += v;
+  return n;
+}
+
+function switchesText(pid: number, before: ReadonlyMap<string, number>, files: number): string {
+  return [...switchesByThread(pid)]
+    .map(([name, n]) => [name, (n - (before.get(name) ?? 0)) / files] as const)
+    .filter(([, n]) => n >= 0.05)
+    .map(([name, n]) => `${name} ${n.toFixed(1)}`)
+    .join(', ');
+}
+
 /** The machine's page cache, KiB (/proc/meminfo Cached). */
 function cachedKiB(): number {
   return Number(/^Cached:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
@@ -42,10 +73,14 @@ function cachedKiB(): number {
 
 function memText(pids: ReadonlyMap<number, string>, before: ReadonlyMap<number, number>, cached: number, files: number): string {
   const parts = [...pids].map(([pid, name]) => `${name} ${((minflt(pid) - before.get(pid)!) / files).toFixed(1)}`);
-  return `  new pages per file: minor faults ${parts.join(', ')}; page cache ${((cachedKiB() - cached) / 4 / files).toFixed(1)}`;
+  const sw = [...pids].map(([pid, name]) => `${name} ${((switches(pid) - switchesBefore.get(pid)!) / files).toFixed(1)}`);
+  return `  new pages per file: minor faults ${parts.join(', ')}; page cache ${((cachedKiB() - cached) / 4 / files).toFixed(1)}\n  context switches per file: ${sw.join(', ')}`;
 }
 
+const switchesBefore = new Map<number, number>();
+
 function faults(pids: ReadonlyMap<number, string>): Map<number, number> {
+  for (const pid of pids.keys()) switchesBefore.set(pid, switches(pid));
   return new Map([...pids.keys()].map((pid) => [pid, minflt(pid)]));
 }
 
@@ -144,6 +179,7 @@ async function main(): Promise<void> {
       ops = fuseOps(mfs.mnt);
       flt = faults(names);
       cached = cachedKiB();
+      const threadSwitches = switchesByThread(d.proc!.pid!);
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
       for (const p of order) readFileSync(join(mnt, p));
@@ -156,6 +192,7 @@ async function main(): Promise<void> {
       console.log(`tiercache mount, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
       console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
       console.log(memText(names, flt, cached, files));
+      console.log(`  the daemon's context switches per file by thread: ${switchesText(d.proc!.pid!, threadSwitches, files)}`);
       console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
     } finally {
       c.close();
