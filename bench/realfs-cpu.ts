@@ -14,6 +14,7 @@
 //   FLAGS="k=v k=v"          extra daemon flags (e.g. "prefetch-offload-min-size=0")
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   DAEMON_ENV="K=V K=V"     extra environment for the daemon (e.g. "GLIBC_TUNABLES=glibc.malloc.hugetlb=1")
+//   BY_TID=1                 the daemon's context switches per thread id, not per thread name
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
 //   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
 //   SSD_DIR=tmp              the daemon's state dir in the temp dir, not on a loop-mounted ext4 (bench/node-ssd.ts)
@@ -44,7 +45,8 @@ function switchesByThread(pid: number): Map<string, number> {
       const name = /^Name:\s+(.*)$/m.exec(st)![1]!;
       let n = 0;
       for (const m of st.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
-      out.set(process.env.BY_TID ? `${name}/${tid}` : name, (out.get(name) ?? 0) + n);
+      const key = process.env.BY_TID ? `${name}/${tid}` : name;
+      out.set(key, (out.get(key) ?? 0) + n);
     } catch {
       // the thread ended
     }
