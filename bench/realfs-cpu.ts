@@ -5,8 +5,12 @@
 // SubmitPlan, and prints files/s, the CPU milliseconds per file of this
 // reader, the daemon and MooseFS's processes (from /proc/<pid>/stat: user and
 // system; the rest of the machine left out), and the FUSE requests per file
-// mfsmount served (its .stats). On 2 cores shared with MooseFS's own servers
-// the cold epoch is CPU-bound, so this is what to cut.
+// mfsmount served (its .stats), the CPU of kernel threads (the loop device
+// under the SSD stand-in, the journal, writeback), the new memory per file
+// (each process's minor faults and the page cache's growth: on these VMs a
+// page touched for the first time costs 2-12 us) and the context switches
+// per file. On 2 cores shared with MooseFS's own servers the cold epoch is
+// CPU-bound, so this is what to cut.
 //
 // Environment:
 //   N=2000                   files
