@@ -19,6 +19,8 @@
 //   DAEMON_NODE_ARGS="..."   node flags for the daemon (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p")
 //   DAEMON_ENV="K=V K=V"     extra environment for the daemon (e.g. "GLIBC_TUNABLES=glibc.malloc.hugetlb=1")
 //   BY_TID=1                 the daemon's context switches per thread id, not per thread name
+//   READER=mount             how the epochs through the daemon are read: mount (readFileSync on --mount),
+//                            readfiles (one ReadFiles stream), session (read() over a ReadSession)
 //   PERF=/tmp/perf.data      perf record -g the daemon during the epoch
 //   STRACE=/tmp/strace.txt   strace -c the daemon's main thread (STRACE_THREADS=1: every thread)
 //   SSD_DIR=tmp              the daemon's state dir in the temp dir, not on a loop-mounted ext4 (bench/node-ssd.ts)
@@ -30,7 +32,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MooseFs } from '../test/helpers/moosefs';
-import { TestDaemon, now, shuffled, writeSamples } from './harness';
+import { TiercacheClient } from '../src/client/client';
+import { TestDaemon, now, readFilesTimed, shuffled, writeSamples } from './harness';
 import { nodeSsd } from './node-ssd';
 import { cpuMsPerItem, sampleCpu, totalMs, type CpuSample } from './cpu-ticks';
 
@@ -173,11 +176,19 @@ async function main(): Promise<void> {
     console.log(`daemon state dir on ${ssd?.what ?? 'the temp dir'}`);
     await d.start();
     const c = d.client('realfs-cpu');
+    const reader = process.env.READER ?? 'mount';
+    const sc = reader === 'session' ? new TiercacheClient({ socket: d.socket, job: 'realfs-cpu', readSession: true }) : undefined;
+    const readThrough = async (paths: readonly string[]): Promise<void> => {
+      if (reader === 'mount') for (const p of paths) readFileSync(join(mnt, p));
+      else if (reader === 'readfiles') await readFilesTimed(c, paths, []);
+      else if (sc) for (const p of paths) await sc.read(p);
+      else throw new Error(`READER=${reader}: expected mount, readfiles or session`);
+    };
     try {
       names.set(d.proc!.pid!, 'daemon');
       if (earlier.length > 0) {
         await c.submitPlan('realfs-cpu-earlier', 1, earlier);
-        for (const p of earlier) readFileSync(join(mnt, p));
+        await readThrough(earlier);
       }
       const tr = tracer(d.proc!.pid!);
       if (tr) await sleep(1000);
@@ -188,20 +199,21 @@ async function main(): Promise<void> {
       const threadSwitches = switchesByThread(d.proc!.pid!);
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
-      for (const p of order) readFileSync(join(mnt, p));
+      await readThrough(order);
       secs = (now() - t) / 1000;
       const after = sampleCpu(names, /^mfs/, true);
       if (tr) {
         tr.kill('SIGINT');
         await new Promise((r) => tr.once('exit', r));
       }
-      console.log(`tiercache mount, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
+      console.log(`tiercache ${reader}, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
       console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
       console.log(memText(names, flt, cached, files));
       console.log(`  the daemon's context switches per file by thread: ${switchesText(d.proc!.pid!, threadSwitches, files)}`);
       console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
     } finally {
       c.close();
+      sc?.close();
       await d.stop();
       await d.cleanup();
     }
