@@ -28,6 +28,8 @@ import { checkMountPath } from './names';
 export const DEFAULT_ATTR_TIMEOUT_S = 1;
 /** A journal this much longer than what is pending is rewritten. */
 const COMPACT_MIN_LINES = 10_000;
+/** How long `checkpoint wait` gives an empty file closed just before it to be released (and so committed). */
+const EMPTY_CLOSE_SETTLE_MS = 1000;
 
 export interface CheckpointFsOptions {
   /** Staging directory on the SSD (journal and staged files). */
@@ -291,7 +293,9 @@ export class CheckpointFs implements MountFilesystem {
   async flush(handle: number): Promise<void> {
     const h = this.handle(handle);
     if (!h.writer) return;
-    await this.mutex.run(() => this.writers.commit(h.node, h.writer!));
+    await this.mutex.run(async () => {
+      if (!this.writers.deferEmptyFlush(h.writer!)) await this.writers.commit(h.node, h.writer!);
+    });
   }
 
   async fsync(handle: number, datasync: boolean): Promise<void> {
@@ -402,6 +406,11 @@ export class CheckpointFs implements MountFilesystem {
   /** Resolves once every close, rename and delete under `path` so far is on the backend. */
   async waitPersisted(path = ''): Promise<WaitResult> {
     const p = checkMountPath(path);
+    // An empty file just closed (touch) is committed at its release, which follows the close at once.
+    await this.writers.settleEmptyFlushes((node) => {
+      const np = this.ns.pathOf(node);
+      return np !== undefined && underPrefix(np, p);
+    }, EMPTY_CLOSE_SETTLE_MS);
     const openFiles: string[] = [];
     for (const [node, w] of this.writers.writers) {
       const np = this.ns.pathOf(node);

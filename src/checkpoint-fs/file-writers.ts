@@ -53,6 +53,14 @@ export interface Writer {
   dirty: boolean;
   /** fsync(2) since the last commit: the commit fsyncs the journal too. */
   fsynced: boolean;
+  /**
+   * The version is empty and untouched since it was made so (created, or
+   * truncated to 0 by O_TRUNC or truncate(2)): a flush then waits for the
+   * release instead of committing (see deferEmptyFlush).
+   */
+  emptySince: boolean;
+  /** A flush of such a version came and its commit waits for the release (or for a write and the next flush). */
+  flushedEmpty: boolean;
   preparing: Promise<Version> | undefined;
   switching: Promise<void> | undefined;
   linger: NodeJS.Timeout | undefined;
@@ -83,6 +91,8 @@ export class FileWriters {
   readonly counters: WriterCounters = { writeThroughFiles: 0, writeThroughBytes: 0 };
   private readonly o: FileWritersOptions;
   private warnedFull = false;
+  /** Woken whenever a deferred empty flush is settled (committed or its writer gone). */
+  private emptySettled: Array<() => void> = [];
 
   constructor(opts: FileWritersOptions) {
     this.o = opts;
@@ -99,6 +109,8 @@ export class FileWriters {
         throughPath: undefined,
         dirty: false,
         fsynced: false,
+        emptySince: false,
+        flushedEmpty: false,
         preparing: undefined,
         switching: undefined,
         linger: undefined,
@@ -117,11 +129,58 @@ export class FileWriters {
     this.o.journal.append({ op: 'open', file: staged.id, path });
     w.version = { staged, fh, sealed: false, unstarted: 0 };
     w.dirty = true;
+    w.emptySince = true;
     this.o.setLocal(node, staged);
+  }
+
+  /**
+   * Whether a flush of this writer should not commit yet: its version is
+   * empty and untouched since it was created or truncated to 0. The kernel
+   * sends a FLUSH for every close(2), also of a duplicate while the file
+   * stays open, and programs do that right after opening their output: dd
+   * and a shell's `> file` open the file, dup2 it onto stdout and close the
+   * original, then write. Committing there would persist an empty file
+   * under the final name first (or replace the checkpoint on the backend by
+   * an empty one), which a crash during the real upload would leave behind.
+   * So such a commit waits for the release (the last close), or for a write
+   * and the flush after it; a file that is left empty (touch) is persisted
+   * at its release, which the kernel sends right after the close.
+   */
+  deferEmptyFlush(w: Writer): boolean {
+    if (!w.emptySince || !w.dirty || w.through) return false;
+    w.flushedEmpty = true;
+    return true;
+  }
+
+  /**
+   * Resolves once no writer `match` selects has a deferred empty flush
+   * waiting for its release, or after `ms` (then its file is still open
+   * somewhere, a duplicate held by a program that has not closed it).
+   */
+  async settleEmptyFlushes(match: (node: FileNode) => boolean, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    const pending = (): boolean => [...this.writers].some(([node, w]) => w.flushedEmpty && match(node));
+    while (pending()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.emptySettled.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+
+  private settled(w: Writer): void {
+    if (!w.flushedEmpty) return;
+    w.flushedEmpty = false;
+    for (const wake of this.emptySettled.splice(0)) wake();
   }
 
   async write(node: FileNode, w: Writer, data: Buffer, offset: number): Promise<number> {
     if (w.switching) await w.switching;
+    if (data.length > 0) w.emptySince = false;
     if (w.through) return this.writeThrough(node, w, data, offset);
     const v = await this.version(node, w);
     const end = offset + data.length;
@@ -162,6 +221,7 @@ export class FileWriters {
     await v.fh.truncate(size);
     this.o.staging.resized(v.staged, size);
     w.dirty = true;
+    w.emptySince = size === 0;
     node.mtimeMs = this.o.now();
   }
 
@@ -177,8 +237,10 @@ export class FileWriters {
   /** Seals what was written since the last commit and queues its put (or finishes a write-through). */
   async commit(node: FileNode, w: Writer): Promise<void> {
     if (w.switching) await w.switching;
+    this.settled(w);
     if (!w.dirty) return;
     w.dirty = false;
+    w.emptySince = false;
     const path = this.o.ns.pathOf(node);
     if (w.through) {
       const t = w.through;
@@ -217,6 +279,7 @@ export class FileWriters {
   async closeHandle(node: FileNode, w: Writer): Promise<void> {
     w.handles--;
     if (w.handles > 0 || w.linger) return;
+    this.settled(w);
     this.writers.delete(node);
     await w.version?.fh.close().catch(() => {});
     w.version = undefined;

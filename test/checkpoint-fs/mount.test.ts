@@ -302,6 +302,54 @@ print(' '.join(bad) or 'all whole')`,
   });
 });
 
+describe('checkpoint mount: a close(2) of a duplicate before the writes', { skip }, () => {
+  const mnt = mountDir('tc-ckmnt-');
+  let d: TestDaemon;
+  before(async () => {
+    // A slow backend (16 MiB/s) keeps each upload in flight long enough to look at the backend during it.
+    d = await startDaemon(mnt.dir).start(['--emulate-backend-bandwidth=16MiB']);
+  });
+  after(async () => {
+    await d?.stop().catch(() => {});
+    await d?.cleanup();
+    mnt.remove();
+  });
+
+  it('dd and a shell redirect (which close a duplicate of the file first) never put an empty file on the backend; touch still does', async (t) => {
+    if (!requireFuse(t)) return;
+    const backend = join(d.backendDir, 'ckpt', 'dup');
+    const v1 = Buffer.alloc(8 * MiB, 1);
+    const v2 = Buffer.alloc(8 * MiB + 1, 2);
+    await fsp.writeFile(join(d.dir, 'v1'), v1);
+    await fsp.writeFile(join(d.dir, 'v2'), v2);
+    await fsp.mkdir(join(mnt.dir, 'dup'));
+    // dd opens its output, dup2s it onto stdout and closes the original: a FLUSH before any write.
+    const dd = (src: string) => run('dd', [`if=${join(d.dir, src)}`, `of=${join(mnt.dir, 'dup/step.pt')}`, 'bs=1M', 'conv=fsync', 'status=none']);
+    assert.equal((await dd('v1')).code, 0);
+    const whole = (name: string, ...versions: Buffer[]): boolean => {
+      const p = join(backend, name);
+      return !existsSync(p) || versions.some((v) => readFileSync(p).equals(v));
+    };
+    assert.ok(whole('step.pt', v1), 'while the new file uploads, nothing under its name or all of it (was: an empty file)');
+    await waitAll(d, 'dup');
+    assert.ok(readFileSync(join(backend, 'step.pt')).equals(v1));
+    // Over an existing checkpoint: O_TRUNC, the duplicate closed, then the writes. The old one stays whole meanwhile.
+    assert.equal((await dd('v2')).code, 0);
+    assert.ok(existsSync(join(backend, 'step.pt')) && whole('step.pt', v1, v2), 'while the new version uploads, the old one or the new one whole (was: replaced by an empty file)');
+    const sh = await run('sh', ['-c', `cat "$1" > "$2"`, 'sh', join(d.dir, 'v2'), join(mnt.dir, 'dup/redirected.pt')]);
+    assert.equal(sh.code, 0, sh.stderr);
+    assert.ok(whole('redirected.pt', v2), 'a shell redirect: nothing under the name or all of it while it uploads');
+    // Files that are meant to be empty are persisted empty, and `checkpoint wait` right after the close covers them.
+    assert.equal((await run('touch', [join(mnt.dir, 'dup/empty')])).code, 0);
+    assert.equal((await run('sh', ['-c', `: > "$1"`, 'sh', join(mnt.dir, 'dup/truncated.pt')])).code, 0);
+    await waitAll(d, 'dup');
+    assert.ok(readFileSync(join(backend, 'step.pt')).equals(v2));
+    assert.ok(readFileSync(join(backend, 'redirected.pt')).equals(v2));
+    assert.equal(readFileSync(join(backend, 'empty')).length, 0);
+    assert.equal(readFileSync(join(backend, 'truncated.pt')).length, 0);
+  });
+});
+
 describe('checkpoint mount: SIGTERM', { skip }, () => {
   const mnt = mountDir('tc-ckmnt-');
   let d: TestDaemon;
