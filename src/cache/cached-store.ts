@@ -243,9 +243,26 @@ export class CachedStore {
     }
   }
 
+  /**
+   * The bytes of [offset, offset+length) of the version `stat` names (an open
+   * of the POSIX view reads the version it opened), from the tiers or the
+   * backend; FILE_CHANGED when the backend holds another version and the
+   * tiers not these blocks of this one. Bounded by max-read-size.
+   */
+  readVersion(stat: BackendStat, offset: number, length: number, ctx: ReadContext, observe = true): Promise<Buffer> {
+    if (length > this.opts.maxReadSize) {
+      return Promise.reject(tooLarge(`read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}`));
+    }
+    return this.readStat(stat, offset, length, ctx, observe);
+  }
+
   private async readOnce(path: string, offset: number, length: number, ctx: ReadContext, observe: boolean): Promise<Buffer> {
     // The version known and fresh is taken as it is: no await for it.
     const stat = this.freshFileStat(path) ?? (await this.fileStat(path));
+    return this.readStat(stat, offset, length, ctx, observe);
+  }
+
+  private async readStat(stat: BackendStat, offset: number, length: number, ctx: ReadContext, observe: boolean): Promise<Buffer> {
     const end = this.rangeEnd(stat, offset, length);
     if (end - offset > this.opts.maxReadSize) {
       throw tooLarge(

@@ -315,6 +315,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     metricsListen: str('metrics-listen'),
     mount: str('mount') ? resolve(cwd, str('mount')!) : undefined,
     mountAllowOther: v['mount-allow-other'] as boolean,
+    mountSkipOpens: v['mount-skip-opens'] as boolean,
   };
   return Object.freeze(config);
 }

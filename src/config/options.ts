@@ -82,6 +82,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'peer-keep-hot', kind: 'int', default: 2, min: 0, help: 'a non-owner keeps a local copy of a peer block read at least this often (0 = never)' },
   { key: 'mount', kind: 'string', help: 'also serve the cached backend read-only as a FUSE mount at this empty directory' },
   { key: 'mount-allow-other', kind: 'bool', default: true, help: 'let every user read the mount (FUSE allow_other: root, or user_allow_other in /etc/fuse.conf)' },
+  { key: 'mount-skip-opens', kind: 'bool', default: false, help: 'let the kernel skip opens of the mount (FUSE no-open): no round trip for a warm file, but nothing ties a reader to one version, so a read running past metadata-ttl while another node rewrites the file can return old and new bytes mixed; only for data never changed in place' },
   { key: 'metrics-listen', kind: 'hostport', default: '127.0.0.1:9464', help: 'Prometheus /metrics endpoint ("" disables)' },
 ];
 

@@ -83,6 +83,8 @@ export interface Config {
   /** FUSE mount point of the read-only cached view (absolute), if any. */
   readonly mount: string | undefined;
   readonly mountAllowOther: boolean;
+  /** Let the kernel skip opens of the mount (no-open): faster warm opens, no close-to-open consistency. */
+  readonly mountSkipOpens: boolean;
 }
 
 export interface CheckpointMountConfig {

@@ -12,6 +12,8 @@ export interface CachedViewConfig {
   /** Mount point (absolute); undefined = no mount. */
   readonly mount: string | undefined;
   readonly mountAllowOther: boolean;
+  /** No-open (see StoreFilesystemOptions.skipOpens). */
+  readonly mountSkipOpens: boolean;
   readonly metadataTtlMs: number;
   readonly maxReadSize: number;
 }
@@ -48,6 +50,7 @@ export class CachedView implements Part {
       maxReadSize: c.maxReadSize,
       job: MOUNT_JOB,
       localRoot: this.localRoot,
+      skipOpens: c.mountSkipOpens,
     });
     this.mounted = await FuseMount.mount(c.mount, fs, { log: this.log, allowOther: c.mountAllowOther, fsName: 'tiercache' });
   }

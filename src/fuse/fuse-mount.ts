@@ -9,10 +9,13 @@
 // from the process that serves it (fs.*Sync on it deadlocks: the answer
 // needs this very thread).
 //
-// Read-only filesystems are mounted `ro` and served without opens: open and
-// opendir answer ENOSYS (the kernel then stops sending them, keeps a file's
-// pages across opens and sends no release), flush and fsync answer ENOSYS
-// once. A warm file costs no round trip at all; when a getattr or lookup
+// Read-only filesystems are mounted `ro`; flush and fsync answer ENOSYS once.
+// With `consistentOpens` (the cached view's default) every open is answered
+// and names the version it reads: the kernel keeps the file's pages only
+// when they are of that version (else the open's reply drops them). Without
+// it, open and opendir answer ENOSYS (no-open: the kernel stops sending
+// them, keeps a file's pages across opens and sends no release) and a warm
+// file costs no round trip at all. Either way, when a getattr or lookup
 // shows a new version, the mount drops that file's pages. Writable
 // filesystems get every open, flush, fsync and release.
 
@@ -152,7 +155,7 @@ export class FuseMount implements MountNotifier {
     this.log.info('FUSE mount serving', {
       writable: this.fs.writable,
       allowOther: this.opts.allowOther ?? false,
-      noOpen: this.noOpen && !this.fs.writable,
+      noOpen: this.noOpen && !this.fs.writable && !this.fs.consistentOpens,
       writebackCache: this.writebackCache,
     });
   }
@@ -419,12 +422,20 @@ export class FuseMount implements MountNotifier {
     const node = this.named(ino);
     if (!this.fs.writable) {
       if ((flags & O_ACCMODE) !== O_RDONLY) throw new FsError('EROFS', 'read-only file system');
-      if (this.noOpen) {
+      if (this.noOpen && !this.fs.consistentOpens) {
         this.binding.replyErr(this.session!, req, ERRNO.ENOSYS!);
         return;
       }
     }
     const opened = await this.fs.open(node.path, flags);
+    if (!this.fs.writable && opened.version !== undefined) {
+      // The kernel's pages are kept only when they are of the version this open reads; otherwise the
+      // open's reply drops them, before its first read (no notification needed).
+      const keep = opened.keepCache && node.version === opened.version;
+      node.version = opened.version;
+      this.replyOpened(req, node, { ...opened, keepCache: keep });
+      return;
+    }
     this.replyOpened(req, node, opened);
   }
 

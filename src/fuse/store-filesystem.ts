@@ -44,17 +44,26 @@ export interface StoreFilesystemOptions {
   readonly job: string;
   /** The POSIX backend's directory, when it is one: statfs reports its size. */
   readonly localRoot?: string;
+  /**
+   * Let the kernel skip opens (FUSE no-open: a warm file costs no round trip
+   * at all), giving up close-to-open consistency: with no open, nothing ties
+   * a reader to one version. Default false: every open is answered, reads
+   * the version it opened, and keeps the kernel's pages only when they are
+   * of that version.
+   */
+  readonly skipOpens?: boolean;
   readonly now?: () => number;
 }
 
 interface OpenFile {
   readonly path: string;
-  /** The version seen at open: only for telling read observers, in arrival order. */
+  /** The version seen at open: every read of the handle is of it. */
   readonly stat: BackendStat;
 }
 
 export class StoreFilesystem implements MountFilesystem {
   readonly writable = false;
+  readonly consistentOpens: boolean;
   readonly attrTimeoutS: number;
   readonly entryTimeoutS: number;
   private readonly store: CachedStore;
@@ -67,6 +76,7 @@ export class StoreFilesystem implements MountFilesystem {
 
   constructor(opts: StoreFilesystemOptions) {
     this.store = opts.store;
+    this.consistentOpens = opts.skipOpens !== true;
     this.attrTimeoutS = opts.metadataTtlMs / 1000;
     this.entryTimeoutS = opts.metadataTtlMs / 1000;
     this.ctx = { job: opts.job };
@@ -106,8 +116,8 @@ export class StoreFilesystem implements MountFilesystem {
     if (stat.isDir) throw new FsError('EISDIR', `is a directory: ${path}`);
     const handle = this.nextHandle++;
     this.open_.set(handle, { path: stat.path, stat });
-    // Unchanged files keep their pages; the mount drops them when a version changes.
-    return { handle, keepCache: true };
+    // Unchanged files keep their pages (the mount compares the version with the one the kernel holds).
+    return { handle, keepCache: true, version: stat.version };
   }
 
   async read(handle: number, offset: number, length: number): Promise<Buffer> {
@@ -116,10 +126,13 @@ export class StoreFilesystem implements MountFilesystem {
     // Synchronously, before any await: observers see reads in the kernel's order.
     this.store.observeRead(this.ctx, f.stat, offset, length);
     try {
-      if (length <= this.maxReadSize) return await this.store.read(f.path, offset, length, this.ctx, false);
+      // Every read of an open is of the version it opened: bytes of a newer one would land beside the
+      // kernel's pages of the old one. When the old one can no longer be read (the backend holds the new
+      // one and the cache no longer the old), the read fails FILE_CHANGED: EIO, never a mix.
+      if (length <= this.maxReadSize) return await this.store.readVersion(f.stat, offset, length, this.ctx, false);
       const parts: Buffer[] = [];
       for (let pos = offset; pos < offset + length; pos += this.maxReadSize) {
-        const part = await this.store.read(f.path, pos, Math.min(this.maxReadSize, offset + length - pos), this.ctx, false);
+        const part = await this.store.readVersion(f.stat, pos, Math.min(this.maxReadSize, offset + length - pos), this.ctx, false);
         parts.push(part);
         if (part.length === 0) break;
       }

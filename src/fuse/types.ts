@@ -83,6 +83,12 @@ export interface FsOpened {
   readonly keepCache: boolean;
   /** Bypass the page cache for this open (for files that are not cacheable). */
   readonly directIo?: boolean;
+  /**
+   * Read-only filesystems: the version this open reads (every read of the
+   * handle is of it). The mount keeps the kernel's pages only when they are
+   * of this version, so an open never reads pages of two versions.
+   */
+  readonly version?: string;
 }
 
 export interface FsSetattr {
@@ -111,6 +117,14 @@ export interface MountFilesystem {
    * read-write (it reads partial pages), and may write a page more than once.
    */
   readonly writebackCache?: boolean;
+  /**
+   * Read-only filesystems: answer every open (close-to-open consistency)
+   * instead of letting the kernel skip opens (no-open: no round trip for a
+   * warm file, but nothing ties a reader to one version; a read that runs
+   * past the attribute timeout can get the old version's cached pages and
+   * the new version's bytes).
+   */
+  readonly consistentOpens?: boolean;
 
   getattr(path: string): Promise<FsAttr>;
   readdir(path: string): Promise<FsDirEntry[]>;

@@ -95,6 +95,38 @@ describe('daemon --mount: the cached backend as a read-only FUSE mount', { skip 
     await eventually(async () => (await run('cat', [path])).stdout.toString() === 'version 3!', 10_000, 'the same-size new version');
   });
 
+  it('an open reads one version: a file rewritten while it is open is never read mixed, the next open sees the new one', async (t) => {
+    if (!requireFuse(t)) return;
+    const v1 = Buffer.alloc(3 * MiB, 0x11);
+    const v2 = Buffer.alloc(3 * MiB, 0x22);
+    writeFileSync(join(d.backendDir, 'pinned.bin'), v1);
+    // Python keeps one open across the rewrite; between its reads the file is rewritten in place, the
+    // metadata TTL runs out and the file's cached pages are dropped (POSIX_FADV_DONTNEED), so the rest of
+    // the open's bytes must come from the daemon again. They are of the version it opened, or EIO.
+    const out = await python(
+      `import os, sys, time
+path, backend = sys.argv[1], sys.argv[2]
+f = open(path, 'rb', buffering=0)
+first = f.read(1 << 20)
+with open(backend, 'r+b') as w:
+    w.write(b'\x22' * (3 << 20))
+time.sleep(0.8)
+os.stat(path)  # past the TTL: the kernel asks the daemon, which now sees the new version
+os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+try:
+    rest = f.read()
+    seen = sorted(set(first + rest))
+    print('bytes', len(first) + len(rest), ' '.join(hex(b) for b in seen))
+except OSError as e:
+    print('error', e.errno)
+print('reopen', sorted(set(open(path, 'rb').read())))`,
+      [join(mp.dir, 'pinned.bin'), join(d.backendDir, 'pinned.bin')],
+    );
+    const [held, reopened] = out.trim().split('\n');
+    assert.ok(held === `bytes ${v1.length} 0x11` || held === 'error 5', `the open held across the rewrite: all of version 1 or EIO, got ${held}`);
+    assert.equal(reopened, `reopen [${v2[0]}]`, 'a new open reads the new version whole');
+  });
+
   it('refuses writes with EROFS, and never opens a FIFO or follows a symlink out of the root', async (t) => {
     if (!requireFuse(t)) return;
     const got = await python(
@@ -161,4 +193,25 @@ describe('daemon --mount: a bad mount point stops the start-up with what to fix'
       }
     });
   }
+});
+
+describe('daemon --mount with mount-skip-opens: the kernel skips opens', { skip }, () => {
+  it('serves the bytes with no open sent (FUSE no-open), and a change is still seen after the TTL', async (t) => {
+    if (!requireFuse(t)) return;
+    const mp = mountDir();
+    const d = new TestDaemon({ flags: { mount: mp.dir, 'mount-skip-opens': 'true', 'metadata-ttl': '300ms', watch: 'false' } });
+    try {
+      const data = pseudoRandomBytes(2 * MiB + 5, 9);
+      writeFileSync(join(d.backendDir, 'f.bin'), data);
+      await d.start();
+      assert.match(d.stderr, /"msg":"FUSE mount serving"[^\n]*"noOpen":true/, 'the kernel accepted no-open');
+      assert.ok((await run('cat', [join(mp.dir, 'f.bin')])).stdout.equals(data));
+      writeFileSync(join(d.backendDir, 'f.bin'), 'changed');
+      await eventually(async () => (await run('cat', [join(mp.dir, 'f.bin')])).stdout.toString() === 'changed', 10_000, 'the new version');
+    } finally {
+      await d.stop();
+      mp.remove();
+      await d.cleanup();
+    }
+  });
 });
