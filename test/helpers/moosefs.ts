@@ -233,3 +233,19 @@ export class MooseFs {
 export function mustRunRealFs(): boolean {
   return process.env['CI'] === 'true';
 }
+
+/**
+ * MooseFS for a suite's before(): the instance, or (outside CI) why it
+ * cannot start here, for the suite's tests to skip with; under CI=true a
+ * failure to start fails the suite. `missing`: a reason found beforehand
+ * that the suite cannot run (FUSE for the daemon's own mounts).
+ */
+export async function startForSuite(opts: MooseFsOptions = {}, missing?: string): Promise<MooseFs | string> {
+  try {
+    if (missing) throw new Error(missing);
+    return await MooseFs.start(opts);
+  } catch (err) {
+    if (mustRunRealFs()) throw err;
+    return String(err);
+  }
+}

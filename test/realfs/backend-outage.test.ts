@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon, eventually, failure, pseudoRandomBytes } from '../helpers/daemon';
-import { MooseFs, mustRunRealFs } from '../helpers/moosefs';
+import { startForSuite, type MooseFs } from '../helpers/moosefs';
 import { TiercacheClient } from '../../src/client/client';
 
 const KiB = 1024;
@@ -33,13 +33,12 @@ describe('tiercache when the MooseFS master stops', () => {
   const files = new Map<string, Buffer>();
 
   before(async () => {
-    try {
-      mfs = await MooseFs.start();
-    } catch (err) {
-      if (mustRunRealFs()) throw err;
-      unavailable = String(err);
+    const started = await startForSuite();
+    if (typeof started === 'string') {
+      unavailable = started;
       return;
     }
+    mfs = started;
     mkdirSync(join(mfs.mnt, 'data/cold'), { recursive: true });
     for (let i = 0; i < CACHED_FILES; i++) {
       const p = `data/hot-${i}.bin`;

@@ -14,7 +14,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon, pseudoRandomBytes } from '../helpers/daemon';
-import { MooseFs, mustRunRealFs } from '../helpers/moosefs';
+import { startForSuite, type MooseFs } from '../helpers/moosefs';
 import type { TiercacheClient } from '../../src/client/client';
 import { readCheckpoint } from '../../src/client/checkpoints';
 import { PosixBackend } from '../../src/backend/posix-backend';
@@ -38,13 +38,12 @@ describe('tiercache over MooseFS', () => {
   let c: TiercacheClient | undefined;
 
   before(async () => {
-    try {
-      mfs = await MooseFs.start();
-    } catch (err) {
-      if (mustRunRealFs()) throw err;
-      unavailable = String(err);
+    const started = await startForSuite();
+    if (typeof started === 'string') {
+      unavailable = started;
       return;
     }
+    mfs = started;
     otherMnt = await mfs.mountAnother('mnt2');
     mkdirSync(join(mfs.mnt, 'data'), { recursive: true });
     d = new TestDaemon({

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestDaemon, eventually, pseudoRandomBytes, runCli } from '../helpers/daemon';
 import { fuseMissing, isMounted, mountDir, python, run } from '../helpers/fuse';
-import { MooseFs, mustRunRealFs } from '../helpers/moosefs';
+import { startForSuite, type MooseFs } from '../helpers/moosefs';
 
 const MiB = 1024 * 1024;
 const METADATA_TTL_MS = 1000;
@@ -102,15 +102,12 @@ describe('tiercache mounts over MooseFS', () => {
     });
 
   before(async () => {
-    const noFuse = fuseMissing();
-    try {
-      if (noFuse) throw new Error(noFuse);
-      mfs = await MooseFs.start();
-    } catch (err) {
-      if (mustRunRealFs()) throw err;
-      unavailable = String(err);
+    const started = await startForSuite({}, fuseMissing());
+    if (typeof started === 'string') {
+      unavailable = started;
       return;
     }
+    mfs = started;
     otherMnt = await mfs.mountAnother('mnt2');
     mkdirSync(join(mfs.mnt, 'data'), { recursive: true });
     d = await node1().start();
