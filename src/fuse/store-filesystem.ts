@@ -126,13 +126,10 @@ export class StoreFilesystem implements MountFilesystem {
     // Synchronously, before any await: observers see reads in the kernel's order.
     this.store.observeRead(this.ctx, f.stat, offset, length);
     try {
-      // Every read of an open is of the version it opened: bytes of a newer one would land beside the
-      // kernel's pages of the old one. When the old one can no longer be read (the backend holds the new
-      // one and the cache no longer the old), the read fails FILE_CHANGED: EIO, never a mix.
-      if (length <= this.maxReadSize) return await this.store.readVersion(f.stat, offset, length, this.ctx, false);
+      if (length <= this.maxReadSize) return await this.readPart(f, offset, length);
       const parts: Buffer[] = [];
       for (let pos = offset; pos < offset + length; pos += this.maxReadSize) {
-        const part = await this.store.readVersion(f.stat, pos, Math.min(this.maxReadSize, offset + length - pos), this.ctx, false);
+        const part = await this.readPart(f, pos, Math.min(this.maxReadSize, offset + length - pos));
         parts.push(part);
         if (part.length === 0) break;
       }
@@ -142,6 +139,21 @@ export class StoreFilesystem implements MountFilesystem {
       if (hasCode(err, ErrorCodes.OUT_OF_RANGE)) return Buffer.alloc(0);
       throw fsErrorOf(err);
     }
+  }
+
+  /**
+   * With consistent opens, every read of an open is of the version it
+   * opened: bytes of a newer one would land beside the kernel's pages of the
+   * old one. When the old one can no longer be read (the backend holds the
+   * new one and the cache no longer the old), the read fails FILE_CHANGED:
+   * EIO, never a mix. Without them (skipOpens) there is no open to hold a
+   * version: the inode's handle reads the current one, as the kernel will
+   * be told at its next getattr.
+   */
+  private readPart(f: OpenFile, offset: number, length: number): Promise<Buffer> {
+    return this.consistentOpens
+      ? this.store.readVersion(f.stat, offset, length, this.ctx, false)
+      : this.store.read(f.path, offset, length, this.ctx, false);
   }
 
   async release(handle: number): Promise<void> {
