@@ -74,6 +74,8 @@ export interface MountedFilesystem {
 interface OpenHandle {
   readonly fsHandle: number;
   readonly ino: number;
+  /** Consistent opens: the version this open reads. */
+  readonly version?: string;
 }
 
 /** Live mounts, detached at process exit so a crash of JavaScript leaves no dead mount behind. */
@@ -430,9 +432,10 @@ export class FuseMount implements MountNotifier {
     const opened = await this.fs.open(node.path, flags);
     if (!this.fs.writable && opened.version !== undefined) {
       // The kernel's pages are kept only when they are of the version this open reads; otherwise the
-      // open's reply drops them, before its first read (no notification needed).
-      const keep = opened.keepCache && node.version === opened.version;
+      // open's reply drops them, before its first read (no notification needed, none to race with).
+      const keep = opened.keepCache && node.pagesVersion === opened.version;
       node.version = opened.version;
+      node.pagesVersion = opened.version;
       this.replyOpened(req, node, { ...opened, keepCache: keep });
       return;
     }
@@ -441,7 +444,7 @@ export class FuseMount implements MountNotifier {
 
   private replyOpened(req: number, node: Inode, opened: FsOpened): void {
     const fh = this.nextFh++;
-    this.handles.set(fh, { fsHandle: opened.handle, ino: node.ino });
+    this.handles.set(fh, { fsHandle: opened.handle, ino: node.ino, ...(opened.version === undefined ? {} : { version: opened.version }) });
     if (!this.binding.replyOpen(this.session!, req, fh, opened.keepCache, opened.directIo ?? false)) {
       // The session closed meanwhile: nobody will release it.
       this.handles.delete(fh);
@@ -454,6 +457,11 @@ export class FuseMount implements MountNotifier {
     if (fh !== 0) {
       const h = this.handles.get(fh);
       if (!h) throw new FsError('EBADF', `unknown file handle ${fh}`);
+      // The page cache is the inode's, shared by every open: once an open of a newer version has taken
+      // it, bytes of an older open's version must not go in beside that version's.
+      if (h.version !== undefined && h.version !== this.node(ino).pagesVersion) {
+        throw new FsError('EIO', `${this.node(ino).path} changed since this open; open it again`);
+      }
       handle = h.fsHandle;
     } else {
       // Served without open: the inode's own handle, opened on first read.

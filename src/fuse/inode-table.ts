@@ -19,6 +19,12 @@ export interface Inode {
   detached: boolean;
   /** The version last told to the kernel (read-only filesystems: a change drops its pages). */
   version: string | undefined;
+  /**
+   * Consistent opens (read-only): the version whose bytes the kernel's pages
+   * of this file may hold, set by each open. An open of another version drops
+   * them; reads of an older open are refused once a newer one set this.
+   */
+  pagesVersion: string | undefined;
   /** Files served without open (FUSE no_open): one filesystem handle per inode, opened on first read. */
   readHandle: Promise<number> | undefined;
   /** The listing readdir pages through: taken at offset 0, reused for the next offsets. */
@@ -102,6 +108,7 @@ export class InodeTable {
       nlookup: 0,
       detached: false,
       version: undefined,
+      pagesVersion: undefined,
       readHandle: undefined,
       listing: undefined,
     };
