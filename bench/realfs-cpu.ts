@@ -80,17 +80,27 @@ function cachedKiB(): number {
   return Number(/^Cached:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
 }
 
-function memText(pids: ReadonlyMap<number, string>, before: ReadonlyMap<number, number>, cached: number, files: number): string {
-  const parts = [...pids].map(([pid, name]) => `${name} ${((minflt(pid) - before.get(pid)!) / files).toFixed(1)}`);
-  const sw = [...pids].map(([pid, name]) => `${name} ${((switches(pid) - switchesBefore.get(pid)!) / files).toFixed(1)}`);
-  return `  new pages per file: minor faults ${parts.join(', ')}; page cache ${((cachedKiB() - cached) / 4 / files).toFixed(1)}\n  context switches per file: ${sw.join(', ')}`;
+/** New memory and context switches so far: each process's minor faults and switches, the machine's page cache. */
+interface MemSample {
+  readonly minflt: ReadonlyMap<number, number>;
+  readonly switches: ReadonlyMap<number, number>;
+  readonly cachedKiB: number;
 }
 
-const switchesBefore = new Map<number, number>();
+function sampleMem(pids: ReadonlyMap<number, string>): MemSample {
+  return {
+    minflt: new Map([...pids.keys()].map((pid) => [pid, minflt(pid)])),
+    switches: new Map([...pids.keys()].map((pid) => [pid, switches(pid)])),
+    cachedKiB: cachedKiB(),
+  };
+}
 
-function faults(pids: ReadonlyMap<number, string>): Map<number, number> {
-  for (const pid of pids.keys()) switchesBefore.set(pid, switches(pid));
-  return new Map([...pids.keys()].map((pid) => [pid, minflt(pid)]));
+function memText(pids: ReadonlyMap<number, string>, before: MemSample, files: number): string {
+  const now = sampleMem(pids);
+  const per = (m: 'minflt' | 'switches') =>
+    [...pids].map(([pid, name]) => `${name} ${((now[m].get(pid)! - before[m].get(pid)!) / files).toFixed(1)}`).join(', ');
+  const cached = ((now.cachedKiB - before.cachedKiB) / 4 / files).toFixed(1);
+  return `  new pages per file: minor faults ${per('minflt')}; page cache ${cached}\n  context switches per file: ${per('switches')}`;
 }
 
 function perFile(before: CpuSample, after: CpuSample, files: number): string {
@@ -149,14 +159,13 @@ async function main(): Promise<void> {
     const names = new Map<number, string>([[process.pid, 'reader']]);
     let before = sampleCpu(names, /^mfs/, true);
     let ops = fuseOps(mfs.mnt);
-    let flt = faults(names);
-    let cached = cachedKiB();
+    let mem = sampleMem(names);
     let t = now();
     for (const p of order) readFileSync(join(mfs.mnt, p));
     let secs = (now() - t) / 1000;
     console.log(`MooseFS direct: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, sampleCpu(names, /^mfs/, true), files)}`);
     console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
-    console.log(memText(names, flt, cached, files));
+    console.log(memText(names, mem, files));
 
     const flags: Record<string, string> = {
       'block-size': '1MiB',
@@ -194,8 +203,7 @@ async function main(): Promise<void> {
       if (tr) await sleep(1000);
       before = sampleCpu(names, /^mfs/, true);
       ops = fuseOps(mfs.mnt);
-      flt = faults(names);
-      cached = cachedKiB();
+      mem = sampleMem(names);
       const threadSwitches = switchesByThread(d.proc!.pid!);
       t = now();
       await c.submitPlan('realfs-cpu', 1, order);
@@ -208,7 +216,7 @@ async function main(): Promise<void> {
       }
       console.log(`tiercache ${reader}, cold, plan: ${(files / secs).toFixed(0)} files/s; CPU per file:\n${perFile(before, after, files)}`);
       console.log(`  mfsmount requests per file: ${opsPerFile(ops, fuseOps(mfs.mnt), files)}`);
-      console.log(memText(names, flt, cached, files));
+      console.log(memText(names, mem, files));
       console.log(`  the daemon's context switches per file by thread: ${switchesText(d.proc!.pid!, threadSwitches, files)}`);
       console.log(`prefetch: ${JSON.stringify(((await c.stats('all')) as { prefetch?: unknown }).prefetch)}`);
     } finally {

@@ -228,11 +228,7 @@ export class CachedStore {
    * `observe` false: the caller has told the read observers itself (observeRead), in arrival order.
    */
   async read(path: string, offset: number, length: number, ctx: ReadContext, observe = true): Promise<Buffer> {
-    if (length > this.opts.maxReadSize) {
-      throw tooLarge(
-        `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
-      );
-    }
+    this.checkReadLength(length);
     try {
       return await this.readOnce(path, offset, length, ctx, observe);
     } catch (err) {
@@ -249,11 +245,17 @@ export class CachedStore {
    * backend; FILE_CHANGED when the backend holds another version and the
    * tiers not these blocks of this one. Bounded by max-read-size.
    */
-  readVersion(stat: BackendStat, offset: number, length: number, ctx: ReadContext, observe = true): Promise<Buffer> {
-    if (length > this.opts.maxReadSize) {
-      return Promise.reject(tooLarge(`read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}`));
-    }
+  async readVersion(stat: BackendStat, offset: number, length: number, ctx: ReadContext, observe = true): Promise<Buffer> {
+    this.checkReadLength(length);
     return this.readStat(stat, offset, length, ctx, observe);
+  }
+
+  private checkReadLength(length: number): void {
+    if (length > this.opts.maxReadSize) {
+      throw tooLarge(
+        `read of ${formatBytes(length)} exceeds max-read-size ${formatBytes(this.opts.maxReadSize)}; use ReadStream for large ranges`,
+      );
+    }
   }
 
   private async readOnce(path: string, offset: number, length: number, ctx: ReadContext, observe: boolean): Promise<Buffer> {

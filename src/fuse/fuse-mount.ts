@@ -459,8 +459,9 @@ export class FuseMount implements MountNotifier {
       if (!h) throw new FsError('EBADF', `unknown file handle ${fh}`);
       // The page cache is the inode's, shared by every open: once an open of a newer version has taken
       // it, bytes of an older open's version must not go in beside that version's.
-      if (h.version !== undefined && h.version !== this.node(ino).pagesVersion) {
-        throw new FsError('EIO', `${this.node(ino).path} changed since this open; open it again`);
+      if (h.version !== undefined) {
+        const node = this.node(ino);
+        if (h.version !== node.pagesVersion) throw new FsError('EIO', `${node.path} changed since this open; open it again`);
       }
       handle = h.fsHandle;
     } else {

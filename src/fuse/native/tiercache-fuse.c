@@ -2,10 +2,11 @@
 //
 // Why low-level libfuse 3 and not fuse-native (libfuse 2, high-level): a warm
 // small file must cost at most its open and release (no round trip at all
-// with mount-skip-opens). The low-level API lets open/opendir answer ENOSYS (FUSE_CAP_NO_OPEN_SUPPORT: the kernel stops
-// sending opens, keeps the page cache across opens, sends no release), flush
-// answer ENOSYS once, and lets the daemon drop a changed file's pages with
-// fuse_lowlevel_notify_inval_inode. Inodes are the caller's (fuse-mount.ts).
+// with mount-skip-opens). The low-level API lets open/opendir answer ENOSYS
+// (FUSE_CAP_NO_OPEN_SUPPORT: the kernel stops sending opens, keeps the page
+// cache across opens, sends no release), flush answer ENOSYS once, and lets
+// the daemon drop a changed file's pages with fuse_lowlevel_notify_inval_inode.
+// Inodes are the caller's (fuse-mount.ts).
 //
 // Threads:
 //   loop thread    (writable mounts) reads /dev/fuse (poll + receive_buf +
