@@ -27,6 +27,15 @@ const MiB = 1024 * 1024;
 const METADATA_TTL_MS = 1000;
 /** mfsmount's own attribute cache (mfsattrcacheto, default 1 s) comes on top of the daemon's TTL. */
 const MFS_ATTR_CACHE_MS = 1000;
+
+/**
+ * Lets a file just written through mfsmount settle: its attributes change once
+ * more after close(2) returns (mfsmount's release reaches the master after
+ * it), and the mount's attribute cache keeps the earlier ones for a second,
+ * so a version taken from a stat within that second fails the check after
+ * the read. A file written long before it is read (a dataset) has settled.
+ */
+const settle = (): Promise<void> => sleep(MFS_ATTR_CACHE_MS + 200);
 const CKPT_ROOT = 'ckpt';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -143,6 +152,7 @@ describe('tiercache mounts over MooseFS', () => {
     files.set('data/view/big.bin', pseudoRandomBytes(5 * MiB + 777, 11));
     for (let i = 0; i < 12; i++) files.set(`data/view/${i % 4 === 0 ? 'sub/' : ''}s${i}.bin`, pseudoRandomBytes(100 * 1024 + i * 313, 20 + i));
     for (const [p, b] of files) writeFileSync(join(mfs!.mnt, p), b);
+    await settle();
     const total = [...files.values()].reduce((n, b) => n + b.length, 0);
     const paths = [...files.keys()];
 
@@ -176,6 +186,7 @@ with open(sys.argv[1], 'rb') as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_R
       // In place the size differs: MooseFS keeps mtime in whole seconds (see moosefs.test.ts).
       const v2 = pseudoRandomBytes(how === 'overwritten in place' ? 2 * MiB + 29 : 2 * MiB, 500);
       writeFileSync(join(mfs!.mnt, name), v1);
+      await settle();
       const viewed = join(view.dir, name);
       assert.deepEqual(await sha256sum([viewed]), [sha(v1)], 'first version through the mount, now cached');
       if (how === 'replaced by rename') {
